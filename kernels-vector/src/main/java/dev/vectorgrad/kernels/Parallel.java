@@ -1,0 +1,146 @@
+package dev.vectorgrad.kernels;
+
+import dev.vectorgrad.tensor.Scope;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The library's worker threads: splits a range of work across {@link #threads()} threads (the caller runs one
+ * share). Persistent daemon workers, no allocation per call, no ForkJoin; nested calls from inside a task and
+ * calls that are too small run inline on the caller. Configure with {@code -Dvectorgrad.threads=N} or
+ * {@link #setThreads(int)}; the default is the number of available processors.
+ */
+public final class Parallel {
+    /** A task over the index range [lo, hi). */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int lo, int hi);
+    }
+
+    private static volatile int threads = initialThreads();
+    private static Worker[] workers = new Worker[0];
+    private static final Object LOCK = new Object();
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    // Current job, published to workers through the volatile generation counter.
+    private static RangeTask job;
+    private static int jobN, jobParts;
+    private static final AtomicInteger pending = new AtomicInteger();
+    private static volatile long generation;
+    private static volatile Throwable failure;
+
+    private Parallel() {}
+
+    private static int initialThreads() {
+        String p = System.getProperty("vectorgrad.threads", System.getenv("VECTORGRAD_THREADS"));
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (p == null || p.isBlank()) return cpus;
+        try {
+            return Math.max(1, Integer.parseInt(p.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("vectorgrad.threads must be a positive integer, got '" + p + "'");
+        }
+    }
+
+    public static int threads() { return threads; }
+
+    /** Sets the number of threads kernels may use (1 = run everything on the caller). */
+    public static void setThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        threads = n;
+    }
+
+    /**
+     * Runs task over [0, n) split into at most {@link #threads()} contiguous parts of at least {@code grain}
+     * indices each. Blocks until all parts finish; rethrows the first failure.
+     */
+    public static void forRange(int n, int grain, RangeTask task) {
+        int t = threads;
+        int parts = Math.min(t, Math.max(1, n / Math.max(1, grain)));
+        if (parts <= 1 || INSIDE.get()) {
+            task.run(0, n);
+            return;
+        }
+        synchronized (LOCK) {
+            ensureWorkers(parts - 1);
+            // Seqlock: an odd generation means the job fields are being written; workers wait for even.
+            generation++;
+            job = task;
+            jobN = n;
+            jobParts = parts;
+            failure = null;
+            pending.set(parts - 1);
+            generation++;
+            for (int i = 0; i < parts - 1; i++) LockSupport.unpark(workers[i]);
+            INSIDE.set(Boolean.TRUE);
+            try {
+                task.run(0, split(n, parts, 1));
+            } finally {
+                INSIDE.set(Boolean.FALSE);
+            }
+            int spins = 0;
+            while (pending.get() > 0) {
+                if (++spins < 10_000) Thread.onSpinWait();
+                else Thread.yield();
+            }
+            job = null;
+            Throwable f = failure;
+            if (f != null) {
+                if (f instanceof RuntimeException re) throw re;
+                if (f instanceof Error er) throw er;
+                throw new RuntimeException(f);
+            }
+        }
+    }
+
+    /** End of part {@code p} (1-based) of n split into parts. */
+    private static int split(int n, int parts, int p) {
+        return (int) ((long) n * p / parts);
+    }
+
+    private static void ensureWorkers(int needed) {
+        if (workers.length >= needed) return;
+        Worker[] w = java.util.Arrays.copyOf(workers, needed);
+        for (int i = workers.length; i < needed; i++) {
+            w[i] = new Worker(i + 1);
+            w[i].start();
+        }
+        workers = w;
+    }
+
+    private static final class Worker extends Scope.KernelThread {
+        private final int part;
+
+        Worker(int part) {
+            super(null, "vectorgrad-worker-" + part);
+            this.part = part;
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            INSIDE.set(Boolean.TRUE);
+            while (true) {
+                int spins = 0;
+                long g;
+                while ((g = generation) == seen || (g & 1) != 0) {
+                    if (++spins < 20_000) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                }
+                RangeTask t = job;
+                int parts = jobParts;
+                if (generation != g) continue; // a new job was being published: read it again
+                seen = g;
+                if (t != null && part < parts) {
+                    try {
+                        t.run(split(jobN, parts, part), split(jobN, parts, part + 1));
+                    } catch (Throwable e) {
+                        failure = e;
+                    } finally {
+                        pending.decrementAndGet();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+package dev.vectorgrad.kernels;
+
+/** How a loss reduces over the batch. */
+public enum Reduction {
+    MEAN, SUM
+}

@@ -1,0 +1,140 @@
+package dev.vectorgrad.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Owner of off-heap tensor memory. Closing a scope frees every tensor allocated in it; touching such a
+ * tensor afterwards throws {@link IllegalStateException} on the Java side, before any kernel or native call.
+ *
+ * <p>A scope opened with {@link #open()} belongs to the opening thread: tensors of it may only be used from
+ * that thread (the library's own worker threads, which run a kernel on behalf of the caller, are allowed).
+ * {@link #shared()} scopes can be used from any thread, e.g. for model weights served concurrently.
+ * Memory is backed by a shared {@link Arena} so that our kernel workers may touch it; the owner-thread rule
+ * is enforced by {@link #checkAccess()}.
+ *
+ * <p>Ops that produce new tensors allocate them in {@link #current()}: the innermost scope opened with
+ * {@link #open()} on this thread, or the global scope (freed by the GC) when none is open.
+ */
+public final class Scope implements AutoCloseable {
+    /** Bytes currently allocated by all scopes that are not closed yet (the global scope included). */
+    private static final AtomicLong LIVE_BYTES = new AtomicLong();
+    private static final AtomicLong TOTAL_ALLOCATIONS = new AtomicLong();
+    private static final ThreadLocal<ArrayDeque<Scope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final Scope GLOBAL = new Scope(Arena.ofAuto(), null, "global", false);
+
+    /** Alignment of every tensor allocation: one cache line, which is also one 512-bit vector. */
+    public static final long ALIGNMENT = 64;
+
+    private final Arena arena;
+    private final Thread owner;
+    private final String name;
+    private final boolean onStack;
+    private volatile boolean closed;
+    private long bytes;
+
+    private Scope(Arena arena, Thread owner, String name, boolean onStack) {
+        this.arena = arena;
+        this.owner = owner;
+        this.name = name;
+        this.onStack = onStack;
+    }
+
+    /** Opens a scope owned by the calling thread and makes it the current scope until closed. */
+    public static Scope open() {
+        Scope s = new Scope(Arena.ofShared(), Thread.currentThread(), "scope", true);
+        STACK.get().push(s);
+        return s;
+    }
+
+    /** A scope whose tensors any thread may use. It does not become the current scope. */
+    public static Scope shared() {
+        return new Scope(Arena.ofShared(), null, "shared scope", false);
+    }
+
+    /** The scope that lives as long as the JVM; memory is reclaimed by the GC once unreachable. */
+    public static Scope global() { return GLOBAL; }
+
+    /** Innermost open scope of this thread, else {@link #global()}. */
+    public static Scope current() {
+        Scope s = STACK.get().peek();
+        return s == null ? GLOBAL : s;
+    }
+
+    /** Bytes held by all live scopes (for memory-leak tests and {@code info}). */
+    public static long liveBytes() { return LIVE_BYTES.get(); }
+
+    /** Count of tensor allocations since the JVM started (for zero-allocation tests). */
+    public static long allocationCount() { return TOTAL_ALLOCATIONS.get(); }
+
+    /** Allocates {@code bytes} of zeroed, 64-byte aligned memory in this scope. */
+    public MemorySegment allocate(long bytes) {
+        checkAccess();
+        MemorySegment seg = arena.allocate(Math.max(bytes, 1), ALIGNMENT);
+        synchronized (this) {
+            this.bytes += bytes;
+        }
+        LIVE_BYTES.addAndGet(this == GLOBAL ? 0 : bytes);
+        TOTAL_ALLOCATIONS.incrementAndGet();
+        return seg;
+    }
+
+    public boolean isClosed() { return closed; }
+
+    public boolean isShared() { return owner == null; }
+
+    public Thread owner() { return owner; }
+
+    /**
+     * Throws if this scope is closed, or if it belongs to another thread than the caller. Our own kernel
+     * worker threads ({@link KernelThread}) pass: they act for a caller that was checked.
+     */
+    public void checkAccess() {
+        if (closed) {
+            throw new IllegalStateException("tensor used after its " + name + " was closed");
+        }
+        if (owner != null) {
+            Thread t = Thread.currentThread();
+            if (t != owner && !(t instanceof KernelThread)) {
+                throw new IllegalStateException("tensor of a scope owned by thread '" + owner.getName()
+                        + "' used from thread '" + t.getName() + "'; use Scope.shared() for tensors shared across threads");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (this == GLOBAL) {
+            throw new IllegalStateException("the global scope cannot be closed");
+        }
+        if (closed) {
+            return;
+        }
+        if (owner != null && Thread.currentThread() != owner) {
+            throw new IllegalStateException("scope owned by thread '" + owner.getName() + "' closed from thread '"
+                    + Thread.currentThread().getName() + "'");
+        }
+        closed = true;
+        if (onStack) {
+            ArrayDeque<Scope> stack = STACK.get();
+            stack.remove(this);
+        }
+        LIVE_BYTES.addAndGet(-bytes);
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return name + (closed ? " (closed)" : "") + ", " + bytes + " bytes";
+    }
+
+    /** Marker for the library's own worker threads, which may touch a confined scope's tensors for their caller. */
+    public static class KernelThread extends Thread {
+        public KernelThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true);
+        }
+    }
+}
