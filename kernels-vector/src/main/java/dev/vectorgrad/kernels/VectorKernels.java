@@ -18,6 +18,64 @@ public class VectorKernels extends ScalarKernels {
     @Override
     public String name() { return "vector"; }
 
+    // ------------------------------------------------------------------ elementwise, reductions, softmax (VectorElementwise)
+    // Each VectorElementwise method returns false for layouts it does not vectorise; those run the scalar spec.
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor out) {
+        if (!VectorElementwise.unary(op, x, out)) super.unary(op, x, out);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (!VectorElementwise.binary(op, a, b, out)) super.binary(op, a, b, out);
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, Tensor a, double s, Tensor out) {
+        if (!VectorElementwise.binaryScalar(op, a, s, out)) super.binaryScalar(op, a, s, out);
+    }
+
+    @Override
+    public void compare(CompareOp op, Tensor a, Tensor b, Tensor out) {
+        if (!VectorElementwise.compare(op, a, b, out)) super.compare(op, a, b, out);
+    }
+
+    @Override
+    public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        if (!VectorElementwise.where(cond, a, b, out)) super.where(cond, a, b, out);
+    }
+
+    @Override
+    public void fill(Tensor out, double v) {
+        if (!VectorElementwise.fill(out, v)) super.fill(out, v);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        if (!VectorElementwise.copy(src, dst)) super.copy(src, dst);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
+        if (!VectorElementwise.reduce(op, x, axis, out)) super.reduce(op, x, axis, out);
+    }
+
+    @Override
+    public double reduceAll(ReduceOp op, Tensor x) {
+        return VectorElementwise.reduceAllSupported(x) ? VectorElementwise.reduceAll(op, x) : super.reduceAll(op, x);
+    }
+
+    @Override
+    public void softmax(Tensor x, int axis, Tensor out) {
+        if (!VectorElementwise.softmax(x, axis, out, false)) super.softmax(x, axis, out);
+    }
+
+    @Override
+    public void logSoftmax(Tensor x, int axis, Tensor out) {
+        if (!VectorElementwise.softmax(x, axis, out, true)) super.logSoftmax(x, axis, out);
+    }
+
     // ------------------------------------------------------------------ GEMM (VectorGemm)
 
     @Override

@@ -1,0 +1,687 @@
+package dev.vectorgrad.kernels;
+
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API elementwise, reduction and softmax kernels used by {@link VectorKernels}. Every entry point returns
+ * {@code false} when it declines a layout (non-contiguous, exotic strides, I32, more than 2^31 elements); the
+ * caller then runs the scalar specification. Loops run to {@code loopBound} and finish with a scalar tail.
+ *
+ * <p>Parallelism: work is split with {@link Parallel#forRange} only above {@link #PAR_CHEAP} elements (memory
+ * bound ops: add, copy, fill, compare) or {@link #PAR_HEAVY} (transcendental ops: exp, tanh, ... and
+ * softmax). Waking a parked worker and joining costs some tens of microseconds on this machine; an AVX2 add
+ * streams about 1-2 elements per ns per core from L2, so below ~64k elements the hand-off costs as much as
+ * the work. exp/tanh cost 5-10x more per element, so the break-even is ~8x lower. Below the thresholds no
+ * lambda is created and nothing is allocated.
+ */
+final class VectorElementwise {
+    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    /** Floats matching DS's lane count, for F32 <-> F64 conversion. */
+    static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * 32));
+    static final int FL = FS.length(), DL = DS.length();
+    static final ByteOrder BO = ByteOrder.nativeOrder();
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
+
+    static final int PAR_CHEAP = 1 << 16;
+    static final int PAR_HEAVY = 1 << 13;
+    /** Floats summed in float accumulators before the partial sum is added into a double. */
+    static final int SUM_BLOCK = 1024;
+
+    private static final float SQRT_2_OVER_PI_X2 = (float) (2 * Math.sqrt(2.0 / Math.PI));
+
+    private VectorElementwise() {}
+
+    private static boolean heavy(UnaryOp op) {
+        return switch (op) {
+            case EXP, LOG, SIGMOID, TANH, GELU -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean parallel(long n, int grain) {
+        return n >= 2L * grain && Parallel.threads() > 1;
+    }
+
+    private static boolean floating(Tensor t) { return t.dtype() != DType.I32; }
+
+    // ================================================================== unary
+
+    static boolean unary(UnaryOp op, Tensor x, Tensor out) {
+        long n = out.numel();
+        if (!x.isContiguous() || !out.isContiguous() || n > Integer.MAX_VALUE || !floating(x) || x.dtype() != out.dtype()) return false;
+        if (n == 0) return true;
+        MemorySegment xs = x.segment(), os = out.segment();
+        long xo = x.offset(), oo = out.offset();
+        boolean f32 = x.dtype() == DType.F32;
+        int grain = heavy(op) ? PAR_HEAVY : PAR_CHEAP;
+        if (parallel(n, grain)) {
+            Parallel.forRange((int) n, grain, (lo, hi) -> unaryRange(op, f32, xs, xo, os, oo, lo, hi));
+        } else {
+            unaryRange(op, f32, xs, xo, os, oo, 0, (int) n);
+        }
+        return true;
+    }
+
+    static void unaryRange(UnaryOp op, boolean f32, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        int i = lo;
+        if (f32) {
+            int bound = lo + FS.loopBound(hi - lo);
+            for (; i < bound; i += FL) {
+                FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO);
+                unaryF(op, v).intoMemorySegment(os, (oo + i) * 4, BO);
+            }
+            for (; i < hi; i++) os.setAtIndex(F, oo + i, op.apply(xs.getAtIndex(F, xo + i)));
+        } else {
+            int bound = lo + DS.loopBound(hi - lo);
+            for (; i < bound; i += DL) {
+                DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO);
+                unaryD(op, v).intoMemorySegment(os, (oo + i) * 8, BO);
+            }
+            for (; i < hi; i++) os.setAtIndex(D, oo + i, op.apply(xs.getAtIndex(D, xo + i)));
+        }
+    }
+
+    static FloatVector unaryF(UnaryOp op, FloatVector v) {
+        return switch (op) {
+            case NEG -> v.neg();
+            case ABS -> v.abs();
+            case EXP -> v.lanewise(VectorOperators.EXP);
+            case LOG -> v.lanewise(VectorOperators.LOG);
+            case SQRT -> v.sqrt();
+            case SQUARE -> v.mul(v);
+            case RECIPROCAL -> FloatVector.broadcast(FS, 1f).div(v);
+            // Math.max semantics: max(-0.0, 0) = 0, NaN propagates, as UnaryOp.RELU specifies.
+            case RELU -> v.max(0f);
+            case SIGMOID -> sigmoidF(v);
+            case TANH -> v.lanewise(VectorOperators.TANH);
+            // 0.5 x (1 + tanh(u)) == x * sigmoid(2u): no cancellation in 1 + tanh(u) for very negative x.
+            case GELU -> v.mul(sigmoidF(v.mul(v).mul(0.044715f).add(1f).mul(v).mul(SQRT_2_OVER_PI_X2)));
+        };
+    }
+
+    /** Stable sigmoid: e = exp(-|x|); x >= 0 ? 1 / (1 + e) : e / (1 + e). */
+    static FloatVector sigmoidF(FloatVector v) {
+        FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+        FloatVector d = e.add(1f);
+        FloatVector pos = FloatVector.broadcast(FS, 1f).div(d);
+        return pos.blend(e.div(d), v.compare(VectorOperators.LT, 0f));
+    }
+
+    static DoubleVector unaryD(UnaryOp op, DoubleVector v) {
+        return switch (op) {
+            case NEG -> v.neg();
+            case ABS -> v.abs();
+            case EXP -> v.lanewise(VectorOperators.EXP);
+            case LOG -> v.lanewise(VectorOperators.LOG);
+            case SQRT -> v.sqrt();
+            case SQUARE -> v.mul(v);
+            case RECIPROCAL -> DoubleVector.broadcast(DS, 1.0).div(v);
+            case RELU -> v.max(0.0);
+            case SIGMOID -> sigmoidD(v);
+            case TANH -> v.lanewise(VectorOperators.TANH);
+            case GELU -> v.mul(sigmoidD(v.mul(v).mul(0.044715).add(1.0).mul(v).mul(2 * Math.sqrt(2.0 / Math.PI))));
+        };
+    }
+
+    static DoubleVector sigmoidD(DoubleVector v) {
+        DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+        DoubleVector d = e.add(1.0);
+        DoubleVector pos = DoubleVector.broadcast(DS, 1.0).div(d);
+        return pos.blend(e.div(d), v.compare(VectorOperators.LT, 0.0));
+    }
+
+    // ================================================================== binary
+
+    private static boolean allStrideZero(Tensor t) {
+        int[] s = t.shape();
+        for (int i = 0; i < s.length; i++) if (s[i] > 1 && t.stride(i) != 0) return false;
+        return true;
+    }
+
+    /**
+     * out = op(a, b). Handled layouts (out contiguous): a, b contiguous; one operand a broadcast scalar; or rows
+     * along the last axis where each operand has last stride 1 or 0 (a row vector or a column broadcast).
+     */
+    static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        long n = out.numel();
+        if (!out.isContiguous() || n > Integer.MAX_VALUE || !floating(a) || a.dtype() != b.dtype() || a.dtype() != out.dtype()) return false;
+        if (n == 0) return true;
+        boolean f32 = a.dtype() == DType.F32;
+        MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
+        long oo = out.offset();
+        if (a.isContiguous() && b.isContiguous()) {
+            flatBinary(op, f32, as, a.offset(), 1, 0, bs, b.offset(), 1, 0, os, oo, (int) n);
+            return true;
+        }
+        if (a.isContiguous() && allStrideZero(b)) {
+            flatBinary(op, f32, as, a.offset(), 1, 0, bs, b.offset(), 0, b.read(b.offset()), os, oo, (int) n);
+            return true;
+        }
+        if (b.isContiguous() && allStrideZero(a)) {
+            flatBinary(op, f32, as, a.offset(), 0, a.read(a.offset()), bs, b.offset(), 1, 0, os, oo, (int) n);
+            return true;
+        }
+        int last = out.rank() - 1;
+        if (last < 0) return false;
+        int len = out.dim(last);
+        long sa = a.stride(last), sb = b.stride(last);
+        if (len < 2 || sa < 0 || sa > 1 || sb < 0 || sb > 1 || (sa == 0 && sb == 0)) return false;
+        int rows = (int) (n / len);
+        int isa = (int) sa, isb = (int) sb;
+        if (parallel(n, PAR_CHEAP)) {
+            Parallel.forRange(rows, Math.max(1, PAR_CHEAP / len), (lo, hi) -> binaryRows(op, f32, a, b, isa, isb, os, oo, len, lo, hi));
+        } else {
+            binaryRows(op, f32, a, b, isa, isb, os, oo, len, 0, rows);
+        }
+        return true;
+    }
+
+    private static void binaryRows(BinaryOp op, boolean f32, Tensor a, Tensor b, int sa, int sb, MemorySegment os, long oo,
+                                   int len, int r0, int r1) {
+        int last = a.rank() - 1;
+        MemorySegment as = a.segment(), bs = b.segment();
+        for (int r = r0; r < r1; r++) {
+            long ab = a.elementIndexOfFlatWithAxisZero(r, last), bb = b.elementIndexOfFlatWithAxisZero(r, last);
+            double av = sa == 0 ? a.read(ab) : 0, bv = sb == 0 ? b.read(bb) : 0;
+            binaryRange(op, f32, as, ab, sa, av, bs, bb, sb, bv, os, oo + (long) r * len, 0, len);
+        }
+    }
+
+    private static void flatBinary(BinaryOp op, boolean f32, MemorySegment as, long ao, int sa, double av,
+                                   MemorySegment bs, long bo, int sb, double bv, MemorySegment os, long oo, int n) {
+        if (parallel(n, PAR_CHEAP)) {
+            Parallel.forRange(n, PAR_CHEAP, (lo, hi) -> binaryRange(op, f32, as, ao, sa, av, bs, bo, sb, bv, os, oo, lo, hi));
+        } else {
+            binaryRange(op, f32, as, ao, sa, av, bs, bo, sb, bv, os, oo, 0, n);
+        }
+    }
+
+    /**
+     * out[oo + i] = op(a, b) for i in [lo, hi): an operand with stride 1 is read at base + i, one with stride 0
+     * is the given scalar value. Output index is oo + i.
+     */
+    static void binaryRange(BinaryOp op, boolean f32, MemorySegment as, long ao, int sa, double av,
+                            MemorySegment bs, long bo, int sb, double bv, MemorySegment os, long oo, int lo, int hi) {
+        int i = lo;
+        if (f32) {
+            int bound = lo + FS.loopBound(hi - lo);
+            if (sa == 1 && sb == 1) {
+                for (; i < bound; i += FL) {
+                    FloatVector x = FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, BO);
+                    FloatVector y = FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, BO);
+                    binaryF(op, x, y).intoMemorySegment(os, (oo + i) * 4, BO);
+                }
+            } else if (sa == 1) {
+                FloatVector y = FloatVector.broadcast(FS, (float) bv);
+                for (; i < bound; i += FL) {
+                    binaryF(op, FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, BO), y).intoMemorySegment(os, (oo + i) * 4, BO);
+                }
+            } else {
+                FloatVector x = FloatVector.broadcast(FS, (float) av);
+                for (; i < bound; i += FL) {
+                    binaryF(op, x, FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, BO)).intoMemorySegment(os, (oo + i) * 4, BO);
+                }
+            }
+            float fa = (float) av, fb = (float) bv;
+            for (; i < hi; i++) {
+                float x = sa == 1 ? as.getAtIndex(F, ao + i) : fa, y = sb == 1 ? bs.getAtIndex(F, bo + i) : fb;
+                os.setAtIndex(F, oo + i, (float) op.apply(x, y));
+            }
+        } else {
+            int bound = lo + DS.loopBound(hi - lo);
+            if (sa == 1 && sb == 1) {
+                for (; i < bound; i += DL) {
+                    DoubleVector x = DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, BO);
+                    DoubleVector y = DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, BO);
+                    binaryD(op, x, y).intoMemorySegment(os, (oo + i) * 8, BO);
+                }
+            } else if (sa == 1) {
+                DoubleVector y = DoubleVector.broadcast(DS, bv);
+                for (; i < bound; i += DL) {
+                    binaryD(op, DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, BO), y).intoMemorySegment(os, (oo + i) * 8, BO);
+                }
+            } else {
+                DoubleVector x = DoubleVector.broadcast(DS, av);
+                for (; i < bound; i += DL) {
+                    binaryD(op, x, DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, BO)).intoMemorySegment(os, (oo + i) * 8, BO);
+                }
+            }
+            for (; i < hi; i++) {
+                double x = sa == 1 ? as.getAtIndex(D, ao + i) : av, y = sb == 1 ? bs.getAtIndex(D, bo + i) : bv;
+                os.setAtIndex(D, oo + i, op.apply(x, y));
+            }
+        }
+    }
+
+    static FloatVector binaryF(BinaryOp op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case POW -> x.lanewise(VectorOperators.POW, y);
+            case MAX -> x.max(y);
+            case MIN -> x.min(y);
+        };
+    }
+
+    static DoubleVector binaryD(BinaryOp op, DoubleVector x, DoubleVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case POW -> x.lanewise(VectorOperators.POW, y);
+            case MAX -> x.max(y);
+            case MIN -> x.min(y);
+        };
+    }
+
+    static boolean binaryScalar(BinaryOp op, Tensor a, double s, Tensor out) {
+        long n = out.numel();
+        if (!a.isContiguous() || !out.isContiguous() || n > Integer.MAX_VALUE || !floating(a) || a.dtype() != out.dtype()) return false;
+        if (n == 0) return true;
+        flatBinary(op, a.dtype() == DType.F32, a.segment(), a.offset(), 1, 0, a.segment(), a.offset(), 0, s, out.segment(), out.offset(), (int) n);
+        return true;
+    }
+
+    // ================================================================== compare, where
+
+    private static VectorOperators.Comparison cmp(CompareOp op) {
+        return switch (op) {
+            case EQ -> VectorOperators.EQ;
+            case NE -> VectorOperators.NE;
+            case LT -> VectorOperators.LT;
+            case LE -> VectorOperators.LE;
+            case GT -> VectorOperators.GT;
+            case GE -> VectorOperators.GE;
+        };
+    }
+
+    /** Contiguous a, b, out of one floating dtype only. */
+    static boolean compare(CompareOp op, Tensor a, Tensor b, Tensor out) {
+        long n = out.numel();
+        if (!a.isContiguous() || !b.isContiguous() || !out.isContiguous() || n > Integer.MAX_VALUE || !floating(a)
+                || a.dtype() != b.dtype() || a.dtype() != out.dtype()) return false;
+        MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
+        long ao = a.offset(), bo = b.offset(), oo = out.offset();
+        VectorOperators.Comparison c = cmp(op);
+        int i = 0, len = (int) n;
+        if (a.dtype() == DType.F32) {
+            FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
+            for (int bound = FS.loopBound(len); i < bound; i += FL) {
+                VectorMask<Float> m = FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, BO)
+                        .compare(c, FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, BO));
+                zero.blend(one, m).intoMemorySegment(os, (oo + i) * 4, BO);
+            }
+            for (; i < len; i++) os.setAtIndex(F, oo + i, op.test(as.getAtIndex(F, ao + i), bs.getAtIndex(F, bo + i)) ? 1f : 0f);
+        } else {
+            DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
+            for (int bound = DS.loopBound(len); i < bound; i += DL) {
+                VectorMask<Double> m = DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, BO)
+                        .compare(c, DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, BO));
+                zero.blend(one, m).intoMemorySegment(os, (oo + i) * 8, BO);
+            }
+            for (; i < len; i++) os.setAtIndex(D, oo + i, op.test(as.getAtIndex(D, ao + i), bs.getAtIndex(D, bo + i)) ? 1.0 : 0.0);
+        }
+        return true;
+    }
+
+    /** Contiguous cond, a, b, out of one floating dtype only. */
+    static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        long n = out.numel();
+        if (!cond.isContiguous() || !a.isContiguous() || !b.isContiguous() || !out.isContiguous() || n > Integer.MAX_VALUE
+                || !floating(a) || cond.dtype() != a.dtype() || a.dtype() != b.dtype() || a.dtype() != out.dtype()) return false;
+        MemorySegment cs = cond.segment(), as = a.segment(), bs = b.segment(), os = out.segment();
+        long co = cond.offset(), ao = a.offset(), bo = b.offset(), oo = out.offset();
+        int i = 0, len = (int) n;
+        if (a.dtype() == DType.F32) {
+            for (int bound = FS.loopBound(len); i < bound; i += FL) {
+                // cond != 0 is true for NaN too, as in the scalar definition.
+                VectorMask<Float> m = FloatVector.fromMemorySegment(FS, cs, (co + i) * 4, BO).compare(VectorOperators.NE, 0f);
+                FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, BO)
+                        .blend(FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, BO), m).intoMemorySegment(os, (oo + i) * 4, BO);
+            }
+            for (; i < len; i++) os.setAtIndex(F, oo + i, cs.getAtIndex(F, co + i) != 0 ? as.getAtIndex(F, ao + i) : bs.getAtIndex(F, bo + i));
+        } else {
+            for (int bound = DS.loopBound(len); i < bound; i += DL) {
+                VectorMask<Double> m = DoubleVector.fromMemorySegment(DS, cs, (co + i) * 8, BO).compare(VectorOperators.NE, 0.0);
+                DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, BO)
+                        .blend(DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, BO), m).intoMemorySegment(os, (oo + i) * 8, BO);
+            }
+            for (; i < len; i++) os.setAtIndex(D, oo + i, cs.getAtIndex(D, co + i) != 0 ? as.getAtIndex(D, ao + i) : bs.getAtIndex(D, bo + i));
+        }
+        return true;
+    }
+
+    // ================================================================== fill, copy
+
+    static boolean fill(Tensor out, double v) {
+        long n = out.numel();
+        if (!out.isContiguous() || n > Integer.MAX_VALUE || !floating(out)) return false;
+        MemorySegment os = out.segment();
+        long oo = out.offset();
+        int i = 0, len = (int) n;
+        if (out.dtype() == DType.F32) {
+            FloatVector b = FloatVector.broadcast(FS, (float) v);
+            for (int bound = FS.loopBound(len); i < bound; i += FL) b.intoMemorySegment(os, (oo + i) * 4, BO);
+            for (; i < len; i++) os.setAtIndex(F, oo + i, (float) v);
+        } else {
+            DoubleVector b = DoubleVector.broadcast(DS, v);
+            for (int bound = DS.loopBound(len); i < bound; i += DL) b.intoMemorySegment(os, (oo + i) * 8, BO);
+            for (; i < len; i++) os.setAtIndex(D, oo + i, v);
+        }
+        return true;
+    }
+
+    /** Contiguous src and dst: bulk copy for equal dtypes, vector conversion for F32 <-> F64. */
+    static boolean copy(Tensor src, Tensor dst) {
+        long n = dst.numel();
+        if (!src.isContiguous() || !dst.isContiguous() || n > Integer.MAX_VALUE) return false;
+        DType s = src.dtype(), d = dst.dtype();
+        if (s == d) {
+            MemorySegment.copy(src.segment(), src.offset() * s.byteSize(), dst.segment(), dst.offset() * d.byteSize(), n * s.byteSize());
+            return true;
+        }
+        if (!floating(src) || !floating(dst)) return false;
+        MemorySegment ss = src.segment(), ds = dst.segment();
+        long so = src.offset(), dO = dst.offset();
+        int i = 0, len = (int) n;
+        int bound = DS.loopBound(len);
+        if (s == DType.F32) {
+            for (; i < bound; i += DL) {
+                FloatVector.fromMemorySegment(FH, ss, (so + i) * 4, BO).convertShape(VectorOperators.F2D, DS, 0)
+                        .intoMemorySegment(ds, (dO + i) * 8, BO);
+            }
+            for (; i < len; i++) ds.setAtIndex(D, dO + i, ss.getAtIndex(F, so + i));
+        } else {
+            for (; i < bound; i += DL) {
+                DoubleVector.fromMemorySegment(DS, ss, (so + i) * 8, BO).convertShape(VectorOperators.D2F, FH, 0)
+                        .intoMemorySegment(ds, (dO + i) * 4, BO);
+            }
+            for (; i < len; i++) ds.setAtIndex(F, dO + i, (float) ss.getAtIndex(D, so + i));
+        }
+        return true;
+    }
+
+    // ================================================================== reductions
+
+    /** Sum of n contiguous elements from storage index base; float partials are folded into a double every block. */
+    static double sum(boolean f32, MemorySegment s, long base, int n) {
+        double total = 0;
+        if (f32) {
+            for (int b0 = 0; b0 < n; b0 += SUM_BLOCK) {
+                int b1 = Math.min(n, b0 + SUM_BLOCK);
+                int i = b0;
+                // Four independent accumulators hide the add latency (4 cycles) of one dependency chain.
+                FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
+                for (int bound = b0 + (b1 - b0) / (4 * FL) * (4 * FL); i < bound; i += 4 * FL) {
+                    long e = (base + i) * 4;
+                    s0 = s0.add(FloatVector.fromMemorySegment(FS, s, e, BO));
+                    s1 = s1.add(FloatVector.fromMemorySegment(FS, s, e + 4L * FL, BO));
+                    s2 = s2.add(FloatVector.fromMemorySegment(FS, s, e + 8L * FL, BO));
+                    s3 = s3.add(FloatVector.fromMemorySegment(FS, s, e + 12L * FL, BO));
+                }
+                for (int bound = b0 + FS.loopBound(b1 - b0); i < bound; i += FL) s0 = s0.add(FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO));
+                double part = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+                for (; i < b1; i++) part += s.getAtIndex(F, base + i);
+                total += part;
+            }
+        } else {
+            int i = 0;
+            DoubleVector s0 = DoubleVector.zero(DS), s1 = s0, s2 = s0, s3 = s0;
+            for (int bound = n / (4 * DL) * (4 * DL); i < bound; i += 4 * DL) {
+                long e = (base + i) * 8;
+                s0 = s0.add(DoubleVector.fromMemorySegment(DS, s, e, BO));
+                s1 = s1.add(DoubleVector.fromMemorySegment(DS, s, e + 8L * DL, BO));
+                s2 = s2.add(DoubleVector.fromMemorySegment(DS, s, e + 16L * DL, BO));
+                s3 = s3.add(DoubleVector.fromMemorySegment(DS, s, e + 24L * DL, BO));
+            }
+            for (int bound = DS.loopBound(n); i < bound; i += DL) s0 = s0.add(DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO));
+            total = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) total += s.getAtIndex(D, base + i);
+        }
+        return total;
+    }
+
+    /** Max (or min) of n >= 1 contiguous elements; NaN propagates (Math.max semantics). */
+    static double extreme(boolean max, boolean f32, MemorySegment s, long base, int n) {
+        int i = 0;
+        if (f32) {
+            FloatVector m = FloatVector.broadcast(FS, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+            for (int bound = FS.loopBound(n); i < bound; i += FL) {
+                FloatVector v = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO);
+                m = max ? m.max(v) : m.min(v);
+            }
+            float r = m.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+            for (; i < n; i++) r = max ? Math.max(r, s.getAtIndex(F, base + i)) : Math.min(r, s.getAtIndex(F, base + i));
+            return r;
+        }
+        DoubleVector m = DoubleVector.broadcast(DS, max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        for (int bound = DS.loopBound(n); i < bound; i += DL) {
+            DoubleVector v = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO);
+            m = max ? m.max(v) : m.min(v);
+        }
+        double r = m.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+        for (; i < n; i++) r = max ? Math.max(r, s.getAtIndex(D, base + i)) : Math.min(r, s.getAtIndex(D, base + i));
+        return r;
+    }
+
+    /** Index of the first maximum (first NaN if any) of n >= 1 contiguous elements. */
+    static int argmax(boolean f32, MemorySegment s, long base, int n) {
+        double m = extreme(true, f32, s, base, n);
+        boolean nan = Double.isNaN(m);
+        int i = 0;
+        if (f32) {
+            float fm = (float) m;
+            for (int bound = FS.loopBound(n); i < bound; i += FL) {
+                FloatVector v = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO);
+                VectorMask<Float> hit = nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, fm);
+                if (hit.anyTrue()) return i + hit.firstTrue();
+            }
+            for (; i < n; i++) {
+                float v = s.getAtIndex(F, base + i);
+                if (nan ? Float.isNaN(v) : v == fm) return i;
+            }
+        } else {
+            for (int bound = DS.loopBound(n); i < bound; i += DL) {
+                DoubleVector v = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO);
+                VectorMask<Double> hit = nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, m);
+                if (hit.anyTrue()) return i + hit.firstTrue();
+            }
+            for (; i < n; i++) {
+                double v = s.getAtIndex(D, base + i);
+                if (nan ? Double.isNaN(v) : v == m) return i;
+            }
+        }
+        throw new AssertionError("maximum " + m + " not found");
+    }
+
+    /** Population variance, two passes (mean, then squared deviations) as the scalar specification does. */
+    static double variance(boolean f32, MemorySegment s, long base, int n) {
+        double mean = sum(f32, s, base, n) / n;
+        double total = 0;
+        if (f32) {
+            float fm = (float) mean;
+            for (int b0 = 0; b0 < n; b0 += SUM_BLOCK) {
+                int b1 = Math.min(n, b0 + SUM_BLOCK), i = b0;
+                FloatVector acc = FloatVector.zero(FS);
+                for (int bound = b0 + FS.loopBound(b1 - b0); i < bound; i += FL) {
+                    FloatVector d = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).sub(fm);
+                    acc = d.fma(d, acc);
+                }
+                double part = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < b1; i++) {
+                    double d = s.getAtIndex(F, base + i) - mean;
+                    part += d * d;
+                }
+                total += part;
+            }
+        } else {
+            int i = 0;
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int bound = DS.loopBound(n); i < bound; i += DL) {
+                DoubleVector d = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).sub(mean);
+                acc = d.fma(d, acc);
+            }
+            total = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                double d = s.getAtIndex(D, base + i) - mean;
+                total += d * d;
+            }
+        }
+        return total / n;
+    }
+
+    static double reduceLine(ReduceOp op, boolean f32, MemorySegment s, long base, int n) {
+        return switch (op) {
+            case SUM -> sum(f32, s, base, n);
+            case MEAN -> sum(f32, s, base, n) / n;
+            case MAX -> extreme(true, f32, s, base, n);
+            case MIN -> extreme(false, f32, s, base, n);
+            case ARGMAX -> argmax(f32, s, base, n);
+            case VARIANCE -> variance(f32, s, base, n);
+        };
+    }
+
+    static boolean reduceAllSupported(Tensor x) {
+        long n = x.numel();
+        return x.isContiguous() && n > 0 && n <= Integer.MAX_VALUE && floating(x);
+    }
+
+    static double reduceAll(ReduceOp op, Tensor x) {
+        return reduceLine(op, x.dtype() == DType.F32, x.segment(), x.offset(), (int) x.numel());
+    }
+
+    /**
+     * Along an axis with stride 1 (each line contiguous): one vector reduction per line. Along an outer axis of a
+     * contiguous x into a contiguous out of x's dtype (SUM, MEAN, MAX, MIN): out's rows accumulate x's rows.
+     */
+    static boolean reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
+        int n = x.shape()[axis];
+        if (n == 0 || !floating(x) || x.numel() > Integer.MAX_VALUE) return false;
+        boolean f32 = x.dtype() == DType.F32;
+        MemorySegment xs = x.segment();
+        if (x.stride(axis) == 1 && n > 1) {
+            long lines = out.numel();
+            for (long o = 0; o < lines; o++) {
+                out.write(out.elementIndexOfFlat(o), reduceLine(op, f32, xs, x.elementIndexOfFlatWithAxisZero(o, axis), n));
+            }
+            return true;
+        }
+        if (!x.isContiguous() || !out.isContiguous() || out.dtype() != x.dtype() || op == ReduceOp.ARGMAX || op == ReduceOp.VARIANCE) return false;
+        int[] sh = x.shape();
+        int inner = 1;
+        for (int d = axis + 1; d < sh.length; d++) inner *= sh[d];
+        int outer = (int) (out.numel() / Math.max(1, inner));
+        if (inner == 0) return true;
+        MemorySegment os = out.segment();
+        long xo = x.offset(), oo = out.offset();
+        BinaryOp acc = switch (op) {
+            case SUM, MEAN -> BinaryOp.ADD;
+            case MAX -> BinaryOp.MAX;
+            default -> BinaryOp.MIN;
+        };
+        for (int o = 0; o < outer; o++) {
+            long dst = oo + (long) o * inner, src = xo + (long) o * n * inner;
+            MemorySegment.copy(xs, src * x.dtype().byteSize(), os, dst * x.dtype().byteSize(), (long) inner * x.dtype().byteSize());
+            for (int j = 1; j < n; j++) {
+                binaryRange(acc, f32, os, dst, 1, 0, xs, src + (long) j * inner, 1, 0, os, dst, 0, inner);
+            }
+            if (op == ReduceOp.MEAN) binaryRange(BinaryOp.DIV, f32, os, dst, 1, 0, os, dst, 0, n, os, dst, 0, inner);
+        }
+        return true;
+    }
+
+    // ================================================================== softmax
+
+    /** Softmax / log-softmax along an axis where x and out both have stride 1 (contiguous lines). */
+    static boolean softmax(Tensor x, int axis, Tensor out, boolean log) {
+        int n = x.shape()[axis];
+        if (n == 0 || x.stride(axis) != 1 || out.stride(axis) != 1 || !floating(x) || x.dtype() != out.dtype()
+                || x.numel() > Integer.MAX_VALUE) return false;
+        int lines = (int) (x.numel() / n);
+        if (parallel(x.numel(), PAR_HEAVY) && lines > 1) {
+            Parallel.forRange(lines, Math.max(1, PAR_HEAVY / n), (lo, hi) -> softmaxLines(x, axis, out, log, n, lo, hi));
+        } else {
+            softmaxLines(x, axis, out, log, n, 0, lines);
+        }
+        return true;
+    }
+
+    private static void softmaxLines(Tensor x, int axis, Tensor out, boolean log, int n, int lo, int hi) {
+        boolean f32 = x.dtype() == DType.F32;
+        MemorySegment xs = x.segment(), os = out.segment();
+        for (int o = lo; o < hi; o++) {
+            long xb = x.elementIndexOfFlatWithAxisZero(o, axis), ob = out.elementIndexOfFlatWithAxisZero(o, axis);
+            if (f32) softmaxLineF(xs, xb, os, ob, n, log);
+            else softmaxLineD(xs, xb, os, ob, n, log);
+        }
+    }
+
+    private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log) {
+        float max = (float) extreme(true, true, xs, xb, n);
+        // A +inf in the row makes max +inf and (inf - inf) NaN: the row becomes NaN, as in the scalar spec.
+        FloatVector vmax = FloatVector.broadcast(FS, max), acc = FloatVector.zero(FS);
+        int i = 0, bound = FS.loopBound(n);
+        for (; i < bound; i += FL) {
+            FloatVector e = FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax).lanewise(VectorOperators.EXP);
+            if (!log) e.intoMemorySegment(os, (ob + i) * 4, BO);
+            acc = acc.add(e);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(xs.getAtIndex(F, xb + i) - max);
+            if (!log) os.setAtIndex(F, ob + i, e);
+            sum += e;
+        }
+        i = 0;
+        if (log) {
+            float lse = (float) (max + Math.log(sum));
+            for (; i < bound; i += FL) FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(lse).intoMemorySegment(os, (ob + i) * 4, BO);
+            for (; i < n; i++) os.setAtIndex(F, ob + i, xs.getAtIndex(F, xb + i) - lse);
+        } else {
+            float fs = (float) sum;
+            for (; i < bound; i += FL) FloatVector.fromMemorySegment(FS, os, (ob + i) * 4, BO).div(fs).intoMemorySegment(os, (ob + i) * 4, BO);
+            for (; i < n; i++) os.setAtIndex(F, ob + i, os.getAtIndex(F, ob + i) / fs);
+        }
+    }
+
+    private static void softmaxLineD(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log) {
+        double max = extreme(true, false, xs, xb, n);
+        DoubleVector vmax = DoubleVector.broadcast(DS, max), acc = DoubleVector.zero(DS);
+        int i = 0, bound = DS.loopBound(n);
+        for (; i < bound; i += DL) {
+            DoubleVector e = DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax).lanewise(VectorOperators.EXP);
+            if (!log) e.intoMemorySegment(os, (ob + i) * 8, BO);
+            acc = acc.add(e);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            double e = Math.exp(xs.getAtIndex(D, xb + i) - max);
+            if (!log) os.setAtIndex(D, ob + i, e);
+            sum += e;
+        }
+        i = 0;
+        if (log) {
+            double lse = max + Math.log(sum);
+            for (; i < bound; i += DL) DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(lse).intoMemorySegment(os, (ob + i) * 8, BO);
+            for (; i < n; i++) os.setAtIndex(D, ob + i, xs.getAtIndex(D, xb + i) - lse);
+        } else {
+            for (; i < bound; i += DL) DoubleVector.fromMemorySegment(DS, os, (ob + i) * 8, BO).div(sum).intoMemorySegment(os, (ob + i) * 8, BO);
+            for (; i < n; i++) os.setAtIndex(D, ob + i, os.getAtIndex(D, ob + i) / sum);
+        }
+    }
+}
