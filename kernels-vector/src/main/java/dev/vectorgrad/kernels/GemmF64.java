@@ -1,0 +1,340 @@
+package dev.vectorgrad.kernels;
+
+import dev.vectorgrad.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float64 GEMM, built like BLIS/OpenBLAS: c = alpha * a @ b + beta * c for any strided 2-d views.
+ *
+ * <p>Loops (outer to inner): jc over NC columns, pc over KC of k (pack a KC x NC panel of B, ~256 KB, meant to
+ * stay in L2), ic over MC rows (pack an MC x KC block of A), ir over MR-row slivers of A (one sliver, MR x KC,
+ * stays in L1), jr over NR-column slivers of B, then the MR x NR register tile. MR = 6 and NR = 2 vectors:
+ * 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers on AVX2 (on AVX-512 the same code
+ * gets 16 lanes per vector). Packing zero-pads edges, so the microkernel always computes a whole tile; only
+ * the store of an edge tile goes through a small buffer.
+ *
+ * <p>Generated from GemmF32 (Float -> Double, ES 4 -> 8); change GemmF32 and regenerate, keep them in step.
+ */
+final class GemmF64 {
+    private GemmF64() {}
+
+    static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    static final int MR = 6;
+    static final int NR = 2 * L;
+    static final int KC = 256;
+    static final int MC = MR * 24;
+    static final int NC = Math.max(NR, 256 / NR * NR);
+    static final long ES = 8; // bytes per element
+    private static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
+    private static final ByteOrder BO = ByteOrder.nativeOrder();
+
+    /** Below this many multiply-adds (m*n*k) a call runs on one thread. */
+    static final long PARALLEL_MIN = 1L << 18;
+    /** At or below this many multiply-adds, the unpacked direct path runs (when B and C rows are unit-stride). */
+    static final long DIRECT_MAX = 48L * 48 * 48;
+
+    /** Per-thread packing buffers and an edge-tile buffer; allocated once per thread. */
+    private static final class Buffers {
+        final double[] ap = new double[MC * KC];
+        final double[] bp = new double[KC * NC];
+        final double[] tile = new double[MR * NR];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** One call's arguments: reused per calling thread so a parallel call allocates nothing. */
+    private static final class Job implements Parallel.RangeTask {
+        MemorySegment as, bs, cs;
+        long ao, as0, as1, bo, bs0, bs1, co, cs0, cs1;
+        int m, n, k;
+        double alpha, beta;
+        boolean splitCols;
+
+        @Override
+        public void run(int lo, int hi) {
+            Buffers buf = BUFFERS.get();
+            if (splitCols) {
+                int j0 = lo * NR, j1 = Math.min(n, hi * NR);
+                blocked(this, buf, 0, m, j0, j1);
+            } else {
+                int i0 = lo * MR, i1 = Math.min(m, hi * MR);
+                blocked(this, buf, i0, i1, 0, n);
+            }
+        }
+    }
+
+    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
+
+    static void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        int m = c.dim(0), n = c.dim(1), k = a.dim(1);
+        if (m == 0 || n == 0) return;
+        Job j = JOBS.get();
+        j.as = a.segment();
+        j.bs = b.segment();
+        j.cs = c.segment();
+        j.ao = a.offset(); j.as0 = a.stride(0); j.as1 = a.stride(1);
+        j.bo = b.offset(); j.bs0 = b.stride(0); j.bs1 = b.stride(1);
+        j.co = c.offset(); j.cs0 = c.stride(0); j.cs1 = c.stride(1);
+        j.m = m; j.n = n; j.k = k;
+        j.alpha = alpha;
+        j.beta = beta;
+        try {
+            if (k == 0 || alpha == 0) {
+                scaleC(j);
+                return;
+            }
+            long work = (long) m * n * k;
+            if (work <= DIRECT_MAX && j.bs1 == 1 && j.cs1 == 1) {
+                direct(j, 0, m);
+                return;
+            }
+            int threads = Parallel.threads();
+            if (threads <= 1 || work < PARALLEL_MIN) {
+                blocked(j, BUFFERS.get(), 0, m, 0, n);
+                return;
+            }
+            // Split the output into panels along its longer side (in tile units); each worker packs its own.
+            int colUnits = (n + NR - 1) / NR, rowUnits = (m + MR - 1) / MR;
+            j.splitCols = colUnits * NR >= rowUnits * MR;
+            int units = j.splitCols ? colUnits : rowUnits;
+            long workPerUnit = Math.max(1, work / units);
+            int grain = (int) Math.max(1, PARALLEL_MIN / 2 / workPerUnit);
+            Parallel.forRange(units, grain, j);
+        } finally {
+            j.as = j.bs = j.cs = null;
+        }
+    }
+
+    /** c = beta * c (k == 0 or alpha == 0); beta == 0 writes zeros without reading c. */
+    private static void scaleC(Job j) {
+        for (int i = 0; i < j.m; i++) {
+            for (int jj = 0; jj < j.n; jj++) {
+                long e = j.co + i * j.cs0 + jj * j.cs1;
+                double v = j.beta == 0 ? 0.0 : j.beta * j.cs.getAtIndex(E, e);
+                j.cs.setAtIndex(E, e, v);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ direct path (small, no packing)
+
+    /** Rows [i0, i1): 4 rows x 1 vector of accumulators, B rows read in place, masked column tail. */
+    private static void direct(Job j, int i0, int i1) {
+        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
+        long ao = j.ao, as0 = j.as0, as1 = j.as1, bo = j.bo, bs0 = j.bs0, co = j.co, cs0 = j.cs0;
+        int n = j.n, k = j.k;
+        double alpha = j.alpha, beta = j.beta;
+        for (int i = i0; i < i1; i += 4) {
+            int rows = Math.min(4, i1 - i);
+            long a0 = ao + i * as0;
+            long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
+            for (int jj = 0; jj < n; jj += L) {
+                VectorMask<Double> mask = S.indexInRange(jj, n);
+                DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+                long be = bo + jj;
+                boolean full = jj + L <= n;
+                for (int p = 0; p < k; p++, be += bs0) {
+                    DoubleVector bv = full ? DoubleVector.fromMemorySegment(S, bs, be * ES, BO)
+                            : DoubleVector.fromMemorySegment(S, bs, be * ES, BO, mask);
+                    long pe = p * as1;
+                    c0 = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + pe)).fma(bv, c0);
+                    c1 = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + pe)).fma(bv, c1);
+                    c2 = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + pe)).fma(bv, c2);
+                    c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
+                }
+                long ce = co + i * cs0 + jj;
+                directStore(c0, cs, ce, alpha, beta, mask, full);
+                if (rows > 1) directStore(c1, cs, ce + cs0, alpha, beta, mask, full);
+                if (rows > 2) directStore(c2, cs, ce + 2 * cs0, alpha, beta, mask, full);
+                if (rows > 3) directStore(c3, cs, ce + 3 * cs0, alpha, beta, mask, full);
+            }
+        }
+    }
+
+    private static void directStore(DoubleVector acc, MemorySegment cs, long ce, double alpha, double beta,
+                                    VectorMask<Double> mask, boolean full) {
+        DoubleVector r = acc.mul(alpha);
+        if (full) {
+            if (beta != 0) r = DoubleVector.fromMemorySegment(S, cs, ce * ES, BO).fma(DoubleVector.broadcast(S, beta), r);
+            r.intoMemorySegment(cs, ce * ES, BO);
+        } else {
+            if (beta != 0) r = DoubleVector.fromMemorySegment(S, cs, ce * ES, BO, mask).fma(DoubleVector.broadcast(S, beta), r);
+            r.intoMemorySegment(cs, ce * ES, BO, mask);
+        }
+    }
+
+    // ------------------------------------------------------------------ blocked path (packing + microkernel)
+
+    /** The output block rows [i0, i1) x columns [j0, j1), all of k. */
+    static void blocked(Job j, Buffers buf, int i0, int i1, int j0, int j1) {
+        int k = j.k;
+        double[] ap = buf.ap, bp = buf.bp;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                double betaEff = pc == 0 ? j.beta : 1.0;
+                packB(j, bp, pc, kc, jc, nc);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(j, ap, ic, mc, pc, kc);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int nr = Math.min(NR, nc - jr);
+                            kernel(ap, ir * kc, bp, jr * kc, kc, j, buf.tile, ic + ir, mr, jc + jr, nr,
+                                    j.alpha, betaEff);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs A[i0 .. i0+mc, p0 .. p0+kc] into MR-row slivers, p-major inside a sliver; pads rows with 0. */
+    private static void packA(Job j, double[] ap, int i0, int mc, int p0, int kc) {
+        MemorySegment as = j.as;
+        long as0 = j.as0, as1 = j.as1;
+        int dst = 0;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            long base = j.ao + (i0 + ir) * as0 + p0 * as1;
+            if (mr == MR && as1 == 1) {
+                // Row-major A: read each row's run once (six streams), write interleaved.
+                for (int r = 0; r < MR; r++) {
+                    long e = base + r * as0;
+                    for (int p = 0; p < kc; p++) ap[dst + p * MR + r] = as.getAtIndex(E, e + p);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    long e = base + p * as1;
+                    int d = dst + p * MR;
+                    int r = 0;
+                    for (; r < mr; r++) ap[d + r] = as.getAtIndex(E, e + r * as0);
+                    for (; r < MR; r++) ap[d + r] = 0.0;
+                }
+            }
+            dst += MR * kc;
+        }
+    }
+
+    /** Packs B[p0 .. p0+kc, j0 .. j0+nc] into NR-column slivers, p-major inside a sliver; pads with 0. */
+    private static void packB(Job j, double[] bp, int p0, int kc, int j0, int nc) {
+        MemorySegment bs = j.bs;
+        long bs0 = j.bs0, bs1 = j.bs1;
+        int dst = 0;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            long base = j.bo + p0 * bs0 + (j0 + jr) * bs1;
+            if (nr == NR && bs1 == 1) {
+                for (int p = 0; p < kc; p++) {
+                    long e = (base + p * bs0) * ES;
+                    DoubleVector.fromMemorySegment(S, bs, e, BO).intoArray(bp, dst + p * NR);
+                    DoubleVector.fromMemorySegment(S, bs, e + L * ES, BO).intoArray(bp, dst + p * NR + L);
+                }
+            } else if (nr == NR) {
+                for (int p = 0; p < kc; p++) {
+                    long e = base + p * bs0;
+                    int d = dst + p * NR;
+                    for (int c = 0; c < NR; c++) bp[d + c] = bs.getAtIndex(E, e + c * bs1);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    long e = base + p * bs0;
+                    int d = dst + p * NR;
+                    int c = 0;
+                    for (; c < nr; c++) bp[d + c] = bs.getAtIndex(E, e + c * bs1);
+                    for (; c < NR; c++) bp[d + c] = 0.0;
+                }
+            }
+            dst += NR * kc;
+        }
+    }
+
+    /**
+     * The MR x NR register tile over kc: 12 accumulators. Then C[i, j] = alpha * acc + beta * C (beta == 0:
+     * C is not read). Full tiles with unit column stride store straight from registers; others go through
+     * {@code tile}.
+     */
+    private static void kernel(double[] ap, int ai, double[] bp, int bi, int kc, Job j, double[] tile,
+                               int i, int mr, int jj, int nr, double alpha, double beta) {
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int p = 0; p < kc; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, bp, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, bp, bi + L);
+            DoubleVector a = DoubleVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = DoubleVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = DoubleVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = DoubleVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = DoubleVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = DoubleVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            ai += MR;
+            bi += NR;
+        }
+        MemorySegment cs = j.cs;
+        long cs0 = j.cs0;
+        long ce = j.co + i * cs0 + jj * j.cs1;
+        if (mr == MR && nr == NR && j.cs1 == 1) {
+            long r0 = ce * ES, step = cs0 * ES, off = L * ES;
+            store(c00, cs, r0, alpha, beta);
+            store(c01, cs, r0 + off, alpha, beta);
+            store(c10, cs, r0 + step, alpha, beta);
+            store(c11, cs, r0 + step + off, alpha, beta);
+            store(c20, cs, r0 + 2 * step, alpha, beta);
+            store(c21, cs, r0 + 2 * step + off, alpha, beta);
+            store(c30, cs, r0 + 3 * step, alpha, beta);
+            store(c31, cs, r0 + 3 * step + off, alpha, beta);
+            store(c40, cs, r0 + 4 * step, alpha, beta);
+            store(c41, cs, r0 + 4 * step + off, alpha, beta);
+            store(c50, cs, r0 + 5 * step, alpha, beta);
+            store(c51, cs, r0 + 5 * step + off, alpha, beta);
+            return;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        long cs1 = j.cs1;
+        for (int r = 0; r < mr; r++) {
+            for (int c = 0; c < nr; c++) {
+                long e = ce + r * cs0 + c * cs1;
+                double v = alpha * tile[r * NR + c];
+                if (beta != 0) v += beta * cs.getAtIndex(E, e);
+                cs.setAtIndex(E, e, v);
+            }
+        }
+    }
+
+    private static void store(DoubleVector acc, MemorySegment cs, long byteOff, double alpha, double beta) {
+        DoubleVector r = acc.mul(alpha);
+        if (beta != 0) r = DoubleVector.fromMemorySegment(S, cs, byteOff, BO).fma(DoubleVector.broadcast(S, beta), r);
+        r.intoMemorySegment(cs, byteOff, BO);
+    }
+}

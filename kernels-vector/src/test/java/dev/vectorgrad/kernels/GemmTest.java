@@ -1,0 +1,155 @@
+package dev.vectorgrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import dev.vectorgrad.kernels.GemmTestSupport.Layout;
+
+/** VectorGemm against the scalar oracle (see {@link GemmTestSupport}): random shapes, transposed and strided
+ * views, alpha/beta, sizes around every blocking boundary, one and two threads. */
+class GemmTest {
+    private static final Kernels VEC = new VectorKernels();
+    private static final Kernels ORACLE = new ScalarKernels();
+    private final int savedThreads = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    private static void randomCase(DType dt, int m, int n, int k, long seed) {
+        GemmTestSupport.randomCase(VEC, dt, m, n, k, seed);
+    }
+
+    private static void check(DType dt, int m, int n, int k, double alpha, double beta, Layout la, Layout lb, Layout lc, long seed) {
+        GemmTestSupport.check(VEC, dt, m, n, k, alpha, beta, la, lb, lc, seed);
+    }
+
+    private static Tensor view(DType dt, int rows, int cols, Layout l, long seed, boolean nan) {
+        return GemmTestSupport.view(dt, rows, cols, l, seed, nan);
+    }
+
+    @Test
+    void randomShapesLayoutsAndScalarsF32() {
+        qt().withExamples(60).withShrinkCycles(20)
+                .forAll(integers().between(1, 300), integers().between(1, 300), integers().between(1, 300), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    randomCase(DType.F32, m, n, k, seed);
+                });
+    }
+
+    @Test
+    void smallShapesF32() {
+        // The direct (unpacked) path and tiny edge tiles.
+        qt().withExamples(150).withShrinkCycles(20)
+                .forAll(integers().between(1, 40), integers().between(1, 40), integers().between(1, 40), longs().all())
+                .checkAssert((m, n, k, seed) -> randomCase(DType.F32, m, n, k, seed));
+    }
+
+    @Test
+    void randomShapesF64() {
+        qt().withExamples(40).withShrinkCycles(20)
+                .forAll(integers().between(1, 300), integers().between(1, 300), integers().between(1, 300), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    randomCase(DType.F64, m, n, k, seed);
+                });
+        qt().withExamples(60)
+                .forAll(integers().between(1, 30), integers().between(1, 30), integers().between(1, 30), longs().all())
+                .checkAssert((m, n, k, seed) -> randomCase(DType.F64, m, n, k, seed));
+    }
+
+    /** Sizes one below, at and one above every blocking boundary, in each dimension. */
+    @Test
+    void blockingBoundaries() {
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            int mr = GemmF32.MR, nr = dt == DType.F32 ? GemmF32.NR : GemmF64.NR;
+            int mc = GemmF32.MC, nc = dt == DType.F32 ? GemmF32.NC : GemmF64.NC, kc = GemmF32.KC;
+            List<int[]> cases = new ArrayList<>();
+            for (int d = -1; d <= 1; d++) {
+                cases.add(new int[] {mr + d, nr + 3, 7});
+                cases.add(new int[] {mc + d, nr * 2 + 1, 33});
+                cases.add(new int[] {13, nr + d, 9});
+                cases.add(new int[] {2 * mr + 1, nc + d, 21});
+                cases.add(new int[] {mr + 1, nr + 1, kc + d});
+                cases.add(new int[] {9, 19, 2 * kc + d});
+            }
+            cases.add(new int[] {1, 1, 1});
+            cases.add(new int[] {1, 500, 3});
+            cases.add(new int[] {500, 1, 3});
+            cases.add(new int[] {3, 3, 600});
+            long seed = 42;
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                for (int[] c : cases) randomCase(dt, c[0], c[1], c[2], seed++);
+            }
+        }
+    }
+
+    @Test
+    void largeShapes() {
+        Parallel.setThreads(2);
+        check(DType.F32, 600, 300, 520, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 7);
+        check(DType.F32, 257, 530, 513, -0.5, 1.0, new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 1), Layout.PLAIN, 8);
+        // The MNIST CNN's shapes: a tall-skinny im2col product and a long-k weight gradient.
+        check(DType.F32, 2000, 32, 9, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 9);
+        check(DType.F32, 32, 64, 5408, 1.0, 0.0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, 10);
+        check(DType.F64, 301, 290, 400, 2.0, 0.5, new Layout(true, 1, 1, 0), Layout.PLAIN, new Layout(false, 2, 1, 0), 11);
+    }
+
+    @Test
+    void betaZeroIgnoresNanAndKZeroScales() {
+        try (Scope s = Scope.open()) {
+            Tensor a = Tensor.zeros(s, DType.F32, 5, 0), b = Tensor.zeros(s, DType.F32, 0, 7);
+            Tensor c = view(DType.F32, 5, 7, Layout.PLAIN, 1, true);
+            VEC.gemm(1, a, b, 0, c);
+            for (float v : c.toFloatArray()) assertEquals(0f, v);
+            Tensor d = Tensor.of(s, new float[] {1, 2, 3, 4}, 2, 2);
+            VEC.gemm(1, a.slice(0, 0, 2), b.slice(1, 0, 2), 3, d);
+            assertEquals(List.of(3f, 6f, 9f, 12f), List.of(d.getFloat(0, 0), d.getFloat(0, 1), d.getFloat(1, 0), d.getFloat(1, 1)));
+        }
+    }
+
+    @Test
+    void badInputNamesShapes() {
+        try (Scope s = Scope.open()) {
+            Tensor a = Tensor.zeros(s, DType.F32, 2, 3), b = Tensor.zeros(s, DType.F32, 4, 5);
+            var e = assertThrows(IllegalArgumentException.class, () -> Ops.matmul(a, b));
+            assertEquals("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Ops.gemm(1, a, b, 0, Tensor.zeros(s, DType.F32, 2, 5)));
+            assertEquals("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)", e.getMessage());
+            Tensor b2 = Tensor.zeros(s, DType.F32, 3, 5);
+            e = assertThrows(IllegalArgumentException.class, () -> Ops.gemm(1, a, b2, 0, Tensor.zeros(s, DType.F32, 5, 2)));
+            assertEquals("gemm output has shape 5x2 but 2x3 @ 3x5 is 2x5", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Ops.gemm(1, a.reshape(6), b2, 0, Tensor.zeros(s, DType.F32, 2, 5)));
+            assertEquals("gemm needs matrices, got shapes [6], [3, 5] and output [2, 5]", e.getMessage());
+        }
+    }
+
+    @Test
+    void matmulBatchedUsesGemm() {
+        try (Scope s = Scope.open()) {
+            Tensor a = view(DType.F32, 6, 20, Layout.PLAIN, 3, false).reshape(3, 2, 20);
+            Tensor b = view(DType.F32, 20, 17, Layout.PLAIN, 4, false);
+            Tensor out = Ops.matmul(a, b);
+            assertEquals(List.of(3, 2, 17), java.util.Arrays.stream(out.shape()).boxed().toList());
+            Tensor ref = Tensor.zeros(s, DType.F32, 2, 17);
+            for (int i = 0; i < 3; i++) {
+                ORACLE.gemm(1, a.select(0, i), b, 0, ref);
+                for (int r = 0; r < 2; r++)
+                    for (int c = 0; c < 17; c++) assertEquals(ref.getDouble(r, c), out.getDouble(i, r, c), 20 * 0x1p-24 * 20);
+            }
+        }
+    }
+}
