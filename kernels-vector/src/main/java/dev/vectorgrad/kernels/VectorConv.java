@@ -1,16 +1,525 @@
 package dev.vectorgrad.kernels;
 
+import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API convolution and pooling (issue 4). Until they are written, the scalar oracle runs. */
+/**
+ * Vector API convolution and pooling (issue 4).
+ *
+ * <p>Convolution is im2col + GEMM, one image at a time, parallel over the batch. The column buffer [C*KH*KW,
+ * OH*OW] and the packed weights live in per-thread scratch ({@link ConvScratch}), so steady-state calls allocate
+ * no tensor memory. For F32 with a short reduction dimension (the MNIST layer: C*KH*KW = 9) a built-in 4x16
+ * register-blocked kernel runs, vectorised over output pixels so a 1-channel input fills every lane; otherwise
+ * the GEMM of the kernels instance ({@code k.gemm}) runs on tensor views of the scratch buffers, so this path
+ * speeds up with whatever GEMM the backend has. Layouts that cannot be viewed as [K, OH*OW] per image fall back
+ * to the scalar oracle.
+ *
+ * <p>Pooling uses tight loops over the raw segments (no per-element index arrays), parallel over N*C planes.
+ */
 final class VectorConv {
     private VectorConv() {}
 
-    static void conv2d(VectorKernels k, Tensor x, Tensor w, Tensor bias, Conv2dSpec spec, Tensor out) { k.scalarConv2d(x, w, bias, spec, out); }
-    static void conv2dBackwardData(VectorKernels k, Tensor gradOut, Tensor w, Conv2dSpec spec, Tensor gradIn) { k.scalarConv2dBackwardData(gradOut, w, spec, gradIn); }
-    static void conv2dBackwardWeight(VectorKernels k, Tensor x, Tensor gradOut, Conv2dSpec spec, Tensor gradW, Tensor gradBias) { k.scalarConv2dBackwardWeight(x, gradOut, spec, gradW, gradBias); }
-    static void maxPool2d(VectorKernels k, Tensor x, Pool2dSpec spec, Tensor out, Tensor argmax) { k.scalarMaxPool2d(x, spec, out, argmax); }
-    static void maxPool2dBackward(VectorKernels k, Tensor gradOut, Tensor argmax, Pool2dSpec spec, Tensor gradIn) { k.scalarMaxPool2dBackward(gradOut, argmax, spec, gradIn); }
-    static void avgPool2d(VectorKernels k, Tensor x, Pool2dSpec spec, Tensor out) { k.scalarAvgPool2d(x, spec, out); }
-    static void avgPool2dBackward(VectorKernels k, Tensor gradOut, Pool2dSpec spec, Tensor gradIn) { k.scalarAvgPool2dBackward(gradOut, spec, gradIn); }
+    /** Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel. */
+    static final int DIRECT_MAX_R = Integer.getInteger("vectorgrad.conv.directMaxR", 64);
+
+    private static final VectorSpecies<Float> FS = VectorKernels.FS;
+    private static final int L = FS.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
+
+    // ------------------------------------------------------------------ layout helpers
+
+    /** True when each image of t [n, k, oh, ow] can be viewed as a [k, oh*ow] matrix. */
+    private static boolean planeViewable(Tensor t) {
+        return t.dim(2) == 1 || t.stride(2) == (long) t.dim(3) * t.stride(3);
+    }
+
+    /** True when additionally each row of that matrix is unit-stride (for the built-in kernel). */
+    private static boolean unitRows(Tensor t) {
+        return planeViewable(t) && (t.stride(3) == 1 || (long) t.dim(2) * t.dim(3) == 1);
+    }
+
+    private static Tensor matView(Tensor t, int n, int rows, int cols) {
+        return t.view(new int[] {rows, cols}, new long[] {t.stride(1), t.stride(3)}, t.offset() + n * t.stride(0));
+    }
+
+    private static boolean anyZero(int... d) {
+        for (int v : d) if (v == 0) return true;
+        return false;
+    }
+
+    // ------------------------------------------------------------------ im2col / col2im
+
+    /** Writes image n of x into col rows [C*KH*KW, OH*OW] starting at element colBase of col. */
+    static void im2col(Tensor x, int n, Conv2dSpec sp, int KH, int KW, int OH, int OW, Tensor col, long colBase) {
+        int C = x.dim(1), H = x.dim(2), W = x.dim(3);
+        long s1 = x.stride(1), s2 = x.stride(2), s3 = x.stride(3);
+        long xo = x.offset() + n * x.stride(0);
+        MemorySegment xs = x.segment(), cs = col.segment();
+        boolean f32 = x.dtype() == DType.F32;
+        long r = colBase;
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++) {
+                    int off = j * sp.dilationW() - sp.padW();
+                    // ow range whose input column iw = ow*sw + off lies in [0, W)
+                    int lo = off >= 0 ? 0 : Math.min(OW, (-off + sp.strideW() - 1) / sp.strideW());
+                    int hi = W - 1 - off < 0 ? 0 : Math.min(OW, (W - 1 - off) / sp.strideW() + 1);
+                    if (hi < lo) hi = lo;
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * sp.strideH() - sp.padH() + i * sp.dilationH();
+                        long dst = r + (long) oh * OW;
+                        if (ih < 0 || ih >= H) {
+                            if (f32) cs.asSlice(dst * 4, OW * 4L).fill((byte) 0);
+                            else cs.asSlice(dst * 8, OW * 8L).fill((byte) 0);
+                            continue;
+                        }
+                        long src = xo + c * s1 + ih * s2 + (long) off * s3;
+                        if (f32) {
+                            for (int ow = 0; ow < lo; ow++) cs.setAtIndex(F, dst + ow, 0f);
+                            if (sp.strideW() == 1 && s3 == 1 && hi > lo) {
+                                MemorySegment.copy(xs, (src + lo) * 4, cs, (dst + lo) * 4, (hi - lo) * 4L);
+                            } else {
+                                long step = sp.strideW() * s3;
+                                for (int ow = lo; ow < hi; ow++) cs.setAtIndex(F, dst + ow, xs.getAtIndex(F, src + ow * step));
+                            }
+                            for (int ow = hi; ow < OW; ow++) cs.setAtIndex(F, dst + ow, 0f);
+                        } else {
+                            for (int ow = 0; ow < lo; ow++) cs.setAtIndex(D, dst + ow, 0d);
+                            long step = sp.strideW() * s3;
+                            for (int ow = lo; ow < hi; ow++) cs.setAtIndex(D, dst + ow, xs.getAtIndex(D, src + ow * step));
+                            for (int ow = hi; ow < OW; ow++) cs.setAtIndex(D, dst + ow, 0d);
+                        }
+                    }
+                    r += (long) OH * OW;
+                }
+    }
+
+    /** gradIn image n = scatter-add of col rows [C*KH*KW, OH*OW] (gradIn image overwritten). */
+    static void col2im(Tensor col, long colBase, Conv2dSpec sp, int KH, int KW, int OH, int OW, Tensor gradIn, int n) {
+        int C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3);
+        long s1 = gradIn.stride(1), s2 = gradIn.stride(2), s3 = gradIn.stride(3);
+        long go = gradIn.offset() + n * gradIn.stride(0);
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                for (int w = 0; w < W; w++) gradIn.write(go + c * s1 + h * s2 + w * s3, 0);
+        long r = colBase;
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++) {
+                    int off = j * sp.dilationW() - sp.padW();
+                    int lo = off >= 0 ? 0 : Math.min(OW, (-off + sp.strideW() - 1) / sp.strideW());
+                    int hi = W - 1 - off < 0 ? 0 : Math.min(OW, (W - 1 - off) / sp.strideW() + 1);
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * sp.strideH() - sp.padH() + i * sp.dilationH();
+                        if (ih < 0 || ih >= H) continue;
+                        long src = r + (long) oh * OW;
+                        long dst = go + c * s1 + ih * s2 + (long) off * s3;
+                        long step = sp.strideW() * s3;
+                        for (int ow = lo; ow < hi; ow++) {
+                            long e = dst + ow * step;
+                            gradIn.write(e, gradIn.read(e) + col.read(src + ow));
+                        }
+                    }
+                    r += (long) OH * OW;
+                }
+    }
+
+    // ------------------------------------------------------------------ built-in F32 kernel
+
+    /**
+     * c[m, p] = (bias[m]) + sum_r a[m, r] * b[r, p] for m < M, p < P; a rows of stride lda, b rows of stride ldb
+     * (unit column stride), c rows of stride ldc (unit column stride). Offsets and strides in elements.
+     */
+    static void gemmF32(MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+                        MemorySegment c, long cOff, long ldc, int M, int R, int P, Tensor bias) {
+        int m = 0;
+        for (; m + 4 <= M; m += 4) {
+            float z0 = biasAt(bias, m), z1 = biasAt(bias, m + 1), z2 = biasAt(bias, m + 2), z3 = biasAt(bias, m + 3);
+            long a0 = aOff + m * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            int p = 0;
+            for (; p + 2 * L <= P; p += 2 * L) {
+                FloatVector c00 = FloatVector.broadcast(FS, z0), c01 = c00;
+                FloatVector c10 = FloatVector.broadcast(FS, z1), c11 = c10;
+                FloatVector c20 = FloatVector.broadcast(FS, z2), c21 = c20;
+                FloatVector c30 = FloatVector.broadcast(FS, z3), c31 = c30;
+                for (int r = 0; r < R; r++) {
+                    long bo = (bOff + r * ldb + p) * 4;
+                    FloatVector b0 = FloatVector.fromMemorySegment(FS, b, bo, NO);
+                    FloatVector b1 = FloatVector.fromMemorySegment(FS, b, bo + 4L * L, NO);
+                    FloatVector x = FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r));
+                    c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                    x = FloatVector.broadcast(FS, a.getAtIndex(F, a1 + r));
+                    c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                    x = FloatVector.broadcast(FS, a.getAtIndex(F, a2 + r));
+                    c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                    x = FloatVector.broadcast(FS, a.getAtIndex(F, a3 + r));
+                    c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                }
+                long co = (cOff + m * ldc + p) * 4;
+                c00.intoMemorySegment(c, co, NO); c01.intoMemorySegment(c, co + 4L * L, NO);
+                co += ldc * 4;
+                c10.intoMemorySegment(c, co, NO); c11.intoMemorySegment(c, co + 4L * L, NO);
+                co += ldc * 4;
+                c20.intoMemorySegment(c, co, NO); c21.intoMemorySegment(c, co + 4L * L, NO);
+                co += ldc * 4;
+                c30.intoMemorySegment(c, co, NO); c31.intoMemorySegment(c, co + 4L * L, NO);
+            }
+            for (; p < P; p += L) {
+                VectorMask<Float> mk = FS.indexInRange(p, P);
+                FloatVector c0 = FloatVector.broadcast(FS, z0), c1 = FloatVector.broadcast(FS, z1);
+                FloatVector c2 = FloatVector.broadcast(FS, z2), c3 = FloatVector.broadcast(FS, z3);
+                for (int r = 0; r < R; r++) {
+                    FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO, mk);
+                    c0 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r)), c0);
+                    c1 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a1 + r)), c1);
+                    c2 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a2 + r)), c2);
+                    c3 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a3 + r)), c3);
+                }
+                long co = (cOff + m * ldc + p) * 4;
+                c0.intoMemorySegment(c, co, NO, mk);
+                c1.intoMemorySegment(c, co + ldc * 4, NO, mk);
+                c2.intoMemorySegment(c, co + 2 * ldc * 4, NO, mk);
+                c3.intoMemorySegment(c, co + 3 * ldc * 4, NO, mk);
+            }
+        }
+        for (; m < M; m++) {
+            float z = biasAt(bias, m);
+            long a0 = aOff + m * lda;
+            for (int p = 0; p < P; p += L) {
+                VectorMask<Float> mk = FS.indexInRange(p, P);
+                FloatVector acc = FloatVector.broadcast(FS, z);
+                for (int r = 0; r < R; r++) {
+                    FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO, mk);
+                    acc = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r)), acc);
+                }
+                acc.intoMemorySegment(c, (cOff + m * ldc + p) * 4, NO, mk);
+            }
+        }
+    }
+
+    private static float biasAt(Tensor bias, int m) {
+        return bias == null ? 0f : (float) bias.read(bias.offset() + m * bias.stride(0));
+    }
+
+    /** Sum over p < P of a[p] * b[p], both unit-stride F32 (byte offsets), accumulated in float lanes. */
+    private static float dotF32(MemorySegment a, long aByte, MemorySegment b, long bByte, int P) {
+        FloatVector acc0 = FloatVector.zero(FS), acc1 = FloatVector.zero(FS);
+        int p = 0;
+        for (; p + 2 * L <= P; p += 2 * L) {
+            long o = 4L * p;
+            acc0 = FloatVector.fromMemorySegment(FS, a, aByte + o, NO).fma(FloatVector.fromMemorySegment(FS, b, bByte + o, NO), acc0);
+            acc1 = FloatVector.fromMemorySegment(FS, a, aByte + o + 4L * L, NO).fma(FloatVector.fromMemorySegment(FS, b, bByte + o + 4L * L, NO), acc1);
+        }
+        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; p < P; p++) s += a.getAtIndex(F, aByte / 4 + p) * b.getAtIndex(F, bByte / 4 + p);
+        return s;
+    }
+
+    private static float sumF32(MemorySegment a, long aByte, int P) {
+        FloatVector acc = FloatVector.zero(FS);
+        int p = 0;
+        for (; p + L <= P; p += L) acc = acc.add(FloatVector.fromMemorySegment(FS, a, aByte + 4L * p, NO));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; p < P; p++) s += a.getAtIndex(F, aByte / 4 + p);
+        return s;
+    }
+
+    // ------------------------------------------------------------------ convolution
+
+    static void conv2d(VectorKernels k, Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
+        int N = x.dim(0), C = x.dim(1), K = w.dim(0), KH = w.dim(2), KW = w.dim(3), OH = out.dim(2), OW = out.dim(3);
+        if (anyZero(N, C, K, OH, OW) || !planeViewable(out)) {
+            k.scalarConv2d(x, w, bias, sp, out);
+            return;
+        }
+        int R = C * KH * KW, P = OH * OW;
+        DType dt = x.dtype();
+        // Pack the weights as a contiguous [K, R] matrix (cheap: K*R elements).
+        Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
+        packWeights(w, pack, false);
+        boolean direct = dt == DType.F32 && R <= DIRECT_MAX_R && unitRows(out);
+        Tensor wm = pack.view(new int[] {K, R}, new long[] {R, 1}, 0);
+        MemorySegment ps = pack.segment(), os = out.segment();
+        Parallel.RangeTask task = (lo, hi) -> {
+            Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            for (int n = lo; n < hi; n++) {
+                im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+                if (direct) {
+                    gemmF32(ps, 0, R, col.segment(), 0, P, os, out.offset() + n * out.stride(0), out.stride(1), K, R, P, bias);
+                } else {
+                    Tensor on = matView(out, n, K, P);
+                    k.gemm(1, wm, col.view(new int[] {R, P}, new long[] {P, 1}, 0), 0, on);
+                    if (bias != null) addBias(on, bias, K, P);
+                }
+            }
+        };
+        runOverBatch(N, direct, task);
+    }
+
+    /** Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial. */
+    private static void runOverBatch(int N, boolean direct, Parallel.RangeTask task) {
+        if (direct || N >= Parallel.threads()) Parallel.forRange(N, 1, task);
+        else task.run(0, N);
+    }
+
+    private static void addBias(Tensor m, Tensor bias, int K, int P) {
+        long o = m.offset(), s0 = m.stride(0), s1 = m.stride(1);
+        for (int kk = 0; kk < K; kk++) {
+            double b = bias.read(bias.offset() + kk * bias.stride(0));
+            for (int p = 0; p < P; p++) {
+                long e = o + kk * s0 + p * s1;
+                m.write(e, m.read(e) + b);
+            }
+        }
+    }
+
+    /** pack = w as contiguous [K, R] (transposed: [R, K]). */
+    private static void packWeights(Tensor w, Tensor pack, boolean transposed) {
+        int K = w.dim(0), C = w.dim(1), KH = w.dim(2), KW = w.dim(3);
+        int R = C * KH * KW;
+        long wo = w.offset(), s0 = w.stride(0), s1 = w.stride(1), s2 = w.stride(2), s3 = w.stride(3);
+        for (int kk = 0; kk < K; kk++) {
+            int r = 0;
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++, r++) {
+                        double v = w.read(wo + kk * s0 + c * s1 + i * s2 + j * s3);
+                        pack.write(transposed ? (long) r * K + kk : (long) kk * R + r, v);
+                    }
+        }
+    }
+
+    static void conv2dBackwardData(VectorKernels k, Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn) {
+        int N = gradIn.dim(0), C = gradIn.dim(1), K = w.dim(0), KH = w.dim(2), KW = w.dim(3);
+        int OH = gradOut.dim(2), OW = gradOut.dim(3);
+        if (anyZero(N, C, K, OH, OW) || !planeViewable(gradOut)) {
+            k.scalarConv2dBackwardData(gradOut, w, sp, gradIn);
+            return;
+        }
+        int R = C * KH * KW, P = OH * OW;
+        DType dt = gradIn.dtype();
+        Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
+        packWeights(w, pack, true);
+        boolean direct = dt == DType.F32 && K <= DIRECT_MAX_R && unitRows(gradOut);
+        Tensor wt = pack.view(new int[] {R, K}, new long[] {K, 1}, 0);
+        MemorySegment ps = pack.segment(), gs = gradOut.segment();
+        Parallel.RangeTask task = (lo, hi) -> {
+            Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            for (int n = lo; n < hi; n++) {
+                if (direct) {
+                    gemmF32(ps, 0, K, gs, gradOut.offset() + n * gradOut.stride(0), gradOut.stride(1), col.segment(), 0, P, R, K, P, null);
+                } else {
+                    k.gemm(1, wt, matView(gradOut, n, K, P), 0, col.view(new int[] {R, P}, new long[] {P, 1}, 0));
+                }
+                col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
+            }
+        };
+        runOverBatch(N, direct, task);
+    }
+
+    static void conv2dBackwardWeight(VectorKernels k, Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
+        int N = x.dim(0), C = x.dim(1), K = gradW.dim(0), KH = gradW.dim(2), KW = gradW.dim(3);
+        int OH = gradOut.dim(2), OW = gradOut.dim(3);
+        if (anyZero(N, C, K, OH, OW) || !planeViewable(gradOut)) {
+            k.scalarConv2dBackwardWeight(x, gradOut, sp, gradW, gradBias);
+            return;
+        }
+        int R = C * KH * KW, P = OH * OW;
+        DType dt = x.dtype();
+        // All images' columns at once: [N, R, P].
+        Tensor cols = ConvScratch.get(ConvScratch.COL, dt, (long) N * R * P);
+        Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) K * R + K);
+        Parallel.forRange(N, 1, (lo, hi) -> {
+            for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * R * P);
+        });
+        long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
+        if (dt == DType.F32 && unitRows(gradOut)) {
+            MemorySegment gs = gradOut.segment(), cs = cols.segment();
+            boolean wantBias = gradBias != null;
+            Parallel.forRange(K, 1, (lo, hi) -> {
+                for (int kk = lo; kk < hi; kk++) {
+                    for (int r = 0; r < R; r++) {
+                        double s = 0;
+                        for (int n = 0; n < N; n++) {
+                            s += dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P);
+                        }
+                        acc.write((long) kk * R + r, s);
+                    }
+                    if (wantBias) {
+                        double s = 0;
+                        for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
+                        acc.write((long) K * R + kk, s);
+                    }
+                }
+            });
+        } else {
+            Tensor am = acc.view(new int[] {K, R}, new long[] {R, 1}, 0);
+            for (int n = 0; n < N; n++) {
+                Tensor colT = cols.view(new int[] {P, R}, new long[] {1, P}, (long) n * R * P);
+                k.gemm(1, matView(gradOut, n, K, P), colT, n == 0 ? 0 : 1, am);
+            }
+            if (gradBias != null) {
+                long gs3 = gradOut.stride(3), gs2 = gradOut.stride(2);
+                for (int kk = 0; kk < K; kk++) {
+                    double s = 0;
+                    for (int n = 0; n < N; n++)
+                        for (int oh = 0; oh < OH; oh++)
+                            for (int ow = 0; ow < OW; ow++) s += gradOut.read(gO + n * gs0 + kk * gs1 + oh * gs2 + ow * gs3);
+                    acc.write((long) K * R + kk, s);
+                }
+            }
+        }
+        long wo = gradW.offset(), w0 = gradW.stride(0), w1 = gradW.stride(1), w2 = gradW.stride(2), w3 = gradW.stride(3);
+        for (int kk = 0; kk < K; kk++) {
+            int r = 0;
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++, r++) gradW.write(wo + kk * w0 + c * w1 + i * w2 + j * w3, acc.read((long) kk * R + r));
+            if (gradBias != null) gradBias.write(gradBias.offset() + kk * gradBias.stride(0), acc.read((long) K * R + kk));
+        }
+    }
+
+    // ------------------------------------------------------------------ pooling
+
+    private static void zeroPlane(Tensor t, long base, int H, int W) {
+        long s2 = t.stride(2), s3 = t.stride(3);
+        for (int h = 0; h < H; h++)
+            for (int w = 0; w < W; w++) t.write(base + h * s2 + w * s3, 0);
+    }
+
+    static void maxPool2d(VectorKernels k, Tensor x, Pool2dSpec sp, Tensor out, Tensor argmax) {
+        int N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), OH = out.dim(2), OW = out.dim(3);
+        if (anyZero(N, C, OH, OW)) {
+            k.scalarMaxPool2d(x, sp, out, argmax);
+            return;
+        }
+        long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
+        long o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2), o3 = out.stride(3);
+        MemorySegment xs = x.segment(), os = out.segment();
+        MemorySegment as = argmax == null ? null : argmax.segment();
+        boolean f32 = x.dtype() == DType.F32;
+        int planes = N * C;
+        Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, OH * OW)), (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int n = pl / C, c = pl % C;
+                long xb = x.offset() + n * x0 + c * x1, ob = out.offset() + n * o0 + c * o1;
+                long ab = argmax == null ? 0 : argmax.offset() + n * argmax.stride(0) + c * argmax.stride(1);
+                for (int oh = 0; oh < OH; oh++) {
+                    int h0 = oh * sp.strideH() - sp.padH();
+                    int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
+                    for (int ow = 0; ow < OW; ow++) {
+                        int w0 = ow * sp.strideW() - sp.padW();
+                        int wa = Math.max(w0, 0), wb = Math.min(w0 + sp.kernelW(), W);
+                        double m = Double.NEGATIVE_INFINITY;
+                        int at = -1;
+                        for (int ih = ha; ih < hb; ih++) {
+                            long rb = xb + ih * x2;
+                            for (int iw = wa; iw < wb; iw++) {
+                                double v = f32 ? xs.getAtIndex(F, rb + iw * x3) : xs.getAtIndex(D, rb + iw * x3);
+                                if (at < 0 || v > m || (v != v && m == m)) {
+                                    m = v;
+                                    at = ih * W + iw;
+                                }
+                            }
+                        }
+                        long oe = ob + oh * o2 + ow * o3;
+                        if (f32) os.setAtIndex(F, oe, (float) m);
+                        else os.setAtIndex(D, oe, m);
+                        if (as != null) as.setAtIndex(ValueLayout.JAVA_INT, ab + oh * argmax.stride(2) + ow * argmax.stride(3), at);
+                    }
+                }
+            }
+        });
+    }
+
+    static void maxPool2dBackward(VectorKernels k, Tensor gradOut, Tensor argmax, Pool2dSpec sp, Tensor gradIn) {
+        int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
+        if (anyZero(N, C, H, W) || argmax.dtype() != DType.I32) {
+            k.scalarMaxPool2dBackward(gradOut, argmax, sp, gradIn);
+            return;
+        }
+        MemorySegment as = argmax.segment();
+        Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int n = pl / C, c = pl % C;
+                long gb = gradIn.offset() + n * gradIn.stride(0) + c * gradIn.stride(1);
+                long ob = gradOut.offset() + n * gradOut.stride(0) + c * gradOut.stride(1);
+                long ab = argmax.offset() + n * argmax.stride(0) + c * argmax.stride(1);
+                zeroPlane(gradIn, gb, H, W);
+                for (int oh = 0; oh < OH; oh++)
+                    for (int ow = 0; ow < OW; ow++) {
+                        int at = as.getAtIndex(ValueLayout.JAVA_INT, ab + oh * argmax.stride(2) + ow * argmax.stride(3));
+                        long e = gb + (at / W) * gradIn.stride(2) + (at % W) * gradIn.stride(3);
+                        gradIn.write(e, gradIn.read(e) + gradOut.read(ob + oh * gradOut.stride(2) + ow * gradOut.stride(3)));
+                    }
+            }
+        });
+    }
+
+    static void avgPool2d(VectorKernels k, Tensor x, Pool2dSpec sp, Tensor out) {
+        int N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), OH = out.dim(2), OW = out.dim(3);
+        if (anyZero(N, C, OH, OW)) {
+            k.scalarAvgPool2d(x, sp, out);
+            return;
+        }
+        Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, OH * OW)), (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int n = pl / C, c = pl % C;
+                long xb = x.offset() + n * x.stride(0) + c * x.stride(1), ob = out.offset() + n * out.stride(0) + c * out.stride(1);
+                for (int oh = 0; oh < OH; oh++) {
+                    int h0 = oh * sp.strideH() - sp.padH();
+                    int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
+                    for (int ow = 0; ow < OW; ow++) {
+                        int w0 = ow * sp.strideW() - sp.padW();
+                        int wa = Math.max(w0, 0), wb = Math.min(w0 + sp.kernelW(), W);
+                        double s = 0;
+                        for (int ih = ha; ih < hb; ih++)
+                            for (int iw = wa; iw < wb; iw++) s += x.read(xb + ih * x.stride(2) + iw * x.stride(3));
+                        int cnt = Math.max(hb - ha, 0) * Math.max(wb - wa, 0);
+                        out.write(ob + oh * out.stride(2) + ow * out.stride(3), s / cnt);
+                    }
+                }
+            }
+        });
+    }
+
+    static void avgPool2dBackward(VectorKernels k, Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
+        int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
+        if (anyZero(N, C, H, W)) {
+            k.scalarAvgPool2dBackward(gradOut, sp, gradIn);
+            return;
+        }
+        Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int n = pl / C, c = pl % C;
+                long gb = gradIn.offset() + n * gradIn.stride(0) + c * gradIn.stride(1);
+                long ob = gradOut.offset() + n * gradOut.stride(0) + c * gradOut.stride(1);
+                zeroPlane(gradIn, gb, H, W);
+                for (int oh = 0; oh < OH; oh++) {
+                    int h0 = oh * sp.strideH() - sp.padH();
+                    int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
+                    for (int ow = 0; ow < OW; ow++) {
+                        int w0 = ow * sp.strideW() - sp.padW();
+                        int wa = Math.max(w0, 0), wb = Math.min(w0 + sp.kernelW(), W);
+                        int cnt = Math.max(hb - ha, 0) * Math.max(wb - wa, 0);
+                        double g = gradOut.read(ob + oh * gradOut.stride(2) + ow * gradOut.stride(3)) / cnt;
+                        for (int ih = ha; ih < hb; ih++)
+                            for (int iw = wa; iw < wb; iw++) {
+                                long e = gb + ih * gradIn.stride(2) + iw * gradIn.stride(3);
+                                gradIn.write(e, gradIn.read(e) + g);
+                            }
+                    }
+                }
+            }
+        });
+    }
 }

@@ -1,0 +1,116 @@
+package dev.vectorgrad.kernels;
+
+import static dev.vectorgrad.kernels.ConvTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Vector conv2d forward / backward-data / backward-weight against the scalar oracle over random geometry. */
+class ConvPropertyTest {
+
+    /** One random case: geometry drawn from the seed; checks all three passes for one dtype. */
+    private static void checkCase(int n, int c, int k, long seed, DType dt) {
+        Random r = new Random(seed);
+        int kh = 1 + r.nextInt(3), kw = 1 + r.nextInt(3);
+        Conv2dSpec sp = new Conv2dSpec(1 + r.nextInt(2), 1 + r.nextInt(2), r.nextInt(3), r.nextInt(3), 1 + r.nextInt(2), 1 + r.nextInt(2));
+        int h = Math.max(1 + r.nextInt(8), sp.dilationH() * (kh - 1) + 1);
+        int w = Math.max(1 + r.nextInt(8), sp.dilationW() * (kw - 1) + 1);
+        boolean transposedX = r.nextInt(4) == 0, withBias = r.nextBoolean();
+        int oh = sp.outH(h, kh), ow = sp.outW(w, kw);
+        String ctx = "N=" + n + " C=" + c + " K=" + k + " H=" + h + " W=" + w + " kernel " + kh + "x" + kw + " " + sp + " " + dt
+                + (transposedX ? " transposed x" : "");
+        try (Scope s = Scope.open()) {
+            Tensor x = transposedX ? randomTransposed(s, dt, r, n, c, h, w) : random(s, dt, r, n, c, h, w);
+            Tensor wt = random(s, dt, r, k, c, kh, kw);
+            Tensor b = withBias ? random(s, dt, r, k) : null;
+            Tensor exp = zeros(s, dt, n, k, oh, ow), act = zeros(s, dt, n, k, oh, ow);
+            SCALAR.conv2d(x, wt, b, sp, exp);
+            VECTOR.conv2d(x, wt, b, sp, act);
+            assertClose("conv2d " + ctx, exp, act, tol(dt));
+
+            Tensor g = random(s, dt, r, n, k, oh, ow);
+            Tensor gi0 = zeros(s, dt, n, c, h, w), gi1 = random(s, dt, r, n, c, h, w); // garbage must be overwritten
+            SCALAR.conv2dBackwardData(g, wt, sp, gi0);
+            VECTOR.conv2dBackwardData(g, wt, sp, gi1);
+            assertClose("conv2d backward-data " + ctx, gi0, gi1, tol(dt));
+
+            Tensor gw0 = zeros(s, dt, k, c, kh, kw), gw1 = random(s, dt, r, k, c, kh, kw);
+            Tensor gb0 = withBias ? zeros(s, dt, k) : null, gb1 = withBias ? random(s, dt, r, k) : null;
+            SCALAR.conv2dBackwardWeight(x, g, sp, gw0, gb0);
+            VECTOR.conv2dBackwardWeight(x, g, sp, gw1, gb1);
+            // Weight gradients sum over N*OH*OW products: scale the tolerance by that count for F32.
+            double tw = tol(dt) * (dt == DType.F32 ? Math.max(1, Math.sqrt(n * oh * ow)) : 1);
+            assertClose("conv2d backward-weight " + ctx, gw0, gw1, tw);
+            if (withBias) assertClose("conv2d backward-bias " + ctx, gb0, gb1, tw);
+        }
+    }
+
+    @Test
+    void matchesScalarF32() {
+        qt().withExamples(60).forAll(integers().between(1, 3), integers().between(1, 9), integers().between(1, 9), integers().all())
+                .checkAssert((n, c, k, seed) -> checkCase(n, c, k, seed, DType.F32));
+    }
+
+    @Test
+    void matchesScalarF64() {
+        qt().withExamples(30).forAll(integers().between(1, 3), integers().between(1, 5), integers().between(1, 6), integers().all())
+                .checkAssert((n, c, k, seed) -> checkCase(n, c, k, seed, DType.F64));
+    }
+
+    @Test
+    void mnistShapeMatchesScalarAndDoesNotAllocateInSteadyState() {
+        try (Scope s = Scope.open()) {
+            Random r = new Random(4);
+            DType dt = DType.F32;
+            Tensor x = random(s, dt, r, 4, 1, 28, 28), w = random(s, dt, r, 32, 1, 3, 3), b = random(s, dt, r, 32);
+            Tensor exp = zeros(s, dt, 4, 32, 26, 26), act = zeros(s, dt, 4, 32, 26, 26);
+            SCALAR.conv2d(x, w, b, Conv2dSpec.DEFAULT, exp);
+            VECTOR.conv2d(x, w, b, Conv2dSpec.DEFAULT, act);
+            assertClose("mnist conv2d", exp, act, 1e-5);
+            Tensor gw = zeros(s, dt, 32, 1, 3, 3), gb = zeros(s, dt, 32), gi = zeros(s, dt, 4, 1, 28, 28);
+            VECTOR.conv2dBackwardWeight(x, act, Conv2dSpec.DEFAULT, gw, gb);
+            VECTOR.conv2dBackwardData(act, w, Conv2dSpec.DEFAULT, gi);
+            long before = Scope.allocationCount();
+            for (int i = 0; i < 3; i++) {
+                VECTOR.conv2d(x, w, b, Conv2dSpec.DEFAULT, act);
+                VECTOR.conv2dBackwardWeight(x, act, Conv2dSpec.DEFAULT, gw, gb);
+                VECTOR.conv2dBackwardData(act, w, Conv2dSpec.DEFAULT, gi);
+            }
+            assertEquals(before, Scope.allocationCount(), "steady-state conv calls must not allocate tensors");
+        }
+    }
+
+    @Test
+    void nonViewableOutputFallsBackCorrectly() {
+        try (Scope s = Scope.open()) {
+            Random r = new Random(7);
+            Tensor x = random(s, DType.F32, r, 2, 3, 6, 5), w = random(s, DType.F32, r, 4, 3, 3, 3);
+            Tensor exp = zeros(s, DType.F32, 2, 4, 4, 3);
+            Tensor act = zeros(s, DType.F32, 2, 4, 3, 4).transpose(2, 3);
+            SCALAR.conv2d(x, w, null, Conv2dSpec.DEFAULT, exp);
+            VECTOR.conv2d(x, w, null, Conv2dSpec.DEFAULT, act);
+            assertClose("conv2d into transposed out", exp, act, 1e-5);
+        }
+    }
+
+    @Test
+    void badInputNamesTheShapes() {
+        try (Scope s = Scope.open()) {
+            Tensor x = zeros(s, DType.F32, 1, 1, 4, 4);
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                    () -> Ops.conv2d(x, zeros(s, DType.F32, 2, 1, 5, 5), null, Conv2dSpec.DEFAULT));
+            assertTrue(big.getMessage().contains("[2, 1, 5, 5]") || big.getMessage().contains("5x5"), big.getMessage());
+            IllegalArgumentException ch = assertThrows(IllegalArgumentException.class,
+                    () -> Ops.conv2d(x, zeros(s, DType.F32, 2, 3, 3, 3), null, Conv2dSpec.DEFAULT));
+            assertTrue(ch.getMessage().contains("channel") && ch.getMessage().contains("[1, 1, 4, 4]"), ch.getMessage());
+        }
+    }
+}

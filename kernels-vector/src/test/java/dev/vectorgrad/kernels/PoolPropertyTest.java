@@ -1,0 +1,74 @@
+package dev.vectorgrad.kernels;
+
+import static dev.vectorgrad.kernels.ConvTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Vector max/avg pooling forward and backward against the scalar oracle; ties resolved to the first maximum. */
+class PoolPropertyTest {
+
+    private static void checkCase(int n, int c, long seed, DType dt) {
+        Random r = new Random(seed);
+        int kh = 1 + r.nextInt(3), kw = 1 + r.nextInt(3);
+        Pool2dSpec sp = new Pool2dSpec(kh, kw, 1 + r.nextInt(3), 1 + r.nextInt(3), r.nextInt(kh / 2 + 1), r.nextInt(kw / 2 + 1));
+        int h = kh + r.nextInt(7), w = kw + r.nextInt(7);
+        int oh = sp.outH(h), ow = sp.outW(w);
+        boolean ties = r.nextBoolean();
+        String ctx = "N=" + n + " C=" + c + " H=" + h + " W=" + w + " " + sp + " " + dt + (ties ? " ties" : "");
+        try (Scope s = Scope.open()) {
+            Tensor x = r.nextInt(4) == 0 ? randomTransposed(s, dt, r, n, c, h, w) : random(s, dt, r, n, c, h, w);
+            if (ties) for (long i = 0; i < x.numel(); i++) x.setFlat(i, r.nextInt(3)); // many equal values per window
+            Tensor o0 = zeros(s, dt, n, c, oh, ow), o1 = zeros(s, dt, n, c, oh, ow);
+            Tensor a0 = zeros(s, DType.I32, n, c, oh, ow), a1 = zeros(s, DType.I32, n, c, oh, ow);
+            SCALAR.maxPool2d(x, sp, o0, a0);
+            VECTOR.maxPool2d(x, sp, o1, a1);
+            assertClose("max_pool2d " + ctx, o0, o1, 0);
+            assertArrayEquals(a0.toIntArray(), a1.toIntArray(), "max_pool2d argmax " + ctx);
+
+            Tensor g = random(s, dt, r, n, c, oh, ow);
+            Tensor gi0 = zeros(s, dt, n, c, h, w), gi1 = random(s, dt, r, n, c, h, w);
+            SCALAR.maxPool2dBackward(g, a0, sp, gi0);
+            VECTOR.maxPool2dBackward(g, a1, sp, gi1);
+            assertClose("max_pool2d backward " + ctx, gi0, gi1, tol(dt));
+
+            SCALAR.avgPool2d(x, sp, o0);
+            VECTOR.avgPool2d(x, sp, o1);
+            assertClose("avg_pool2d " + ctx, o0, o1, tol(dt));
+            SCALAR.avgPool2dBackward(g, sp, gi0);
+            VECTOR.avgPool2dBackward(g, sp, gi1);
+            assertClose("avg_pool2d backward " + ctx, gi0, gi1, tol(dt));
+        }
+    }
+
+    @Test
+    void matchesScalarF32() {
+        qt().withExamples(80).forAll(integers().between(1, 3), integers().between(1, 4), integers().all())
+                .checkAssert((n, c, seed) -> checkCase(n, c, seed, DType.F32));
+    }
+
+    @Test
+    void matchesScalarF64() {
+        qt().withExamples(40).forAll(integers().between(1, 3), integers().between(1, 4), integers().all())
+                .checkAssert((n, c, seed) -> checkCase(n, c, seed, DType.F64));
+    }
+
+    @Test
+    void nanPropagatesThroughMaxPool() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.of(s, new float[] {1, Float.NaN, 3, 2}, 1, 1, 2, 2);
+            Tensor o0 = zeros(s, DType.F32, 1, 1, 1, 1), o1 = zeros(s, DType.F32, 1, 1, 1, 1);
+            Tensor a0 = zeros(s, DType.I32, 1, 1, 1, 1), a1 = zeros(s, DType.I32, 1, 1, 1, 1);
+            SCALAR.maxPool2d(x, Pool2dSpec.of(2, 2), o0, a0);
+            VECTOR.maxPool2d(x, Pool2dSpec.of(2, 2), o1, a1);
+            assertClose("nan max pool", o0, o1, 0);
+            assertArrayEquals(new int[] {1}, a1.toIntArray());
+        }
+    }
+}
