@@ -1,0 +1,455 @@
+package dev.vectorgrad.nativ.jni;
+
+import dev.vectorgrad.kernels.BinaryOp;
+import dev.vectorgrad.kernels.Conv2dSpec;
+import dev.vectorgrad.kernels.ForwardingKernels;
+import dev.vectorgrad.kernels.Kernels;
+import dev.vectorgrad.kernels.OptimizerSteps;
+import dev.vectorgrad.kernels.Parallel;
+import dev.vectorgrad.kernels.Pool2dSpec;
+import dev.vectorgrad.kernels.ReduceOp;
+import dev.vectorgrad.kernels.Reduction;
+import dev.vectorgrad.kernels.UnaryOp;
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Shapes;
+import dev.vectorgrad.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * The C++ kernels ({@code cpp/src/vectorgrad_native.cpp}) behind the {@link Kernels} contract.
+ *
+ * <p>Every override first checks, in Java, everything the C++ side trusts: each tensor is alive and usable
+ * from this thread ({@link Tensor#checkAlive()}; {@link Tensor#address()} checks again), dtypes agree, shapes
+ * are exactly what the op writes and reads (an {@link IllegalArgumentException} naming the shapes otherwise,
+ * even when called directly rather than through {@code Ops}). Layouts the C++ code does not handle
+ * (non-contiguous or broadcast views, I32 data, a GEMM operand with no unit stride) are declined: the call goes
+ * to the next backend. Large calls are split over {@link Parallel} (rows of GEMM, images of a conv batch,
+ * chunks of elementwise ops); the workers only see addresses.
+ */
+public final class JniKernels extends ForwardingKernels {
+    private static final long ELEMENTWISE_GRAIN = 1 << 15;
+
+    public JniKernels(Kernels next) {
+        super(next);
+        if (!NativeLib.available()) throw new IllegalStateException("native backend unavailable: " + NativeLib.reason());
+    }
+
+    @Override
+    public String name() { return "native"; }
+
+    // ------------------------------------------------------------------ checks
+
+    /** 0 for F32, 1 for F64, -1 for anything the C++ code does not take. */
+    private static int dt(Tensor t) {
+        return t.dtype() == DType.F32 ? 0 : t.dtype() == DType.F64 ? 1 : -1;
+    }
+
+    private static void alive(Tensor... ts) {
+        for (Tensor t : ts) if (t != null) t.checkAlive();
+    }
+
+    /** All non-null tensors contiguous and of the first one's floating dtype. */
+    private static boolean handles(Tensor... ts) {
+        int d = dt(ts[0]);
+        if (d < 0) return false;
+        for (Tensor t : ts) if (t != null && (dt(t) != d || !t.isContiguous())) return false;
+        return true;
+    }
+
+    private static void sameShape(String op, Tensor a, Tensor b) {
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(op + ": shapes must match, got " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
+        }
+    }
+
+    private static void shape(String op, String what, Tensor t, int... expected) {
+        if (!Arrays.equals(t.shape(), expected)) {
+            throw new IllegalArgumentException(op + ": " + what + " has shape " + Shapes.str(t.shape()) + " but must be " + Shapes.str(expected));
+        }
+    }
+
+    private static void rank(String op, String what, Tensor t, int r) {
+        if (t.rank() != r) throw new IllegalArgumentException(op + ": " + what + " must have rank " + r + ", got shape " + Shapes.str(t.shape()));
+    }
+
+    private static long addr(Tensor t) { return t == null ? 0L : t.address(); }
+
+    @FunctionalInterface
+    private interface LongRange {
+        void run(long lo, long hi);
+    }
+
+    private static void chunks(long n, long grain, LongRange r) {
+        if (n < 2 * grain || n > Integer.MAX_VALUE || Parallel.threads() <= 1) {
+            r.run(0, n);
+            return;
+        }
+        Parallel.forRange((int) n, (int) grain, (lo, hi) -> r.run(lo, hi));
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor out) {
+        alive(x, out);
+        if (!handles(x, out)) { next.unary(op, x, out); return; }
+        sameShape("unary " + op, x, out);
+        int d = dt(x), es = x.dtype().byteSize(), o = op.ordinal();
+        long xa = x.address(), oa = out.address();
+        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.unary(d, o, xa + lo * es, oa + lo * es, hi - lo));
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        alive(a, b, out);
+        if (!handles(a, b, out)) { next.binary(op, a, b, out); return; }
+        sameShape("binary " + op, a, out);
+        sameShape("binary " + op, b, out);
+        int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
+        long aa = a.address(), ba = b.address(), oa = out.address();
+        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.binary(d, o, aa + lo * es, ba + lo * es, oa + lo * es, hi - lo));
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, Tensor a, double s, Tensor out) {
+        alive(a, out);
+        if (!handles(a, out)) { next.binaryScalar(op, a, s, out); return; }
+        sameShape("binaryScalar " + op, a, out);
+        int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
+        long aa = a.address(), oa = out.address();
+        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.binaryScalar(d, o, aa + lo * es, s, oa + lo * es, hi - lo));
+    }
+
+    @Override
+    public void fill(Tensor out, double v) {
+        alive(out);
+        if (!handles(out)) { next.fill(out, v); return; }
+        NativeLib.fill(dt(out), out.address(), out.numel(), v);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    private static void checkNonEmptyFor(String what, ReduceOp op, long n, Tensor x) {
+        if (n == 0 && (op == ReduceOp.MAX || op == ReduceOp.MIN || op == ReduceOp.ARGMAX)) {
+            throw new IllegalArgumentException(what + " " + op + " of an empty extent is undefined (shape " + Shapes.str(x.shape()) + ")");
+        }
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
+        alive(x, out);
+        if (!handles(x) || !out.isContiguous()) { next.reduce(op, x, axis, out); return; }
+        int[] s = x.shape();
+        if (axis < 0 || axis >= s.length) throw new IllegalArgumentException("reduce: axis " + axis + " out of range for shape " + Shapes.str(s));
+        int[] expect = s.clone();
+        expect[axis] = 1;
+        shape("reduce " + op, "output", out, expect);
+        int outDt = out.dtype() == DType.F32 ? 0 : out.dtype() == DType.F64 ? 1 : 2;
+        if (outDt == 2 && op != ReduceOp.ARGMAX) throw new IllegalArgumentException("reduce " + op + ": I32 output only for ARGMAX");
+        long outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= s[i];
+        for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+        checkNonEmptyFor("reduce", op, s[axis], x);
+        NativeLib.reduce(dt(x), op.ordinal(), x.address(), outer, s[axis], inner, outDt, out.address());
+    }
+
+    @Override
+    public double reduceAll(ReduceOp op, Tensor x) {
+        alive(x);
+        if (!handles(x)) return next.reduceAll(op, x);
+        checkNonEmptyFor("reduceAll", op, x.numel(), x);
+        return NativeLib.reduceAll(dt(x), op.ordinal(), x.address(), x.numel());
+    }
+
+    @Override
+    public void softmax(Tensor x, int axis, Tensor out) {
+        softmaxImpl(false, x, axis, out);
+    }
+
+    @Override
+    public void logSoftmax(Tensor x, int axis, Tensor out) {
+        softmaxImpl(true, x, axis, out);
+    }
+
+    private void softmaxImpl(boolean log, Tensor x, int axis, Tensor out) {
+        alive(x, out);
+        if (!handles(x, out)) {
+            if (log) next.logSoftmax(x, axis, out);
+            else next.softmax(x, axis, out);
+            return;
+        }
+        String op = log ? "logSoftmax" : "softmax";
+        sameShape(op, x, out);
+        int[] s = x.shape();
+        if (axis < 0 || axis >= s.length) throw new IllegalArgumentException(op + ": axis " + axis + " out of range for shape " + Shapes.str(s));
+        long outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= s[i];
+        for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+        NativeLib.softmax(dt(x), log, x.address(), outer, s[axis], inner, out.address());
+    }
+
+    // ------------------------------------------------------------------ GEMM
+
+    /** Leading dimension and transposition of a matrix view with a unit stride, or null when it has none. */
+    private record Mat(long ld, boolean trans) {}
+
+    static Mat layout(Tensor t) {
+        int r = t.dim(0), c = t.dim(1);
+        long s0 = t.stride(0), s1 = t.stride(1);
+        if (c <= 1 || s1 == 1) {
+            long ld = r <= 1 ? Math.max(1, c) : s0;
+            if (ld >= Math.max(1, c)) return new Mat(ld, false);
+        }
+        if (r <= 1 || s0 == 1) {
+            long ld = c <= 1 ? Math.max(1, r) : s1;
+            if (ld >= Math.max(1, r)) return new Mat(ld, true);
+        }
+        return null;
+    }
+
+    @Override
+    public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        alive(a, b, c);
+        rank("gemm", "a", a, 2);
+        rank("gemm", "b", b, 2);
+        rank("gemm", "c", c, 2);
+        if (a.dim(1) != b.dim(0) || c.dim(0) != a.dim(0) || c.dim(1) != b.dim(1)) {
+            throw new IllegalArgumentException("gemm: " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
+                    + " does not fit output " + Shapes.str(c.shape()));
+        }
+        int d = dt(a);
+        Mat la = layout(a), lb = layout(b), lc = layout(c);
+        if (d < 0 || dt(b) != d || dt(c) != d || la == null || lb == null || lc == null || lc.trans()) {
+            next.gemm(alpha, a, b, beta, c);
+            return;
+        }
+        int m = a.dim(0), n = b.dim(1), k = a.dim(1), es = a.dtype().byteSize();
+        long aa = a.address(), ba = b.address(), ca = c.address();
+        long rowStepA = la.trans() ? 1 : la.ld();
+        double flops = 2.0 * m * n * k;
+        int grain = flops < 4e6 ? m : Math.max(16, (int) Math.ceil(m / (double) Parallel.threads()));
+        Parallel.forRange(m, grain, (lo, hi) -> NativeLib.gemm(d, hi - lo, n, k, alpha, aa + lo * rowStepA * es, la.ld(), la.trans(),
+                ba, lb.ld(), lb.trans(), beta, ca + lo * lc.ld() * es, lc.ld()));
+    }
+
+    // ------------------------------------------------------------------ conv2d and pooling
+
+    private static int[] convGeom(String op, Tensor x, Tensor w, Tensor out, int[] xShape, Conv2dSpec sp) {
+        int N = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3];
+        rank(op, "weight", w, 4);
+        int K = w.dim(0), KH = w.dim(2), KW = w.dim(3);
+        if (w.dim(1) != C) {
+            throw new IllegalArgumentException(op + ": weight " + Shapes.str(w.shape()) + " expects " + w.dim(1)
+                    + " input channels but the input " + Shapes.str(xShape) + " has " + C);
+        }
+        int OH = sp.outH(H, KH), OW = sp.outW(W, KW);
+        if (OH <= 0 || OW <= 0) {
+            throw new IllegalArgumentException(op + ": kernel " + KH + "x" + KW + " does not fit input " + Shapes.str(xShape) + " with " + sp);
+        }
+        shape(op, "output", out, N, K, OH, OW);
+        return new int[] {N, C, H, W, K, KH, KW, OH, OW, sp.strideH(), sp.strideW(), sp.padH(), sp.padW(), sp.dilationH(), sp.dilationW()};
+    }
+
+    @Override
+    public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
+        alive(x, w, bias, out);
+        if (!handles(x, w, bias, out)) { next.conv2d(x, w, bias, sp, out); return; }
+        rank("conv2d", "input", x, 4);
+        int[] g = convGeom("conv2d", x, w, out, x.shape(), sp);
+        if (bias != null) shape("conv2d", "bias", bias, g[4]);
+        convBatches(g, x.address(), x.dtype().byteSize() * (long) g[1] * g[2] * g[3], out.address(),
+                out.dtype().byteSize() * (long) g[4] * g[7] * g[8],
+                (gg, xa, oa) -> NativeLib.conv2d(dt(x), gg, xa, w.address(), addr(bias), oa), w.address(), addr(bias));
+    }
+
+    @FunctionalInterface
+    private interface BatchCall {
+        void run(int[] geom, long in, long out);
+    }
+
+    /** Splits the batch over the worker pool; geom[0] (N) and the in/out addresses are set per slice. */
+    private static void convBatches(int[] g, long in, long inStride, long out, long outStride, BatchCall call, long... otherAddrs) {
+        int N = g[0];
+        double flops = 2.0 * N * g[4] * g[1] * g[5] * g[6] * g[7] * g[8];
+        int grain = flops < 4e6 ? Math.max(1, N) : 1;
+        Parallel.forRange(N, grain, (lo, hi) -> {
+            int[] gg = g.clone();
+            gg[0] = hi - lo;
+            call.run(gg, in + lo * inStride, out + lo * outStride);
+        });
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn) {
+        alive(gradOut, w, gradIn);
+        if (!handles(gradOut, w, gradIn)) { next.conv2dBackwardData(gradOut, w, sp, gradIn); return; }
+        rank("conv2dBackwardData", "gradIn", gradIn, 4);
+        int[] g = convGeom("conv2dBackwardData", gradIn, w, gradOut, gradIn.shape(), sp);
+        long wa = w.address();
+        int d = dt(w);
+        convBatches(g, gradOut.address(), gradOut.dtype().byteSize() * (long) g[4] * g[7] * g[8], gradIn.address(),
+                gradIn.dtype().byteSize() * (long) g[1] * g[2] * g[3],
+                (gg, goa, gia) -> NativeLib.conv2dBackwardData(d, gg, goa, wa, gia));
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
+        alive(x, gradOut, gradW, gradBias);
+        if (!handles(x, gradOut, gradW, gradBias)) { next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); return; }
+        rank("conv2dBackwardWeight", "input", x, 4);
+        int[] g = convGeom("conv2dBackwardWeight", x, gradW, gradOut, x.shape(), sp);
+        if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
+        NativeLib.conv2dBackwardWeight(dt(x), g, x.address(), gradOut.address(), gradW.address(), addr(gradBias));
+    }
+
+    private static int[] poolGeom(String op, Tensor x, Pool2dSpec sp, Tensor out, int[] xShape) {
+        if (xShape.length != 4) throw new IllegalArgumentException(op + ": input must be NCHW (rank 4), got " + Shapes.str(xShape));
+        int N = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3];
+        int OH = sp.outH(H), OW = sp.outW(W);
+        if (OH <= 0 || OW <= 0) throw new IllegalArgumentException(op + ": window " + sp + " does not fit input " + Shapes.str(xShape));
+        shape(op, "output", out, N, C, OH, OW);
+        return new int[] {N, C, H, W, OH, OW, sp.kernelH(), sp.kernelW(), sp.strideH(), sp.strideW(), sp.padH(), sp.padW()};
+    }
+
+    private static boolean indexTensor(Tensor t) {
+        return t == null || (t.dtype() == DType.I32 && t.isContiguous());
+    }
+
+    @Override
+    public void maxPool2d(Tensor x, Pool2dSpec sp, Tensor out, Tensor argmax) {
+        alive(x, out, argmax);
+        if (!handles(x, out) || !indexTensor(argmax)) { next.maxPool2d(x, sp, out, argmax); return; }
+        int[] g = poolGeom("maxPool2d", x, sp, out, x.shape());
+        if (argmax != null) shape("maxPool2d", "argmax", argmax, out.shape());
+        NativeLib.maxPool2d(dt(x), g, x.address(), out.address(), addr(argmax));
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor gradOut, Tensor argmax, Pool2dSpec sp, Tensor gradIn) {
+        alive(gradOut, argmax, gradIn);
+        if (argmax == null) throw new IllegalArgumentException("maxPool2dBackward needs the argmax of the forward pass");
+        if (!handles(gradOut, gradIn) || !indexTensor(argmax)) { next.maxPool2dBackward(gradOut, argmax, sp, gradIn); return; }
+        int[] g = poolGeom("maxPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
+        shape("maxPool2dBackward", "argmax", argmax, gradOut.shape());
+        NativeLib.maxPool2dBackward(dt(gradOut), g, gradOut.address(), argmax.address(), gradIn.address());
+    }
+
+    @Override
+    public void avgPool2d(Tensor x, Pool2dSpec sp, Tensor out) {
+        alive(x, out);
+        if (!handles(x, out)) { next.avgPool2d(x, sp, out); return; }
+        int[] g = poolGeom("avgPool2d", x, sp, out, x.shape());
+        NativeLib.avgPool2d(dt(x), g, x.address(), out.address());
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
+        alive(gradOut, gradIn);
+        if (!handles(gradOut, gradIn)) { next.avgPool2dBackward(gradOut, sp, gradIn); return; }
+        int[] g = poolGeom("avgPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
+        NativeLib.avgPool2dBackward(dt(gradOut), g, gradOut.address(), gradIn.address());
+    }
+
+    // ------------------------------------------------------------------ losses
+
+    private static double scale(Reduction r, long n) {
+        return r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+    }
+
+    @Override
+    public double softmaxCrossEntropy(Tensor logits, Tensor labels, Reduction r, Tensor grad) {
+        alive(logits, labels, grad);
+        if (!handles(logits, grad) || !indexTensor(labels) || labels == null) return next.softmaxCrossEntropy(logits, labels, r, grad);
+        rank("softmaxCrossEntropy", "logits", logits, 2);
+        int N = logits.dim(0), C = logits.dim(1);
+        shape("softmaxCrossEntropy", "labels", labels, N);
+        if (grad != null) sameShape("softmaxCrossEntropy grad", grad, logits);
+        long lo = labels.offset();
+        for (int i = 0; i < N; i++) {
+            double y = labels.read(lo + i);
+            if (y < 0 || y >= C) throw new IllegalArgumentException("softmaxCrossEntropy: label " + (int) y + " at " + i + " out of range for " + C + " classes");
+        }
+        return NativeLib.softmaxCrossEntropy(dt(logits), logits.address(), labels.address(), N, C, scale(r, N), addr(grad));
+    }
+
+    @Override
+    public double softmaxCrossEntropyProbs(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
+        alive(logits, targets, grad);
+        if (!handles(logits, targets, grad)) return next.softmaxCrossEntropyProbs(logits, targets, r, grad);
+        rank("softmaxCrossEntropyProbs", "logits", logits, 2);
+        sameShape("softmaxCrossEntropyProbs", logits, targets);
+        if (grad != null) sameShape("softmaxCrossEntropyProbs grad", grad, logits);
+        int N = logits.dim(0), C = logits.dim(1);
+        return NativeLib.softmaxCrossEntropyProbs(dt(logits), logits.address(), targets.address(), N, C, scale(r, N), addr(grad));
+    }
+
+    @Override
+    public double bceWithLogits(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
+        alive(logits, targets, grad);
+        if (!handles(logits, targets, grad)) return next.bceWithLogits(logits, targets, r, grad);
+        sameShape("bceWithLogits", logits, targets);
+        if (grad != null) sameShape("bceWithLogits grad", grad, logits);
+        long n = logits.numel();
+        return NativeLib.bceWithLogits(dt(logits), logits.address(), targets.address(), n, scale(r, n), addr(grad));
+    }
+
+    @Override
+    public double mse(Tensor pred, Tensor target, Reduction r, Tensor grad) {
+        alive(pred, target, grad);
+        if (!handles(pred, target, grad)) return next.mse(pred, target, r, grad);
+        sameShape("mse", pred, target);
+        if (grad != null) sameShape("mse grad", grad, pred);
+        long n = pred.numel();
+        return NativeLib.mse(dt(pred), pred.address(), target.address(), n, scale(r, n), addr(grad));
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    private static void sameShapes(String op, Tensor p, Tensor... others) {
+        for (Tensor t : others) if (t != null) sameShape(op, p, t);
+    }
+
+    private static void needBuffer(String op, String what, Tensor buf, double momentum) {
+        if (buf == null && momentum != 0) throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a " + what);
+    }
+
+    @Override
+    public void sgdUpdate(Tensor p, Tensor g, Tensor buf, OptimizerSteps.Sgd s) {
+        alive(p, g, buf);
+        if (!handles(p, g, buf)) { next.sgdUpdate(p, g, buf, s); return; }
+        sameShapes("sgdUpdate", p, g, buf);
+        needBuffer("sgdUpdate", "momentum buffer", buf, s.momentum());
+        NativeLib.sgdUpdate(dt(p), p.address(), g.address(), addr(buf), p.numel(), s.lr(), s.momentum(), s.dampening(), s.nesterov(), s.weightDecay());
+    }
+
+    @Override
+    public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, OptimizerSteps.Adam s) {
+        alive(p, g, m, v);
+        if (m == null || v == null) throw new IllegalArgumentException("adamUpdate needs both moment buffers");
+        if (!handles(p, g, m, v)) { next.adamUpdate(p, g, m, v, s); return; }
+        sameShapes("adamUpdate", p, g, m, v);
+        double bc1 = 1 - Math.pow(s.beta1(), s.step()), bc2 = 1 - Math.pow(s.beta2(), s.step());
+        NativeLib.adamUpdate(dt(p), p.address(), g.address(), m.address(), v.address(), p.numel(), s.lr(), s.beta1(), s.beta2(),
+                s.eps(), s.weightDecay(), s.decoupled(), bc1, bc2);
+    }
+
+    @Override
+    public void rmsPropUpdate(Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
+        alive(p, g, sq, buf);
+        if (sq == null) throw new IllegalArgumentException("rmsPropUpdate needs the square-average buffer");
+        if (!handles(p, g, sq, buf)) { next.rmsPropUpdate(p, g, sq, buf, s); return; }
+        sameShapes("rmsPropUpdate", p, g, sq, buf);
+        needBuffer("rmsPropUpdate", "momentum buffer", buf, s.momentum());
+        NativeLib.rmsPropUpdate(dt(p), p.address(), g.address(), sq.address(), addr(buf), p.numel(), s.lr(), s.alpha(), s.eps(),
+                s.momentum(), s.weightDecay());
+    }
+
+    @Override
+    public void adadeltaUpdate(Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
+        alive(p, g, sq, acc);
+        if (sq == null || acc == null) throw new IllegalArgumentException("adadeltaUpdate needs both accumulators");
+        if (!handles(p, g, sq, acc)) { next.adadeltaUpdate(p, g, sq, acc, s); return; }
+        sameShapes("adadeltaUpdate", p, g, sq, acc);
+        NativeLib.adadeltaUpdate(dt(p), p.address(), g.address(), sq.address(), acc.address(), p.numel(), s.lr(), s.rho(), s.eps(), s.weightDecay());
+    }
+}
