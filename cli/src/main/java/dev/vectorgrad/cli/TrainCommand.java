@@ -1,6 +1,5 @@
 package dev.vectorgrad.cli;
 
-import com.google.gson.Gson;
 import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.Parallel;
 import dev.vectorgrad.nn.examples.Examples;
@@ -83,7 +82,7 @@ final class TrainCommand {
                     m.put("w", r.fitW());
                     m.put("b", r.fitB());
                 }
-                System.out.println(new Gson().toJson(m));
+                System.out.println(new com.google.gson.GsonBuilder().serializeNulls().create().toJson(m));
             }
             return 0;
         } catch (IllegalArgumentException | java.io.IOException e) {
