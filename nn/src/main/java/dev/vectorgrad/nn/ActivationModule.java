@@ -1,0 +1,31 @@
+package dev.vectorgrad.nn;
+
+import dev.vectorgrad.kernels.Activation;
+import dev.vectorgrad.kernels.Ops;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+
+/** An elementwise activation whose derivative is expressed through its output (ReLU, Sigmoid, Tanh). */
+public abstract class ActivationModule extends Module {
+    private final Activation act;
+    private Tensor output;
+
+    protected ActivationModule(Activation act) { this.act = act; }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), x.shape());
+        Ops.biasActivationInto(x, null, x.rank() > 1 ? 1 : 0, act, y);
+        output = training ? y : null;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor g) {
+        checkCached(output, getClass().getSimpleName());
+        Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), g.shape());
+        Ops.activationBackwardInto(act, output, g, gIn);
+        output = null;
+        return gIn;
+    }
+}

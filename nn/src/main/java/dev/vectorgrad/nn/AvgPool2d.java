@@ -1,0 +1,32 @@
+package dev.vectorgrad.nn;
+
+import dev.vectorgrad.kernels.Ops;
+import dev.vectorgrad.kernels.Pool2dSpec;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+
+/** Average pooling over NCHW input. */
+public final class AvgPool2d extends Module {
+    private final Pool2dSpec spec;
+    private int[] inShape;
+
+    public AvgPool2d(int kernel) { this(Pool2dSpec.of(kernel, kernel)); }
+
+    public AvgPool2d(Pool2dSpec spec) { this.spec = spec; }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), Ops.pool2dShape("avg_pool2d", x, spec));
+        Ops.avgPool2dInto(x, spec, y);
+        inShape = training ? x.shape() : null;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor g) {
+        checkCached(inShape, "AvgPool2d");
+        Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), inShape);
+        Ops.avgPool2dBackwardInto(g, spec, gIn);
+        return gIn;
+    }
+}

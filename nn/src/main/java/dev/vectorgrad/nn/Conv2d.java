@@ -1,0 +1,56 @@
+package dev.vectorgrad.nn;
+
+import dev.vectorgrad.kernels.BinaryOp;
+import dev.vectorgrad.kernels.Conv2dSpec;
+import dev.vectorgrad.kernels.Ops;
+import dev.vectorgrad.kernels.Rng;
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+
+/** 2-d convolution over NCHW input, weight [out, in, kh, kw], bias [out] (PyTorch's nn.Conv2d layout). */
+public final class Conv2d extends Module {
+    private final Parameter weight, bias;
+    private final Conv2dSpec spec;
+    private Tensor input;
+
+    public Conv2d(Scope scope, int in, int out, int kernel, Conv2dSpec spec, boolean bias, Rng rng) {
+        if (in <= 0 || out <= 0 || kernel <= 0) {
+            throw new IllegalArgumentException("Conv2d sizes must be positive, got in=" + in + " out=" + out + " kernel=" + kernel);
+        }
+        this.spec = spec;
+        int fanIn = in * kernel * kernel;
+        this.weight = registerParameter("weight", Init.torchDefault(Tensor.zeros(scope, DType.F32, out, in, kernel, kernel), fanIn, rng));
+        this.bias = bias ? registerParameter("bias", Init.torchDefault(Tensor.zeros(scope, DType.F32, out), fanIn, rng)) : null;
+    }
+
+    public Conv2d(Scope scope, int in, int out, int kernel, Rng rng) { this(scope, in, out, kernel, Conv2dSpec.DEFAULT, true, rng); }
+
+    public Parameter weight() { return weight; }
+
+    public Parameter bias() { return bias; }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor y = Ops.conv2d(x, weight.data(), bias == null ? null : bias.data(), spec);
+        input = training ? x : null;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor g) {
+        checkCached(input, "Conv2d");
+        Tensor gw = Tensor.zeros(Scope.current(), g.dtype(), weight.data().shape());
+        Tensor gb = bias == null ? null : Tensor.zeros(Scope.current(), g.dtype(), bias.data().shape());
+        Ops.conv2dBackwardWeightInto(input, g, spec, gw, gb);
+        Ops.binaryInto(BinaryOp.ADD, weight.grad(), gw, weight.grad());
+        if (gb != null) Ops.binaryInto(BinaryOp.ADD, bias.grad(), gb, bias.grad());
+        Tensor gIn = null;
+        if (needsInputGrad()) {
+            gIn = Tensor.zeros(Scope.current(), g.dtype(), input.shape());
+            Ops.conv2dBackwardDataInto(g, weight.data(), spec, gIn);
+        }
+        input = null;
+        return gIn;
+    }
+}

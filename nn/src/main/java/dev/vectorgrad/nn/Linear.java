@@ -1,0 +1,59 @@
+package dev.vectorgrad.nn;
+
+import dev.vectorgrad.kernels.Activation;
+import dev.vectorgrad.kernels.Ops;
+import dev.vectorgrad.kernels.ReduceOp;
+import dev.vectorgrad.kernels.BinaryOp;
+import dev.vectorgrad.kernels.Rng;
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Shapes;
+import dev.vectorgrad.tensor.Tensor;
+
+/** Dense layer y = x W^T + b with W [out, in], b [out] (PyTorch's nn.Linear layout); x is [batch, in]. */
+public final class Linear extends Module {
+    private final int in, out;
+    private final Parameter weight, bias;
+    private Tensor input;
+
+    public Linear(Scope scope, int in, int out, boolean bias, Rng rng) {
+        if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear sizes must be positive, got in=" + in + " out=" + out);
+        this.in = in;
+        this.out = out;
+        this.weight = registerParameter("weight", Init.torchDefault(Tensor.zeros(scope, DType.F32, out, in), in, rng));
+        this.bias = bias ? registerParameter("bias", Init.torchDefault(Tensor.zeros(scope, DType.F32, out), in, rng)) : null;
+    }
+
+    public Linear(Scope scope, int in, int out, Rng rng) { this(scope, in, out, true, rng); }
+
+    public Parameter weight() { return weight; }
+
+    public Parameter bias() { return bias; }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.rank() != 2 || x.dim(1) != in) {
+            throw new IllegalArgumentException("Linear(" + in + " -> " + out + ") expects input [batch, " + in + "], got " + Shapes.str(x.shape()));
+        }
+        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), x.dim(0), out);
+        Ops.gemm(1.0, x, weight.data().t(), 0.0, y);
+        if (bias != null) Ops.biasActivationInto(y, bias.data(), 1, Activation.IDENTITY, y);
+        input = training ? x : null;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor g) {
+        checkCached(input, "Linear");
+        Shapes.checkSame("Linear backward grad_output", new int[] {input.dim(0), out}, g.shape());
+        Ops.gemm(1.0, g.t(), input, 1.0, weight.grad());
+        if (bias != null) Ops.binaryInto(BinaryOp.ADD, bias.grad(), Ops.reduce(ReduceOp.SUM, g, 0, false), bias.grad());
+        Tensor gIn = null;
+        if (needsInputGrad()) {
+            gIn = Tensor.zeros(Scope.current(), g.dtype(), input.dim(0), in);
+            Ops.gemm(1.0, g, weight.data(), 0.0, gIn);
+        }
+        input = null;
+        return gIn;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.vectorgrad.nn;
+
+import dev.vectorgrad.kernels.Ops;
+import dev.vectorgrad.kernels.Pool2dSpec;
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+
+/** Max pooling over NCHW input. */
+public final class MaxPool2d extends Module {
+    private final Pool2dSpec spec;
+    private Tensor argmax;
+    private int[] inShape;
+
+    public MaxPool2d(int kernel) { this(Pool2dSpec.of(kernel, kernel)); }
+
+    public MaxPool2d(Pool2dSpec spec) { this.spec = spec; }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        int[] shape = Ops.pool2dShape("max_pool2d", x, spec);
+        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), shape);
+        Tensor am = training ? Tensor.zeros(Scope.current(), DType.I32, shape) : null;
+        Ops.maxPool2dInto(x, spec, y, am);
+        argmax = am;
+        inShape = training ? x.shape() : null;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor g) {
+        checkCached(argmax, "MaxPool2d");
+        Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), inShape);
+        Ops.maxPool2dBackwardInto(g, argmax, spec, gIn);
+        argmax = null;
+        return gIn;
+    }
+}
