@@ -21,44 +21,71 @@ import org.openjdk.jmh.annotations.Warmup;
  * One full training step (forward, loss, backward, Adam) on preallocated buffers: the MNIST CNN at batch 32
  * and the 10->64->64->1 MLP at batch 32. Time per step; images/s = 32 / step time.
  */
-@State(org.openjdk.jmh.annotations.Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class TrainBench {
-    @Param({"vector", "scalar"})
-    public String backend;
+    /** The MNIST CNN at batch 32. Not on scalar: the oracle takes tens of seconds per step. */
+    @State(org.openjdk.jmh.annotations.Scope.Thread)
+    public static class Mnist {
+        @Param({"vector"})
+        public String backend;
 
-    @Param({"1", "2"})
-    public int threads;
+        @Param({"1", "2"})
+        public int threads;
 
-    private Scope scope;
-    private KernelModels.MnistCnn cnn;
-    private KernelModels.Mlp mlp;
+        Scope scope;
+        KernelModels.MnistCnn model;
 
-    @Setup(Level.Trial)
-    public void setup() {
-        Backends.use(backend);
-        Parallel.setThreads(threads);
-        scope = Scope.shared();
-        cnn = new KernelModels.MnistCnn(scope, 32, 42);
-        mlp = new KernelModels.Mlp(scope, 32, 42);
+        @Setup(Level.Trial)
+        public void setup() {
+            Backends.use(backend);
+            Parallel.setThreads(threads);
+            scope = Scope.shared();
+            model = new KernelModels.MnistCnn(scope, 32, 42);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            scope.close();
+        }
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        scope.close();
+    /** The 10->64->64->1 MLP at batch 32. */
+    @State(org.openjdk.jmh.annotations.Scope.Thread)
+    public static class Mlp {
+        @Param({"vector", "scalar"})
+        public String backend;
+
+        @Param({"1", "2"})
+        public int threads;
+
+        Scope scope;
+        KernelModels.Mlp model;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            Backends.use(backend);
+            Parallel.setThreads(threads);
+            scope = Scope.shared();
+            model = new KernelModels.Mlp(scope, 32, 42);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            scope.close();
+        }
     }
 
     @Benchmark
-    public double mnistTrainStep() {
-        return cnn.trainStep();
+    public double mnistTrainStep(Mnist s) {
+        return s.model.trainStep();
     }
 
     @Benchmark
-    public double mlpTrainStep() {
-        return mlp.trainStep();
+    public double mlpTrainStep(Mlp s) {
+        return s.model.trainStep();
     }
 }
