@@ -1,0 +1,109 @@
+package dev.vectorgrad.bench.harness;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * PNG charts with XChart, one per benchmark method: score against size (log-log) with one line per
+ * backend and thread count when the benchmark has a numeric size parameter, else a bar chart.
+ */
+public final class BenchChart {
+    private BenchChart() {}
+
+    /** Writes the charts into dir and returns their paths. */
+    public static List<Path> write(BenchSummary summary, Path dir) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        Map<String, List<BenchSummary.Row>> byBench = new LinkedHashMap<>();
+        for (BenchSummary.Row r : summary.rows()) byBench.computeIfAbsent(r.method(), k -> new ArrayList<>()).add(r);
+        List<Path> out = new ArrayList<>();
+        for (Map.Entry<String, List<BenchSummary.Row>> e : byBench.entrySet()) {
+            List<BenchSummary.Row> rows = e.getValue();
+            String xParam = sizeParam(rows);
+            Path file = dir.resolve("chart-" + e.getKey().replaceAll("[^A-Za-z0-9_-]", "_") + ".png");
+            if (xParam != null) BitmapEncoder.saveBitmap(xyChart(e.getKey(), xParam, rows), file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            else BitmapEncoder.saveBitmap(barChart(e.getKey(), rows), file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            out.add(file);
+        }
+        return out;
+    }
+
+    /** The numeric parameter with at least two positive values (n, size, ...), or null. */
+    static String sizeParam(List<BenchSummary.Row> rows) {
+        Map<String, java.util.Set<Double>> values = new TreeMap<>();
+        for (BenchSummary.Row r : rows) {
+            for (Map.Entry<String, String> p : r.params().entrySet()) {
+                try {
+                    double v = Double.parseDouble(p.getValue());
+                    if (v > 0) values.computeIfAbsent(p.getKey(), k -> new java.util.TreeSet<>()).add(v);
+                } catch (NumberFormatException ex) {
+                    values.put(p.getKey(), null);
+                }
+            }
+        }
+        for (String preferred : List.of("n", "size")) {
+            if (values.get(preferred) != null && values.get(preferred).size() >= 2) return preferred;
+        }
+        for (Map.Entry<String, java.util.Set<Double>> v : values.entrySet()) if (v.getValue() != null && v.getValue().size() >= 2) return v.getKey();
+        return null;
+    }
+
+    static String seriesName(BenchSummary.Row r, String xParam) {
+        Map<String, String> rest = new TreeMap<>(r.params());
+        if (xParam != null) rest.remove(xParam);
+        String extra = rest.isEmpty() ? "" : " " + BenchSummary.paramString(rest);
+        return r.backend() + " " + r.threads() + "t" + extra;
+    }
+
+    private static XYChart xyChart(String method, String xParam, List<BenchSummary.Row> rows) {
+        String unit = rows.get(0).unit();
+        XYChart c = new XYChartBuilder().width(900).height(560).title(method + " (" + unit + ", lower is better)")
+                .xAxisTitle(xParam).yAxisTitle(unit).build();
+        c.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideE)
+                .setMarkerSize(6);
+        Map<String, TreeMap<Double, Double>> series = new LinkedHashMap<>();
+        for (BenchSummary.Row r : rows) {
+            if (!r.unit().equals(unit) || !(r.score() > 0) || r.params().get(xParam) == null) continue;
+            series.computeIfAbsent(seriesName(r, xParam), k -> new TreeMap<>()).put(Double.parseDouble(r.params().get(xParam)), r.score());
+        }
+        for (Map.Entry<String, TreeMap<Double, Double>> s : series.entrySet()) {
+            List<Double> xs = new ArrayList<>(s.getValue().keySet()), ys = new ArrayList<>(s.getValue().values());
+            c.addSeries(s.getKey(), xs, ys).setMarker(SeriesMarkers.CIRCLE);
+        }
+        return c;
+    }
+
+    private static CategoryChart barChart(String method, List<BenchSummary.Row> rows) {
+        String unit = rows.get(0).unit();
+        CategoryChart c = new CategoryChartBuilder().width(900).height(560).title(method + " (" + unit + ", lower is better)")
+                .xAxisTitle("backend").yAxisTitle(unit).build();
+        // XChart 3.8.8 refuses a log axis on bar charts, so this one is linear.
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        // One series per thread count; categories are backends (plus params when there are several).
+        Map<Integer, Map<String, Double>> byThreads = new TreeMap<>();
+        List<String> categories = new ArrayList<>();
+        for (BenchSummary.Row r : rows) {
+            if (!r.unit().equals(unit) || !(r.score() > 0)) continue;
+            String cat = r.backend() + (r.params().isEmpty() ? "" : " " + BenchSummary.paramString(r.params()));
+            if (!categories.contains(cat)) categories.add(cat);
+            byThreads.computeIfAbsent(r.threads(), k -> new LinkedHashMap<>()).put(cat, r.score());
+        }
+        for (Map.Entry<Integer, Map<String, Double>> t : byThreads.entrySet()) {
+            List<Double> ys = new ArrayList<>();
+            for (String cat : categories) ys.add(t.getValue().getOrDefault(cat, 0.0));
+            c.addSeries(t.getKey() + " thread" + (t.getKey() == 1 ? "" : "s"), categories, ys);
+        }
+        return c;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.vectorgrad.bench.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.doubles;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchSummaryTest {
+    static String entry(String fq, String params, double score, String unit, Double alloc) {
+        String sec = alloc == null ? "{}" : "{\"gc.alloc.rate.norm\":{\"score\":" + alloc + ",\"scoreUnit\":\"B/op\"}}";
+        return "{\"benchmark\":\"" + fq + "\",\"mode\":\"avgt\",\"params\":" + params + ",\"primaryMetric\":{\"score\":" + score
+                + ",\"scoreError\":\"NaN\",\"scoreUnit\":\"" + unit + "\"},\"secondaryMetrics\":" + sec + "}";
+    }
+
+    static final String P = "dev.vectorgrad.bench.";
+
+    @Test
+    void ratiosAgainstBestPeerElseOpenblasElseScalar() {
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"n\":\"256\",\"threads\":\"2\"}", 100, "us/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"openblas\",\"n\":\"256\",\"threads\":\"2\"}", 80, "us/op", 16.0),
+                entry(P + "PeerDjlBench.gemm", "{\"n\":\"256\",\"threads\":\"2\"}", 50, "us/op", 400.0),
+                entry(P + "PeerNd4jBench.gemm", "{\"n\":\"256\",\"threads\":\"2\"}", 200, "us/op", 900.0),
+                // Other thread count: no peer, so openblas is the reference.
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"n\":\"256\",\"threads\":\"1\"}", 150, "us/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"openblas\",\"n\":\"256\",\"threads\":\"1\"}", 120, "us/op", null),
+                // No threads param: default threads; only scalar as reference.
+                entry(P + "ElementwiseBench.add", "{\"backend\":\"vector\",\"size\":\"1024\"}", 0.1, "us/op", 0.0),
+                entry(P + "ElementwiseBench.add", "{\"backend\":\"scalar\",\"size\":\"1024\"}", 0.8, "us/op", 0.0),
+                // Lone row: no reference at all.
+                entry(P + "TrainBench.mlpTrainStep", "{\"backend\":\"vector\",\"threads\":\"1\"}", 30, "us/op", 0.0)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("all", json, 2);
+        assertEquals(9, s.rows().size());
+        BenchSummary.Row vec2 = find(s, "gemm", "vector", 2);
+        assertEquals("djl-pytorch", vec2.ref());
+        assertEquals(0.5, vec2.ratio(), 1e-12);
+        assertEquals(Map.of("n", "256"), vec2.params());
+        BenchSummary.Row nd4j = find(s, "gemm", "nd4j", 2);
+        assertTrue(nd4j.peer());
+        assertEquals(900.0, nd4j.allocBytesPerOp());
+        BenchSummary.Row vec1 = find(s, "gemm", "vector", 1);
+        assertEquals("openblas", vec1.ref());
+        assertEquals(0.8, vec1.ratio(), 1e-12);
+        assertTrue(Double.isNaN(find(s, "gemm", "openblas", 1).allocBytesPerOp()));
+        BenchSummary.Row add = find(s, "add", "vector", 2);
+        assertEquals("scalar", add.ref());
+        assertEquals(8.0, add.ratio(), 1e-9);
+        BenchSummary.Row lone = find(s, "mlpTrainStep", "vector", 1);
+        assertNull(lone.ref());
+
+        JsonObject root = JsonParser.parseString(s.toJson()).getAsJsonObject();
+        assertEquals("all", root.get("suite").getAsString());
+        JsonObject first = root.getAsJsonArray("results").get(0).getAsJsonObject();
+        for (String k : List.of("bench", "backend", "params", "threads", "score", "unit", "alloc_bytes_per_op")) assertTrue(first.has(k), k);
+        assertTrue(s.table().contains("0.50x djl-pytorch"), s.table());
+        assertTrue(s.markdown().startsWith("| bench"), s.markdown());
+        // Numeric params sort numerically: threads 1 before 2, and rows are deterministic.
+        assertEquals(s.toJson(), BenchSummary.fromJmhJson("all", json, 2).toJson());
+    }
+
+    static BenchSummary.Row find(BenchSummary s, String method, String backend, int threads) {
+        return s.rows().stream().filter(r -> r.method().equals(method) && r.backend().equals(backend) && r.threads() == threads)
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void ratioIsReferenceTimeOverOurTime() {
+        qt().forAll(doubles().between(1e-3, 1e6), doubles().between(1e-3, 1e6)).checkAssert((ours, ref) -> {
+            String json = "[" + entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"n\":\"64\"}", ours, "us/op", 0.0) + ","
+                    + entry(P + "GemmBench.gemm", "{\"backend\":\"scalar\",\"n\":\"64\"}", ref, "us/op", 0.0) + "]";
+            BenchSummary.Row r = find(BenchSummary.fromJmhJson("gemm", json, 1), "gemm", "vector", 1);
+            assertEquals(ref / ours, r.ratio(), 1e-9 * (ref / ours));
+        });
+    }
+
+    @Test
+    void throughputUnitsInvertTheRatio() {
+        String json = "[" + entry(P + "GemmBench.gemm", "{\"backend\":\"vector\"}", 300, "ops/s", 0.0) + ","
+                + entry(P + "GemmBench.gemm", "{\"backend\":\"scalar\"}", 100, "ops/s", 0.0) + "]";
+        assertEquals(3.0, find(BenchSummary.fromJmhJson("gemm", json, 1), "gemm", "vector", 1).ratio(), 1e-12);
+    }
+
+    @Test
+    void chartsAreWrittenAsPng(@TempDir Path dir) throws Exception {
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"n\":\"64\",\"threads\":\"1\"}", 5, "us/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"n\":\"256\",\"threads\":\"1\"}", 200, "us/op", 0.0),
+                entry(P + "InferBench.mnistInfer", "{\"backend\":\"vector\",\"threads\":\"1\"}", 90, "us/op", 0.0),
+                entry(P + "InferBench.mnistInfer", "{\"backend\":\"scalar\",\"threads\":\"1\"}", 900, "us/op", 0.0)) + "]";
+        List<Path> charts = BenchChart.write(BenchSummary.fromJmhJson("all", json, 1), dir);
+        assertEquals(2, charts.size());
+        for (Path c : charts) {
+            byte[] b = Files.readAllBytes(c);
+            assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', c.toString());
+        }
+    }
+
+    @Test
+    void suitesSelectClassesByNameAndPeersByMethod() {
+        List<String> inc = Suites.includes("gemm", true);
+        assertTrue(matches(inc, P + "GemmBench.gemm"));
+        assertTrue(matches(inc, P + "GemmBench.mnistShapes"));
+        assertTrue(matches(inc, P + "PeerNd4jBench.gemm"));
+        assertTrue(!matches(inc, P + "PeerNd4jBench.add"));
+        assertTrue(!matches(inc, P + "ConvBench.forward"));
+        assertTrue(!matches(Suites.includes("gemm", false), P + "PeerDjlBench.gemm"));
+        List<String> all = Suites.includes("all", true);
+        for (String b : List.of("ConvBench.forward", "ElementwiseBench.add", "TrainBench.mnistTrainStep", "InferBench.mlpInfer",
+                "PeerDjlBench.mnistTrainStep", "PeerDjlBench.mnistInfer", "PeerDjlBench.add")) {
+            assertTrue(matches(all, P + b), b);
+        }
+    }
+
+    static boolean matches(List<String> includes, String fq) {
+        return includes.stream().anyMatch(r -> Pattern.compile(r).matcher(fq).find());
+    }
+
+    @Test
+    void badOptionsAreRejectedWithTheReason() {
+        assertEquals("unknown suite 'gem'; known: gemm, conv, elementwise, train, infer, all",
+                assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"gem"})).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"gemm", "--threads", "0"}))
+                .getMessage().contains(">= 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"gemm", "--out"}))
+                .getMessage().contains("--out needs a value"));
+        BenchOptions o = BenchOptions.parse(new String[] {"train", "--quick", "--peers", "--threads", "2", "-p", "n=64,256", "--json"});
+        assertEquals(List.of(2), o.threads());
+        assertEquals(Map.of("n", List.of("64", "256")), o.params());
+        assertTrue(o.quick() && o.peers() && o.json());
+    }
+}
