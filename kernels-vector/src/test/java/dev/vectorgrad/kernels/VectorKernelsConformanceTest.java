@@ -38,6 +38,11 @@ class VectorKernelsConformanceTest {
     }
 
     @Test
+    void errorInputsAreRejectedWithShapesInTheMessage() {
+        assertTrue(KernelConformance.checkErrors(VECTOR) > 50);
+    }
+
+    @Test
     void largeInputsTakeTheParallelPath() {
         int n = 2 * VectorElementwise.PAR_CHEAP + 5;
         for (String name : new String[] {"add", "exp", "mul_scalar", "reduce_all_sum", "reduce_sum", "softmax", "copy"}) {
