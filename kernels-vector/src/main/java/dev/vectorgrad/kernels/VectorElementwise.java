@@ -17,12 +17,14 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code false} when it declines a layout (non-contiguous, exotic strides, I32, more than 2^31 elements); the
  * caller then runs the scalar specification. Loops run to {@code loopBound} and finish with a scalar tail.
  *
- * <p>Parallelism: work is split with {@link Parallel#forRange} only above {@link #PAR_CHEAP} elements (memory
- * bound ops: add, copy, fill, compare) or {@link #PAR_HEAVY} (transcendental ops: exp, tanh, ... and
- * softmax). Waking a parked worker and joining costs some tens of microseconds on this machine; an AVX2 add
- * streams about 1-2 elements per ns per core from L2, so below ~64k elements the hand-off costs as much as
- * the work. exp/tanh cost 5-10x more per element, so the break-even is ~8x lower. Below the thresholds no
- * lambda is created and nothing is allocated.
+ * <p>Parallelism: contiguous work is split with {@link Parallel#forRange} only when each of the 2 parts gets at
+ * least {@link #PAR_CHEAP} elements (memory-bound ops: add, copy, compare) or {@link #PAR_HEAVY} (exp, tanh,
+ * ..., softmax), i.e. from 2M elements. Measured on this 2-core AVX2 machine while it was shared (load average
+ * 10-16), F32, best of 12 rounds, 1 thread vs 2 (Parallel.forRange): add 64k 21 us vs 1.9 ms, 1M 1.5 ms vs
+ * 3.2 ms; exp 16k 35 us vs 69 us, 1M 2.0 ms vs 4.3 ms. A parked worker that loses its core waits for a
+ * scheduler time slice (~2 ms), so 2 threads only pay off when one thread needs several ms: ~2M elements for
+ * add and exp. On an idle machine the break-even is far lower (the hand-off is tens of us); lower these two
+ * constants there. Below the thresholds no lambda is created and nothing is allocated.
  */
 final class VectorElementwise {
     static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -34,8 +36,8 @@ final class VectorElementwise {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
 
-    static final int PAR_CHEAP = 1 << 16;
-    static final int PAR_HEAVY = 1 << 13;
+    static final int PAR_CHEAP = 1 << 20;
+    static final int PAR_HEAVY = 1 << 20;
     /** Floats summed in float accumulators before the partial sum is added into a double. */
     static final int SUM_BLOCK = 1024;
 
