@@ -82,8 +82,7 @@ final class VectorElementwise {
     // ================================================================== binary
 
     private static boolean allStrideZero(Tensor t) {
-        int[] s = t.shape();
-        for (int i = 0; i < s.length; i++) if (s[i] > 1 && t.stride(i) != 0) return false;
+        for (int i = 0, r = t.rank(); i < r; i++) if (t.dim(i) > 1 && t.stride(i) != 0) return false;
         return true;
     }
 
@@ -441,7 +440,7 @@ final class VectorElementwise {
      * contiguous x into a contiguous out of x's dtype (SUM, MEAN, MAX, MIN): out's rows accumulate x's rows.
      */
     static boolean reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
-        int n = x.shape()[axis];
+        int n = x.dim(axis);
         if (n == 0 || !floating(x) || x.numel() > Integer.MAX_VALUE) return false;
         boolean f32 = x.dtype() == DType.F32;
         MemorySegment xs = x.segment();
@@ -453,9 +452,8 @@ final class VectorElementwise {
             return true;
         }
         if (!x.isContiguous() || !out.isContiguous() || out.dtype() != x.dtype() || op == ReduceOp.ARGMAX || op == ReduceOp.VARIANCE) return false;
-        int[] sh = x.shape();
         int inner = 1;
-        for (int d = axis + 1; d < sh.length; d++) inner *= sh[d];
+        for (int d = axis + 1, r = x.rank(); d < r; d++) inner *= x.dim(d);
         int outer = (int) (out.numel() / Math.max(1, inner));
         if (inner == 0) return true;
         MemorySegment os = out.segment();
@@ -480,7 +478,7 @@ final class VectorElementwise {
 
     /** Softmax / log-softmax along an axis where x and out both have stride 1 (contiguous lines). */
     static boolean softmax(Tensor x, int axis, Tensor out, boolean log) {
-        int n = x.shape()[axis];
+        int n = x.dim(axis);
         if (n == 0 || x.stride(axis) != 1 || out.stride(axis) != 1 || !floating(x) || x.dtype() != out.dtype()
                 || x.numel() > Integer.MAX_VALUE) return false;
         int lines = (int) (x.numel() / n);
