@@ -17,12 +17,14 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code false} when it declines a layout (non-contiguous, exotic strides, I32, more than 2^31 elements); the
  * caller then runs the scalar specification. Loops run to {@code loopBound} and finish with a scalar tail.
  *
- * <p>Parallelism: work is split with {@link Parallel#forRange} only above {@link #PAR_CHEAP} elements (memory
- * bound ops: add, copy, fill, compare) or {@link #PAR_HEAVY} (transcendental ops: exp, tanh, ... and
- * softmax). Waking a parked worker and joining costs some tens of microseconds on this machine; an AVX2 add
- * streams about 1-2 elements per ns per core from L2, so below ~64k elements the hand-off costs as much as
- * the work. exp/tanh cost 5-10x more per element, so the break-even is ~8x lower. Below the thresholds no
- * lambda is created and nothing is allocated.
+ * <p>Parallelism: contiguous work is split with {@link Parallel#forRange} only when each of the 2 parts gets at
+ * least {@link #PAR_CHEAP} elements (memory-bound ops: add, copy, compare) or {@link #PAR_HEAVY} (exp, tanh,
+ * ..., softmax), i.e. from 2M elements. Measured on this 2-core AVX2 machine while it was shared (load average
+ * 10-16), F32, best of 12 rounds, 1 thread vs 2 (Parallel.forRange): add 64k 21 us vs 1.9 ms, 1M 1.5 ms vs
+ * 3.2 ms; exp 16k 35 us vs 69 us, 1M 2.0 ms vs 4.3 ms. A parked worker that loses its core waits for a
+ * scheduler time slice (~2 ms), so 2 threads only pay off when one thread needs several ms: ~2M elements for
+ * add and exp. On an idle machine the break-even is far lower (the hand-off is tens of us); lower these two
+ * constants there. Below the thresholds no lambda is created and nothing is allocated.
  */
 final class VectorElementwise {
     static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -34,12 +36,10 @@ final class VectorElementwise {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
 
-    static final int PAR_CHEAP = 1 << 16;
-    static final int PAR_HEAVY = 1 << 13;
+    static final int PAR_CHEAP = 1 << 20;
+    static final int PAR_HEAVY = 1 << 20;
     /** Floats summed in float accumulators before the partial sum is added into a double. */
     static final int SUM_BLOCK = 1024;
-
-    private static final float SQRT_2_OVER_PI_X2 = (float) (2 * Math.sqrt(2.0 / Math.PI));
 
     private VectorElementwise() {}
 
@@ -75,78 +75,14 @@ final class VectorElementwise {
     }
 
     static void unaryRange(UnaryOp op, boolean f32, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo;
-        if (f32) {
-            int bound = lo + FS.loopBound(hi - lo);
-            for (; i < bound; i += FL) {
-                FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO);
-                unaryF(op, v).intoMemorySegment(os, (oo + i) * 4, BO);
-            }
-            for (; i < hi; i++) os.setAtIndex(F, oo + i, op.apply(xs.getAtIndex(F, xo + i)));
-        } else {
-            int bound = lo + DS.loopBound(hi - lo);
-            for (; i < bound; i += DL) {
-                DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO);
-                unaryD(op, v).intoMemorySegment(os, (oo + i) * 8, BO);
-            }
-            for (; i < hi; i++) os.setAtIndex(D, oo + i, op.apply(xs.getAtIndex(D, xo + i)));
-        }
-    }
-
-    static FloatVector unaryF(UnaryOp op, FloatVector v) {
-        return switch (op) {
-            case NEG -> v.neg();
-            case ABS -> v.abs();
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
-            case SQRT -> v.sqrt();
-            case SQUARE -> v.mul(v);
-            case RECIPROCAL -> FloatVector.broadcast(FS, 1f).div(v);
-            // Math.max semantics: max(-0.0, 0) = 0, NaN propagates, as UnaryOp.RELU specifies.
-            case RELU -> v.max(0f);
-            case SIGMOID -> sigmoidF(v);
-            case TANH -> v.lanewise(VectorOperators.TANH);
-            // 0.5 x (1 + tanh(u)) == x * sigmoid(2u): no cancellation in 1 + tanh(u) for very negative x.
-            case GELU -> v.mul(sigmoidF(v.mul(v).mul(0.044715f).add(1f).mul(v).mul(SQRT_2_OVER_PI_X2)));
-        };
-    }
-
-    /** Stable sigmoid: e = exp(-|x|); x >= 0 ? 1 / (1 + e) : e / (1 + e). */
-    static FloatVector sigmoidF(FloatVector v) {
-        FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector d = e.add(1f);
-        FloatVector pos = FloatVector.broadcast(FS, 1f).div(d);
-        return pos.blend(e.div(d), v.compare(VectorOperators.LT, 0f));
-    }
-
-    static DoubleVector unaryD(UnaryOp op, DoubleVector v) {
-        return switch (op) {
-            case NEG -> v.neg();
-            case ABS -> v.abs();
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
-            case SQRT -> v.sqrt();
-            case SQUARE -> v.mul(v);
-            case RECIPROCAL -> DoubleVector.broadcast(DS, 1.0).div(v);
-            case RELU -> v.max(0.0);
-            case SIGMOID -> sigmoidD(v);
-            case TANH -> v.lanewise(VectorOperators.TANH);
-            case GELU -> v.mul(sigmoidD(v.mul(v).mul(0.044715).add(1.0).mul(v).mul(2 * Math.sqrt(2.0 / Math.PI))));
-        };
-    }
-
-    static DoubleVector sigmoidD(DoubleVector v) {
-        DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-        DoubleVector d = e.add(1.0);
-        DoubleVector pos = DoubleVector.broadcast(DS, 1.0).div(d);
-        return pos.blend(e.div(d), v.compare(VectorOperators.LT, 0.0));
+        if (f32) VectorLoops.unaryF(op, xs, xo, os, oo, lo, hi);
+        else VectorLoops.unaryD(op, xs, xo, os, oo, lo, hi);
     }
 
     // ================================================================== binary
 
     private static boolean allStrideZero(Tensor t) {
-        int[] s = t.shape();
-        for (int i = 0; i < s.length; i++) if (s[i] > 1 && t.stride(i) != 0) return false;
+        for (int i = 0, r = t.rank(); i < r; i++) if (t.dim(i) > 1 && t.stride(i) != 0) return false;
         return true;
     }
 
@@ -214,79 +150,20 @@ final class VectorElementwise {
      */
     static void binaryRange(BinaryOp op, boolean f32, MemorySegment as, long ao, int sa, double av,
                             MemorySegment bs, long bo, int sb, double bv, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo;
         if (f32) {
-            int bound = lo + FS.loopBound(hi - lo);
-            if (sa == 1 && sb == 1) {
-                for (; i < bound; i += FL) {
-                    FloatVector x = FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, BO);
-                    FloatVector y = FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, BO);
-                    binaryF(op, x, y).intoMemorySegment(os, (oo + i) * 4, BO);
-                }
-            } else if (sa == 1) {
-                FloatVector y = FloatVector.broadcast(FS, (float) bv);
-                for (; i < bound; i += FL) {
-                    binaryF(op, FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, BO), y).intoMemorySegment(os, (oo + i) * 4, BO);
-                }
-            } else {
-                FloatVector x = FloatVector.broadcast(FS, (float) av);
-                for (; i < bound; i += FL) {
-                    binaryF(op, x, FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, BO)).intoMemorySegment(os, (oo + i) * 4, BO);
-                }
-            }
+            int i = VectorLoops.binaryF(op, as, ao, sa, av, bs, bo, sb, bv, os, oo, lo, hi);
             float fa = (float) av, fb = (float) bv;
             for (; i < hi; i++) {
                 float x = sa == 1 ? as.getAtIndex(F, ao + i) : fa, y = sb == 1 ? bs.getAtIndex(F, bo + i) : fb;
                 os.setAtIndex(F, oo + i, (float) op.apply(x, y));
             }
         } else {
-            int bound = lo + DS.loopBound(hi - lo);
-            if (sa == 1 && sb == 1) {
-                for (; i < bound; i += DL) {
-                    DoubleVector x = DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, BO);
-                    DoubleVector y = DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, BO);
-                    binaryD(op, x, y).intoMemorySegment(os, (oo + i) * 8, BO);
-                }
-            } else if (sa == 1) {
-                DoubleVector y = DoubleVector.broadcast(DS, bv);
-                for (; i < bound; i += DL) {
-                    binaryD(op, DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, BO), y).intoMemorySegment(os, (oo + i) * 8, BO);
-                }
-            } else {
-                DoubleVector x = DoubleVector.broadcast(DS, av);
-                for (; i < bound; i += DL) {
-                    binaryD(op, x, DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, BO)).intoMemorySegment(os, (oo + i) * 8, BO);
-                }
-            }
+            int i = VectorLoops.binaryD(op, as, ao, sa, av, bs, bo, sb, bv, os, oo, lo, hi);
             for (; i < hi; i++) {
                 double x = sa == 1 ? as.getAtIndex(D, ao + i) : av, y = sb == 1 ? bs.getAtIndex(D, bo + i) : bv;
                 os.setAtIndex(D, oo + i, op.apply(x, y));
             }
         }
-    }
-
-    static FloatVector binaryF(BinaryOp op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case POW -> x.lanewise(VectorOperators.POW, y);
-            case MAX -> x.max(y);
-            case MIN -> x.min(y);
-        };
-    }
-
-    static DoubleVector binaryD(BinaryOp op, DoubleVector x, DoubleVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case POW -> x.lanewise(VectorOperators.POW, y);
-            case MAX -> x.max(y);
-            case MIN -> x.min(y);
-        };
     }
 
     static boolean binaryScalar(BinaryOp op, Tensor a, double s, Tensor out) {
@@ -299,17 +176,6 @@ final class VectorElementwise {
 
     // ================================================================== compare, where
 
-    private static VectorOperators.Comparison cmp(CompareOp op) {
-        return switch (op) {
-            case EQ -> VectorOperators.EQ;
-            case NE -> VectorOperators.NE;
-            case LT -> VectorOperators.LT;
-            case LE -> VectorOperators.LE;
-            case GT -> VectorOperators.GT;
-            case GE -> VectorOperators.GE;
-        };
-    }
-
     /** Contiguous a, b, out of one floating dtype only. */
     static boolean compare(CompareOp op, Tensor a, Tensor b, Tensor out) {
         long n = out.numel();
@@ -317,23 +183,12 @@ final class VectorElementwise {
                 || a.dtype() != b.dtype() || a.dtype() != out.dtype()) return false;
         MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
         long ao = a.offset(), bo = b.offset(), oo = out.offset();
-        VectorOperators.Comparison c = cmp(op);
-        int i = 0, len = (int) n;
+        int len = (int) n;
         if (a.dtype() == DType.F32) {
-            FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
-            for (int bound = FS.loopBound(len); i < bound; i += FL) {
-                VectorMask<Float> m = FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, BO)
-                        .compare(c, FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, BO));
-                zero.blend(one, m).intoMemorySegment(os, (oo + i) * 4, BO);
-            }
+            int i = VectorLoops.compareF(op, as, ao, bs, bo, os, oo, len);
             for (; i < len; i++) os.setAtIndex(F, oo + i, op.test(as.getAtIndex(F, ao + i), bs.getAtIndex(F, bo + i)) ? 1f : 0f);
         } else {
-            DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
-            for (int bound = DS.loopBound(len); i < bound; i += DL) {
-                VectorMask<Double> m = DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, BO)
-                        .compare(c, DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, BO));
-                zero.blend(one, m).intoMemorySegment(os, (oo + i) * 8, BO);
-            }
+            int i = VectorLoops.compareD(op, as, ao, bs, bo, os, oo, len);
             for (; i < len; i++) os.setAtIndex(D, oo + i, op.test(as.getAtIndex(D, ao + i), bs.getAtIndex(D, bo + i)) ? 1.0 : 0.0);
         }
         return true;
@@ -458,53 +313,68 @@ final class VectorElementwise {
 
     /** Max (or min) of n >= 1 contiguous elements; NaN propagates (Math.max semantics). */
     static double extreme(boolean max, boolean f32, MemorySegment s, long base, int n) {
+        if (f32) return max ? maxF(s, base, n) : minF(s, base, n);
+        return max ? maxD(s, base, n) : minD(s, base, n);
+    }
+
+    // One loop per operator: a non-constant VectorOperators argument would not be intrinsified.
+    private static double maxF(MemorySegment s, long base, int n) {
         int i = 0;
-        if (f32) {
-            FloatVector m = FloatVector.broadcast(FS, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
-            for (int bound = FS.loopBound(n); i < bound; i += FL) {
-                FloatVector v = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO);
-                m = max ? m.max(v) : m.min(v);
-            }
-            float r = m.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
-            for (; i < n; i++) r = max ? Math.max(r, s.getAtIndex(F, base + i)) : Math.min(r, s.getAtIndex(F, base + i));
-            return r;
-        }
-        DoubleVector m = DoubleVector.broadcast(DS, max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
-        for (int bound = DS.loopBound(n); i < bound; i += DL) {
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO);
-            m = max ? m.max(v) : m.min(v);
-        }
-        double r = m.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
-        for (; i < n; i++) r = max ? Math.max(r, s.getAtIndex(D, base + i)) : Math.min(r, s.getAtIndex(D, base + i));
+        FloatVector m = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        for (int bound = FS.loopBound(n); i < bound; i += FL) m = m.max(FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO));
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) r = Math.max(r, s.getAtIndex(F, base + i));
+        return r;
+    }
+
+    private static double minF(MemorySegment s, long base, int n) {
+        int i = 0;
+        FloatVector m = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
+        for (int bound = FS.loopBound(n); i < bound; i += FL) m = m.min(FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO));
+        float r = m.reduceLanes(VectorOperators.MIN);
+        for (; i < n; i++) r = Math.min(r, s.getAtIndex(F, base + i));
+        return r;
+    }
+
+    private static double maxD(MemorySegment s, long base, int n) {
+        int i = 0;
+        DoubleVector m = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
+        for (int bound = DS.loopBound(n); i < bound; i += DL) m = m.max(DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO));
+        double r = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) r = Math.max(r, s.getAtIndex(D, base + i));
+        return r;
+    }
+
+    private static double minD(MemorySegment s, long base, int n) {
+        int i = 0;
+        DoubleVector m = DoubleVector.broadcast(DS, Double.POSITIVE_INFINITY);
+        for (int bound = DS.loopBound(n); i < bound; i += DL) m = m.min(DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO));
+        double r = m.reduceLanes(VectorOperators.MIN);
+        for (; i < n; i++) r = Math.min(r, s.getAtIndex(D, base + i));
         return r;
     }
 
     /** Index of the first maximum (first NaN if any) of n >= 1 contiguous elements. */
     static int argmax(boolean f32, MemorySegment s, long base, int n) {
         double m = extreme(true, f32, s, base, n);
-        boolean nan = Double.isNaN(m);
+        if (Double.isNaN(m)) {
+            // NaN counts as the maximum: the first NaN wins (rare; a plain scan).
+            for (int i = 0; i < n; i++) if (Double.isNaN(f32 ? s.getAtIndex(F, base + i) : s.getAtIndex(D, base + i))) return i;
+        }
         int i = 0;
         if (f32) {
             float fm = (float) m;
             for (int bound = FS.loopBound(n); i < bound; i += FL) {
-                FloatVector v = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO);
-                VectorMask<Float> hit = nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, fm);
+                VectorMask<Float> hit = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).compare(VectorOperators.EQ, fm);
                 if (hit.anyTrue()) return i + hit.firstTrue();
             }
-            for (; i < n; i++) {
-                float v = s.getAtIndex(F, base + i);
-                if (nan ? Float.isNaN(v) : v == fm) return i;
-            }
+            for (; i < n; i++) if (s.getAtIndex(F, base + i) == fm) return i;
         } else {
             for (int bound = DS.loopBound(n); i < bound; i += DL) {
-                DoubleVector v = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO);
-                VectorMask<Double> hit = nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, m);
+                VectorMask<Double> hit = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).compare(VectorOperators.EQ, m);
                 if (hit.anyTrue()) return i + hit.firstTrue();
             }
-            for (; i < n; i++) {
-                double v = s.getAtIndex(D, base + i);
-                if (nan ? Double.isNaN(v) : v == m) return i;
-            }
+            for (; i < n; i++) if (s.getAtIndex(D, base + i) == m) return i;
         }
         throw new AssertionError("maximum " + m + " not found");
     }
@@ -570,7 +440,7 @@ final class VectorElementwise {
      * contiguous x into a contiguous out of x's dtype (SUM, MEAN, MAX, MIN): out's rows accumulate x's rows.
      */
     static boolean reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
-        int n = x.shape()[axis];
+        int n = x.dim(axis);
         if (n == 0 || !floating(x) || x.numel() > Integer.MAX_VALUE) return false;
         boolean f32 = x.dtype() == DType.F32;
         MemorySegment xs = x.segment();
@@ -582,9 +452,8 @@ final class VectorElementwise {
             return true;
         }
         if (!x.isContiguous() || !out.isContiguous() || out.dtype() != x.dtype() || op == ReduceOp.ARGMAX || op == ReduceOp.VARIANCE) return false;
-        int[] sh = x.shape();
         int inner = 1;
-        for (int d = axis + 1; d < sh.length; d++) inner *= sh[d];
+        for (int d = axis + 1, r = x.rank(); d < r; d++) inner *= x.dim(d);
         int outer = (int) (out.numel() / Math.max(1, inner));
         if (inner == 0) return true;
         MemorySegment os = out.segment();
@@ -609,7 +478,7 @@ final class VectorElementwise {
 
     /** Softmax / log-softmax along an axis where x and out both have stride 1 (contiguous lines). */
     static boolean softmax(Tensor x, int axis, Tensor out, boolean log) {
-        int n = x.shape()[axis];
+        int n = x.dim(axis);
         if (n == 0 || x.stride(axis) != 1 || out.stride(axis) != 1 || !floating(x) || x.dtype() != out.dtype()
                 || x.numel() > Integer.MAX_VALUE) return false;
         int lines = (int) (x.numel() / n);

@@ -134,6 +134,79 @@ public final class KernelConformance {
         return t;
     }
 
+    /** A call through {@link Ops} that must be rejected with a message containing {@code fragment}. */
+    public record ErrorInput(String op, String what, Class<? extends RuntimeException> type, String fragment, Runnable call) {
+        @Override public String toString() { return op + ": " + what; }
+    }
+
+    /**
+     * Error inputs for the ops of the table, checked by {@link Ops} before any kernel runs, so they hold for
+     * every backend (run them with the backend under test as {@link Backends#setDefault default}).
+     */
+    public static List<ErrorInput> errorInputs() {
+        Scope g = Scope.global();
+        Tensor a23 = Tensor.zeros(g, DType.F32, 2, 3), a43 = Tensor.zeros(g, DType.F32, 4, 3);
+        Tensor d23 = Tensor.zeros(g, DType.F64, 2, 3), i3 = Tensor.zeros(g, DType.I32, 3), e03 = Tensor.zeros(g, DType.F32, 0, 3);
+        Tensor bcast = Tensor.zeros(g, DType.F32, 1, 3).expand(2, 3);
+        Class<IllegalArgumentException> iae = IllegalArgumentException.class;
+        List<ErrorInput> e = new ArrayList<>();
+        for (UnaryOp op : UnaryOp.values()) {
+            String n = op.name().toLowerCase();
+            e.add(new ErrorInput(n, "integer input", iae, n + " needs a floating-point tensor (F32 or F64), got I32 of shape [3]", () -> Ops.unary(op, i3)));
+            e.add(new ErrorInput(n, "wrong output shape", iae, "output has shape [4, 3] but the result has shape [2, 3]", () -> Ops.unaryInto(op, a23, a43)));
+        }
+        for (BinaryOp op : BinaryOp.values()) {
+            String n = op.name().toLowerCase();
+            e.add(new ErrorInput(n, "shapes do not broadcast", iae, "cannot broadcast [2, 3] with [4, 3]", () -> Ops.binary(op, a23, a43)));
+            e.add(new ErrorInput(n, "dtype mismatch", iae, "dtype mismatch, F32 [2, 3] vs F64 [2, 3]", () -> Ops.binary(op, a23, d23)));
+            e.add(new ErrorInput(n, "broadcast output", iae, "is a broadcast view", () -> Ops.binaryInto(op, a23, a23, bcast)));
+        }
+        for (CompareOp op : CompareOp.values()) {
+            e.add(new ErrorInput(op.name().toLowerCase(), "shapes do not broadcast", iae, "cannot broadcast [4, 3] with [2, 3]", () -> Ops.compare(op, a43, a23)));
+        }
+        e.add(new ErrorInput("where", "dtype mismatch", iae, "dtype mismatch", () -> Ops.where(a23, a23, d23)));
+        e.add(new ErrorInput("fill", "broadcast output", iae, "fill: output of shape [2, 3] is a broadcast view", () -> Ops.fill(bcast, 1)));
+        e.add(new ErrorInput("copy", "shape mismatch", iae, "copy: expected shape [4, 3] but got [2, 3]", () -> Ops.copyInto(a23, a43)));
+        for (ReduceOp op : ReduceOp.values()) {
+            String n = op.name().toLowerCase();
+            e.add(new ErrorInput(n, "axis out of range", iae, "axis 2 out of range for shape [2, 3] (rank 2)", () -> Ops.reduce(op, a23, 2, false)));
+            e.add(new ErrorInput(n, "integer input", iae, "needs a floating-point tensor", () -> Ops.reduceAll(op, i3)));
+            if (op == ReduceOp.MAX || op == ReduceOp.MIN || op == ReduceOp.ARGMAX) {
+                e.add(new ErrorInput(n, "empty input", iae, n + " of an empty tensor of shape [0, 3]", () -> Ops.reduceAll(op, e03)));
+                e.add(new ErrorInput(n, "empty axis", iae, n + " of an empty axis 0 in shape [0, 3]", () -> Ops.reduce(op, e03, 0, true)));
+            }
+        }
+        e.add(new ErrorInput("softmax", "axis out of range", iae, "axis -3 out of range for shape [2, 3]", () -> Ops.softmax(a23, -3)));
+        e.add(new ErrorInput("log_softmax", "integer input", iae, "log_softmax needs a floating-point tensor", () -> Ops.logSoftmax(i3, 0)));
+        return e;
+    }
+
+    /** Runs every error input with k as the default backend; returns how many were checked. */
+    public static int checkErrors(Kernels k) {
+        Kernels before = Backends.kernels();
+        Backends.setDefault(k);
+        try {
+            int n = 0;
+            for (ErrorInput e : errorInputs()) {
+                RuntimeException thrown = null;
+                try {
+                    e.call().run();
+                } catch (RuntimeException ex) {
+                    thrown = ex;
+                }
+                if (thrown == null) throw new AssertionError(e + " on " + k.name() + " did not throw");
+                if (!e.type().isInstance(thrown) || thrown.getMessage() == null || !thrown.getMessage().contains(e.fragment())) {
+                    throw new AssertionError(e + " on " + k.name() + ": expected " + e.type().getSimpleName() + " containing '"
+                            + e.fragment() + "' but got " + thrown, thrown);
+                }
+                n++;
+            }
+            return n;
+        } finally {
+            Backends.setDefault(before);
+        }
+    }
+
     public static OpInfo op(String name) {
         return ops().stream().filter(o -> o.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException("no op " + name));
     }
