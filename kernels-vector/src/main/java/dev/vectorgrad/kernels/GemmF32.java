@@ -11,12 +11,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Float32 GEMM, built like BLIS/OpenBLAS: c = alpha * a @ b + beta * c for any strided 2-d views.
  *
- * <p>Loops (outer to inner): jc over NC columns, pc over KC of k (pack a KC x NC panel of B, ~256 KB, meant to
- * stay in L2), ic over MC rows (pack an MC x KC block of A), ir over MR-row slivers of A (one sliver, MR x KC,
- * stays in L1), jr over NR-column slivers of B, then the MR x NR register tile. MR = 6 and NR = 2 vectors:
- * 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers on AVX2 (on AVX-512 the same code
- * gets 16 lanes per vector). Packing zero-pads edges, so the microkernel always computes a whole tile; only
- * the store of an edge tile goes through a small buffer.
+ * <p>Loops (outer to inner), the BLIS order: jc over NC columns, pc over KC of k (pack a KC x NC panel of B),
+ * ic over MC rows (pack an MC x KC block of A, ~144 KB, meant to stay in L2), jr over NR-column slivers of B
+ * (one sliver, KC x NR = 16 KB on AVX2, stays in L1), ir over MR-row slivers of A, then the MR x NR register
+ * tile. With NC = 4096, A is packed once per k block for n up to 4096. (The other order, A sliver in L1 and
+ * a B panel of L2 size, repacks A n / NC times; it measured no better here.) MR = 4 and NR = 2 vectors:
+ * 8 accumulators + 2 B vectors + 1 broadcast. A 6 x 2 tile (15 of the 16 ymm registers) measured about half
+ * as fast here, C2 seems to spill accumulators; 4 x 2 and 5 x 2 ran alike (on AVX-512 the same code gets 16
+ * lanes per vector). Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read
+ * once, at class initialisation). Packing zero-pads edges, so the microkernel always computes a whole tile;
+ * only the store of an edge tile goes through a small buffer.
  *
  * <p>GENERATED COUNTERPART: GemmF64 is this file with Float -> Double (keep them in step).
  */
@@ -25,11 +29,11 @@ final class GemmF32 {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    static final int MR = 6;
+    static final int MR = 4;
     static final int NR = 2 * L;
-    static final int KC = 256;
-    static final int MC = MR * 24;
-    static final int NC = Math.max(NR, 256 / NR * NR);
+    static final int KC = Integer.getInteger("vectorgrad.gemm.kc", 256);
+    static final int MC = Integer.getInteger("vectorgrad.gemm.mc", MR * 36);
+    static final int NC = Integer.getInteger("vectorgrad.gemm.nc", Math.max(NR, 4096 / NR * NR));
     static final long ES = 4; // bytes per element
     private static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder BO = ByteOrder.nativeOrder();
@@ -184,10 +188,10 @@ final class GemmF32 {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     packA(j, ap, ic, mc, pc, kc);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = Math.min(MR, mc - ir);
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            int nr = Math.min(NR, nc - jr);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
                             kernel(ap, ir * kc, bp, jr * kc, kc, j, buf.tile, ic + ir, mr, jc + jr, nr,
                                     j.alpha, betaEff);
                         }
@@ -258,37 +262,31 @@ final class GemmF32 {
     }
 
     /**
-     * The MR x NR register tile over kc: 12 accumulators. Then C[i, j] = alpha * acc + beta * C (beta == 0:
+     * The MR x NR register tile over kc: 8 accumulators. Then C[i, j] = alpha * acc + beta * C (beta == 0:
      * C is not read). Full tiles with unit column stride store straight from registers; others go through
      * {@code tile}.
      */
     private static void kernel(float[] ap, int ai, float[] bp, int bi, int kc, Job j, float[] tile,
                                int i, int mr, int jj, int nr, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+                c30 = c00, c31 = c00;
+        // Indices are affine in p (not separately incremented) so C2 can hoist the range checks.
         for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            int bq = bi + p * NR, aq = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector a = FloatVector.broadcast(S, ap[aq]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
+            a = FloatVector.broadcast(S, ap[aq + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
+            a = FloatVector.broadcast(S, ap[aq + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
+            a = FloatVector.broadcast(S, ap[aq + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-            ai += MR;
-            bi += NR;
         }
         MemorySegment cs = j.cs;
         long cs0 = j.cs0;
@@ -303,10 +301,6 @@ final class GemmF32 {
             store(c21, cs, r0 + 2 * step + off, alpha, beta);
             store(c30, cs, r0 + 3 * step, alpha, beta);
             store(c31, cs, r0 + 3 * step + off, alpha, beta);
-            store(c40, cs, r0 + 4 * step, alpha, beta);
-            store(c41, cs, r0 + 4 * step + off, alpha, beta);
-            store(c50, cs, r0 + 5 * step, alpha, beta);
-            store(c51, cs, r0 + 5 * step + off, alpha, beta);
             return;
         }
         c00.intoArray(tile, 0);
@@ -317,10 +311,6 @@ final class GemmF32 {
         c21.intoArray(tile, 2 * NR + L);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
         long cs1 = j.cs1;
         for (int r = 0; r < mr; r++) {
             for (int c = 0; c < nr; c++) {
