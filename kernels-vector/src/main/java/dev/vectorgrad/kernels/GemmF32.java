@@ -4,6 +4,7 @@ import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -39,7 +40,7 @@ final class GemmF32 {
     private static final ByteOrder BO = ByteOrder.nativeOrder();
 
     /** Below this many multiply-adds (m*n*k) a call runs on one thread. */
-    static final long PARALLEL_MIN = 1L << 18;
+    static final long PARALLEL_MIN = 1L << 21;
     /** At or below this many multiply-adds, the unpacked direct path runs (when B and C rows are unit-stride). */
     static final long DIRECT_MAX = 48L * 48 * 48;
 
@@ -52,23 +53,31 @@ final class GemmF32 {
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-    /** One call's arguments: reused per calling thread so a parallel call allocates nothing. */
+    /**
+     * One call's arguments: reused per calling thread so a parallel call allocates nothing. The output is cut
+     * into {@code chunks} panels (along its longer side, in whole tiles) that threads claim from a counter:
+     * on a busy machine a late worker finds the work already done instead of holding up the caller's half.
+     */
     private static final class Job implements Parallel.RangeTask {
         MemorySegment as, bs, cs;
         long ao, as0, as1, bo, bs0, bs1, co, cs0, cs1;
         int m, n, k;
         float alpha, beta;
         boolean splitCols;
+        int units, chunks;
+        final AtomicInteger next = new AtomicInteger();
 
         @Override
         public void run(int lo, int hi) {
             Buffers buf = BUFFERS.get();
-            if (splitCols) {
-                int j0 = lo * NR, j1 = Math.min(n, hi * NR);
-                blocked(this, buf, 0, m, j0, j1);
-            } else {
-                int i0 = lo * MR, i1 = Math.min(m, hi * MR);
-                blocked(this, buf, i0, i1, 0, n);
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                int u0 = (int) ((long) units * c / chunks), u1 = (int) ((long) units * (c + 1) / chunks);
+                if (splitCols) {
+                    blocked(this, buf, 0, m, u0 * NR, Math.min(n, u1 * NR));
+                } else {
+                    blocked(this, buf, u0 * MR, Math.min(m, u1 * MR), 0, n);
+                }
             }
         }
     }
@@ -103,13 +112,13 @@ final class GemmF32 {
                 blocked(j, BUFFERS.get(), 0, m, 0, n);
                 return;
             }
-            // Split the output into panels along its longer side (in tile units); each worker packs its own.
+            // Panels along the output's longer side (in tile units), two per thread; each packs its own.
             int colUnits = (n + NR - 1) / NR, rowUnits = (m + MR - 1) / MR;
             j.splitCols = colUnits * NR >= rowUnits * MR;
-            int units = j.splitCols ? colUnits : rowUnits;
-            long workPerUnit = Math.max(1, work / units);
-            int grain = (int) Math.max(1, PARALLEL_MIN / 2 / workPerUnit);
-            Parallel.forRange(units, grain, j);
+            j.units = j.splitCols ? colUnits : rowUnits;
+            j.chunks = Math.min(j.units, 2 * threads);
+            j.next.set(0);
+            Parallel.forRange(threads, 1, j);
         } finally {
             j.as = j.bs = j.cs = null;
         }
@@ -237,10 +246,9 @@ final class GemmF32 {
             int nr = Math.min(NR, nc - jr);
             long base = j.bo + p0 * bs0 + (j0 + jr) * bs1;
             if (nr == NR && bs1 == 1) {
+                // A bulk copy per row: vector loads here were not intrinsified (they boxed, 64 B per vector).
                 for (int p = 0; p < kc; p++) {
-                    long e = (base + p * bs0) * ES;
-                    FloatVector.fromMemorySegment(S, bs, e, BO).intoArray(bp, dst + p * NR);
-                    FloatVector.fromMemorySegment(S, bs, e + L * ES, BO).intoArray(bp, dst + p * NR + L);
+                    MemorySegment.copy(bs, E, (base + p * bs0) * ES, bp, dst + p * NR, NR);
                 }
             } else if (nr == NR) {
                 for (int p = 0; p < kc; p++) {
@@ -288,21 +296,8 @@ final class GemmF32 {
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
-        MemorySegment cs = j.cs;
-        long cs0 = j.cs0;
-        long ce = j.co + i * cs0 + jj * j.cs1;
-        if (mr == MR && nr == NR && j.cs1 == 1) {
-            long r0 = ce * ES, step = cs0 * ES, off = L * ES;
-            store(c00, cs, r0, alpha, beta);
-            store(c01, cs, r0 + off, alpha, beta);
-            store(c10, cs, r0 + step, alpha, beta);
-            store(c11, cs, r0 + step + off, alpha, beta);
-            store(c20, cs, r0 + 2 * step, alpha, beta);
-            store(c21, cs, r0 + 2 * step + off, alpha, beta);
-            store(c30, cs, r0 + 3 * step, alpha, beta);
-            store(c31, cs, r0 + 3 * step + off, alpha, beta);
-            return;
-        }
+        // Through the tile buffer (L1): eight inlined register-to-C epilogues overflowed C2's inlining budget
+        // and the last ones boxed their vectors (128 B per call); one small loop compiles cleanly.
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
         c10.intoArray(tile, NR);
@@ -311,7 +306,19 @@ final class GemmF32 {
         c21.intoArray(tile, 2 * NR + L);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + L);
-        long cs1 = j.cs1;
+        MemorySegment cs = j.cs;
+        long cs0 = j.cs0, cs1 = j.cs1;
+        long ce = j.co + i * cs0 + jj * cs1;
+        if (mr == MR && nr == NR && cs1 == 1) {
+            FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+            for (int t = 0; t < MR * NR; t += L) {
+                long off = (ce + (t / NR) * cs0 + (t % NR)) * ES;
+                FloatVector r = FloatVector.fromArray(S, tile, t).mul(va);
+                if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, off, BO).fma(vb, r);
+                r.intoMemorySegment(cs, off, BO);
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++) {
             for (int c = 0; c < nr; c++) {
                 long e = ce + r * cs0 + c * cs1;
@@ -320,11 +327,5 @@ final class GemmF32 {
                 cs.setAtIndex(E, e, v);
             }
         }
-    }
-
-    private static void store(FloatVector acc, MemorySegment cs, long byteOff, float alpha, float beta) {
-        FloatVector r = acc.mul(alpha);
-        if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, byteOff, BO).fma(FloatVector.broadcast(S, beta), r);
-        r.intoMemorySegment(cs, byteOff, BO);
     }
 }
