@@ -4,6 +4,7 @@ import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,12 +12,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Float32 GEMM, built like BLIS/OpenBLAS: c = alpha * a @ b + beta * c for any strided 2-d views.
  *
- * <p>Loops (outer to inner): jc over NC columns, pc over KC of k (pack a KC x NC panel of B, ~256 KB, meant to
- * stay in L2), ic over MC rows (pack an MC x KC block of A), ir over MR-row slivers of A (one sliver, MR x KC,
- * stays in L1), jr over NR-column slivers of B, then the MR x NR register tile. MR = 6 and NR = 2 vectors:
- * 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers on AVX2 (on AVX-512 the same code
- * gets 16 lanes per vector). Packing zero-pads edges, so the microkernel always computes a whole tile; only
- * the store of an edge tile goes through a small buffer.
+ * <p>Loops (outer to inner), the BLIS order: jc over NC columns, pc over KC of k (pack a KC x NC panel of B),
+ * ic over MC rows (pack an MC x KC block of A, ~144 KB, meant to stay in L2), jr over NR-column slivers of B
+ * (one sliver, KC x NR = 16 KB on AVX2, stays in L1), ir over MR-row slivers of A, then the MR x NR register
+ * tile. With NC = 4096, A is packed once per k block for n up to 4096. (The other order, A sliver in L1 and
+ * a B panel of L2 size, repacks A n / NC times; it measured no better here.) MR = 4 and NR = 2 vectors:
+ * 8 accumulators + 2 B vectors + 1 broadcast. A 6 x 2 tile (15 of the 16 ymm registers) measured about half
+ * as fast here, C2 seems to spill accumulators; 4 x 2 and 5 x 2 ran alike (on AVX-512 the same code gets 16
+ * lanes per vector). Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read
+ * once, at class initialisation). Packing zero-pads edges, so the microkernel always computes a whole tile;
+ * only the store of an edge tile goes through a small buffer.
  *
  * <p>GENERATED COUNTERPART: GemmF64 is this file with Float -> Double (keep them in step).
  */
@@ -25,17 +30,17 @@ final class GemmF32 {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    static final int MR = 6;
+    static final int MR = 4;
     static final int NR = 2 * L;
-    static final int KC = 256;
-    static final int MC = MR * 24;
-    static final int NC = Math.max(NR, 256 / NR * NR);
+    static final int KC = Integer.getInteger("vectorgrad.gemm.kc", 256);
+    static final int MC = Integer.getInteger("vectorgrad.gemm.mc", MR * 36);
+    static final int NC = Integer.getInteger("vectorgrad.gemm.nc", Math.max(NR, 4096 / NR * NR));
     static final long ES = 4; // bytes per element
     private static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder BO = ByteOrder.nativeOrder();
 
     /** Below this many multiply-adds (m*n*k) a call runs on one thread. */
-    static final long PARALLEL_MIN = 1L << 18;
+    static final long PARALLEL_MIN = 1L << 21;
     /** At or below this many multiply-adds, the unpacked direct path runs (when B and C rows are unit-stride). */
     static final long DIRECT_MAX = 48L * 48 * 48;
 
@@ -48,23 +53,31 @@ final class GemmF32 {
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-    /** One call's arguments: reused per calling thread so a parallel call allocates nothing. */
+    /**
+     * One call's arguments: reused per calling thread so a parallel call allocates nothing. The output is cut
+     * into {@code chunks} panels (along its longer side, in whole tiles) that threads claim from a counter:
+     * on a busy machine a late worker finds the work already done instead of holding up the caller's half.
+     */
     private static final class Job implements Parallel.RangeTask {
         MemorySegment as, bs, cs;
         long ao, as0, as1, bo, bs0, bs1, co, cs0, cs1;
         int m, n, k;
         float alpha, beta;
         boolean splitCols;
+        int units, chunks;
+        final AtomicInteger next = new AtomicInteger();
 
         @Override
         public void run(int lo, int hi) {
             Buffers buf = BUFFERS.get();
-            if (splitCols) {
-                int j0 = lo * NR, j1 = Math.min(n, hi * NR);
-                blocked(this, buf, 0, m, j0, j1);
-            } else {
-                int i0 = lo * MR, i1 = Math.min(m, hi * MR);
-                blocked(this, buf, i0, i1, 0, n);
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                int u0 = (int) ((long) units * c / chunks), u1 = (int) ((long) units * (c + 1) / chunks);
+                if (splitCols) {
+                    blocked(this, buf, 0, m, u0 * NR, Math.min(n, u1 * NR));
+                } else {
+                    blocked(this, buf, u0 * MR, Math.min(m, u1 * MR), 0, n);
+                }
             }
         }
     }
@@ -99,13 +112,13 @@ final class GemmF32 {
                 blocked(j, BUFFERS.get(), 0, m, 0, n);
                 return;
             }
-            // Split the output into panels along its longer side (in tile units); each worker packs its own.
+            // Panels along the output's longer side (in tile units), two per thread; each packs its own.
             int colUnits = (n + NR - 1) / NR, rowUnits = (m + MR - 1) / MR;
             j.splitCols = colUnits * NR >= rowUnits * MR;
-            int units = j.splitCols ? colUnits : rowUnits;
-            long workPerUnit = Math.max(1, work / units);
-            int grain = (int) Math.max(1, PARALLEL_MIN / 2 / workPerUnit);
-            Parallel.forRange(units, grain, j);
+            j.units = j.splitCols ? colUnits : rowUnits;
+            j.chunks = Math.min(j.units, 2 * threads);
+            j.next.set(0);
+            Parallel.forRange(threads, 1, j);
         } finally {
             j.as = j.bs = j.cs = null;
         }
@@ -184,10 +197,10 @@ final class GemmF32 {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     packA(j, ap, ic, mc, pc, kc);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = Math.min(MR, mc - ir);
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            int nr = Math.min(NR, nc - jr);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
                             kernel(ap, ir * kc, bp, jr * kc, kc, j, buf.tile, ic + ir, mr, jc + jr, nr,
                                     j.alpha, betaEff);
                         }
@@ -233,10 +246,9 @@ final class GemmF32 {
             int nr = Math.min(NR, nc - jr);
             long base = j.bo + p0 * bs0 + (j0 + jr) * bs1;
             if (nr == NR && bs1 == 1) {
+                // A bulk copy per row: vector loads here were not intrinsified (they boxed, 64 B per vector).
                 for (int p = 0; p < kc; p++) {
-                    long e = (base + p * bs0) * ES;
-                    FloatVector.fromMemorySegment(S, bs, e, BO).intoArray(bp, dst + p * NR);
-                    FloatVector.fromMemorySegment(S, bs, e + L * ES, BO).intoArray(bp, dst + p * NR + L);
+                    MemorySegment.copy(bs, E, (base + p * bs0) * ES, bp, dst + p * NR, NR);
                 }
             } else if (nr == NR) {
                 for (int p = 0; p < kc; p++) {
@@ -258,57 +270,34 @@ final class GemmF32 {
     }
 
     /**
-     * The MR x NR register tile over kc: 12 accumulators. Then C[i, j] = alpha * acc + beta * C (beta == 0:
+     * The MR x NR register tile over kc: 8 accumulators. Then C[i, j] = alpha * acc + beta * C (beta == 0:
      * C is not read). Full tiles with unit column stride store straight from registers; others go through
      * {@code tile}.
      */
     private static void kernel(float[] ap, int ai, float[] bp, int bi, int kc, Job j, float[] tile,
                                int i, int mr, int jj, int nr, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+                c30 = c00, c31 = c00;
+        // Indices are affine in p (not separately incremented) so C2 can hoist the range checks.
         for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            int bq = bi + p * NR, aq = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector a = FloatVector.broadcast(S, ap[aq]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
+            a = FloatVector.broadcast(S, ap[aq + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
+            a = FloatVector.broadcast(S, ap[aq + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
+            a = FloatVector.broadcast(S, ap[aq + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-            ai += MR;
-            bi += NR;
         }
-        MemorySegment cs = j.cs;
-        long cs0 = j.cs0;
-        long ce = j.co + i * cs0 + jj * j.cs1;
-        if (mr == MR && nr == NR && j.cs1 == 1) {
-            long r0 = ce * ES, step = cs0 * ES, off = L * ES;
-            store(c00, cs, r0, alpha, beta);
-            store(c01, cs, r0 + off, alpha, beta);
-            store(c10, cs, r0 + step, alpha, beta);
-            store(c11, cs, r0 + step + off, alpha, beta);
-            store(c20, cs, r0 + 2 * step, alpha, beta);
-            store(c21, cs, r0 + 2 * step + off, alpha, beta);
-            store(c30, cs, r0 + 3 * step, alpha, beta);
-            store(c31, cs, r0 + 3 * step + off, alpha, beta);
-            store(c40, cs, r0 + 4 * step, alpha, beta);
-            store(c41, cs, r0 + 4 * step + off, alpha, beta);
-            store(c50, cs, r0 + 5 * step, alpha, beta);
-            store(c51, cs, r0 + 5 * step + off, alpha, beta);
-            return;
-        }
+        // Through the tile buffer (L1): eight inlined register-to-C epilogues overflowed C2's inlining budget
+        // and the last ones boxed their vectors (128 B per call); one small loop compiles cleanly.
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
         c10.intoArray(tile, NR);
@@ -317,11 +306,19 @@ final class GemmF32 {
         c21.intoArray(tile, 2 * NR + L);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        long cs1 = j.cs1;
+        MemorySegment cs = j.cs;
+        long cs0 = j.cs0, cs1 = j.cs1;
+        long ce = j.co + i * cs0 + jj * cs1;
+        if (mr == MR && nr == NR && cs1 == 1) {
+            FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+            for (int t = 0; t < MR * NR; t += L) {
+                long off = (ce + (t / NR) * cs0 + (t % NR)) * ES;
+                FloatVector r = FloatVector.fromArray(S, tile, t).mul(va);
+                if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, off, BO).fma(vb, r);
+                r.intoMemorySegment(cs, off, BO);
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++) {
             for (int c = 0; c < nr; c++) {
                 long e = ce + r * cs0 + c * cs1;
@@ -330,11 +327,5 @@ final class GemmF32 {
                 cs.setAtIndex(E, e, v);
             }
         }
-    }
-
-    private static void store(FloatVector acc, MemorySegment cs, long byteOff, float alpha, float beta) {
-        FloatVector r = acc.mul(alpha);
-        if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, byteOff, BO).fma(FloatVector.broadcast(S, beta), r);
-        r.intoMemorySegment(cs, byteOff, BO);
     }
 }

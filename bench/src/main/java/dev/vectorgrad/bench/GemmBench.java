@@ -1,0 +1,97 @@
+package dev.vectorgrad.bench;
+
+import dev.vectorgrad.kernels.Backends;
+import dev.vectorgrad.kernels.Kernels;
+import dev.vectorgrad.kernels.Parallel;
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Float32 GEMM, c = a @ b, per backend and thread count. GFLOPS = 2 * m * n * k / (ns per op).
+ *
+ * <p>{@code shape} is {@code n} (square) or {@code MxKxN} or {@code MxKxN:AB}, A/B = N or T: a T operand is a
+ * transposed view of a row-major matrix (how backward passes call it). The CNN shapes: fc1 (32x5408)*(5408x64),
+ * fc2 (32x64)*(64x10), the conv im2col product (21632x9)*(9x32), and their backward products.
+ * The scalar backend is only meant for n <= 128 (its setup refuses bigger products).
+ *
+ * <p>Short run: {@code java -jar ... GemmBench -p shape=64,256,1024 -p backend=vector,openblas -f 1 -wi 3 -i 5}
+ */
+@State(org.openjdk.jmh.annotations.Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class GemmBench {
+    @Param({"vector", "openblas", "scalar"})
+    public String backend;
+
+    @Param({"4", "8", "16", "32", "64", "128", "256", "512", "1024", "2048",
+            "32x5408x64", "5408x32x64:TN", "32x64x5408:NT",
+            "32x64x10", "64x32x10:TN", "32x10x64:NT",
+            "21632x9x32", "9x21632x32:TN", "21632x32x9:NT"})
+    public String shape;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private Scope scope;
+    private Kernels kernels;
+    private Tensor a, b, c;
+    private int savedThreads;
+    public long flops;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        String[] parts = shape.split(":");
+        String[] dims = parts[0].split("x");
+        int m, k, n;
+        if (dims.length == 1) {
+            m = k = n = Integer.parseInt(dims[0]);
+        } else {
+            m = Integer.parseInt(dims[0]);
+            k = Integer.parseInt(dims[1]);
+            n = Integer.parseInt(dims[2]);
+        }
+        boolean ta = parts.length > 1 && parts[1].charAt(0) == 'T', tb = parts.length > 1 && parts[1].charAt(1) == 'T';
+        if (backend.equals("scalar") && (long) m * n * k > 128L * 128 * 128) {
+            throw new IllegalArgumentException("scalar backend is only benchmarked up to 128^3 multiply-adds, got " + shape);
+        }
+        savedThreads = Parallel.threads();
+        Parallel.setThreads(threads);
+        kernels = Backends.get(backend);
+        scope = Scope.shared();
+        Random r = new Random(1);
+        a = ta ? random(r, k, m).t() : random(r, m, k);
+        b = tb ? random(r, n, k).t() : random(r, k, n);
+        c = Tensor.zeros(scope, DType.F32, m, n);
+        flops = 2L * m * n * k;
+    }
+
+    private Tensor random(Random r, int rows, int cols) {
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
+        return Tensor.of(scope, v, rows, cols);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        Parallel.setThreads(savedThreads);
+        scope.close();
+    }
+
+    @Benchmark
+    public Tensor gemm() {
+        kernels.gemm(1.0, a, b, 0.0, c);
+        return c;
+    }
+}
