@@ -26,8 +26,14 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorConv {
     private VectorConv() {}
 
-    /** Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel. */
-    static final int DIRECT_MAX_R = Integer.getInteger("vectorgrad.conv.directMaxR", 64);
+    /**
+     * Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel; longer
+     * ones go to {@code k.gemm}. Measured (loaded 2-core machine, ConvBench, 1 thread) against the scalar GEMM
+     * this branch has, the built-in kernel wins at both benchmark shapes (R = 9 and 288), hence 512. Re-measure
+     * once a packed Vector GEMM is in ({@code -Dvectorgrad.conv.directMaxR=0} forces k.gemm everywhere).
+     * Not final so tests can exercise both paths.
+     */
+    static volatile int directMaxR = Integer.getInteger("vectorgrad.conv.directMaxR", 512);
 
     private static final VectorSpecies<Float> FS = VectorKernels.FS;
     private static final int L = FS.length();
@@ -246,7 +252,7 @@ final class VectorConv {
         // Pack the weights as a contiguous [K, R] matrix (cheap: K*R elements).
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, false);
-        boolean direct = dt == DType.F32 && R <= DIRECT_MAX_R && unitRows(out);
+        boolean direct = dt == DType.F32 && R <= directMaxR && unitRows(out);
         Tensor wm = pack.view(new int[] {K, R}, new long[] {R, 1}, 0);
         MemorySegment ps = pack.segment(), os = out.segment();
         Parallel.RangeTask task = (lo, hi) -> {
@@ -309,7 +315,7 @@ final class VectorConv {
         DType dt = gradIn.dtype();
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, true);
-        boolean direct = dt == DType.F32 && K <= DIRECT_MAX_R && unitRows(gradOut);
+        boolean direct = dt == DType.F32 && K <= directMaxR && unitRows(gradOut);
         Tensor wt = pack.view(new int[] {R, K}, new long[] {K, 1}, 0);
         MemorySegment ps = pack.segment(), gs = gradOut.segment();
         Parallel.RangeTask task = (lo, hi) -> {
