@@ -37,7 +37,8 @@ class ConvPropertyTest {
             assertClose("conv2d " + ctx, exp, act, tol(dt));
 
             Tensor g = random(s, dt, r, n, k, oh, ow);
-            Tensor gi0 = zeros(s, dt, n, c, h, w), gi1 = random(s, dt, r, n, c, h, w); // garbage must be overwritten
+            Tensor gi0 = zeros(s, dt, n, c, h, w); // gi1 starts as garbage that must be overwritten, strided when x is
+            Tensor gi1 = transposedX ? randomTransposed(s, dt, r, n, c, h, w) : random(s, dt, r, n, c, h, w);
             SCALAR.conv2dBackwardData(g, wt, sp, gi0);
             VECTOR.conv2dBackwardData(g, wt, sp, gi1);
             assertClose("conv2d backward-data " + ctx, gi0, gi1, tol(dt));
