@@ -245,13 +245,13 @@ final class VectorConv {
     }
 
     /**
-     * acc[kk*R + r0 + j] = sum over n, p of gradOut[n, kk, p] * cols[n, r0 + j, p] for j < 4: one load of the
+     * acc[kk*R + r0 + j] += sum over p of gradOut[n, kk, p] * cols[n, r0 + j, p] for j < 4: one load of the
      * gradient row feeds four column rows.
      */
-    private static void dot4(MemorySegment gs, long gO, long gs0, long gs1, int kk, MemorySegment cs, int N, int R, int P, int r0, Tensor acc) {
+    private static void dot4(MemorySegment gs, long gO, long gs0, long gs1, int kk, MemorySegment cs, int n, int R, int P, int r0, Tensor acc) {
         double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
         long rowBytes = 4L * P;
-        for (int n = 0; n < N; n++) {
+        {
             long gb = 4 * (gO + n * gs0 + kk * gs1);
             long cb = 4 * ((long) n * R * P + (long) r0 * P);
             FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
@@ -279,10 +279,10 @@ final class VectorConv {
             t3 += a3.reduceLanes(VectorOperators.ADD);
         }
         long e = (long) kk * R + r0;
-        acc.write(e, t0);
-        acc.write(e + 1, t1);
-        acc.write(e + 2, t2);
-        acc.write(e + 3, t3);
+        acc.write(e, acc.read(e) + t0);
+        acc.write(e + 1, acc.read(e + 1) + t1);
+        acc.write(e + 2, acc.read(e + 2) + t2);
+        acc.write(e + 3, acc.read(e + 3) + t3);
     }
 
     private static float sumF32(MemorySegment a, long aByte, int P) {
@@ -407,16 +407,19 @@ final class VectorConv {
             MemorySegment gs = gradOut.segment(), cs = cols.segment();
             boolean wantBias = gradBias != null;
             Parallel.forRange(K, 1, (lo, hi) -> {
-                for (int kk = lo; kk < hi; kk++) {
-                    int r = 0;
-                    for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, N, R, P, r, acc);
-                    for (; r < R; r++) {
-                        double s = 0;
-                        for (int n = 0; n < N; n++) {
-                            s += dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P);
+                for (int kk = lo; kk < hi; kk++)
+                    for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
+                // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
+                for (int n = 0; n < N; n++)
+                    for (int kk = lo; kk < hi; kk++) {
+                        int r = 0;
+                        for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
+                        for (; r < R; r++) {
+                            long e = (long) kk * R + r;
+                            acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
                         }
-                        acc.write((long) kk * R + r, s);
                     }
+                for (int kk = lo; kk < hi; kk++) {
                     if (wantBias) {
                         double s = 0;
                         for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
