@@ -26,8 +26,14 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorConv {
     private VectorConv() {}
 
-    /** Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel. */
-    static final int DIRECT_MAX_R = Integer.getInteger("vectorgrad.conv.directMaxR", 64);
+    /**
+     * Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel; longer
+     * ones go to {@code k.gemm}. Measured (loaded 2-core machine, ConvBench, 1 thread) against the scalar GEMM
+     * this branch has, the built-in kernel wins at both benchmark shapes (R = 9 and 288), hence 512. Re-measure
+     * once a packed Vector GEMM is in ({@code -Dvectorgrad.conv.directMaxR=0} forces k.gemm everywhere).
+     * Not final so tests can exercise both paths.
+     */
+    static volatile int directMaxR = Integer.getInteger("vectorgrad.conv.directMaxR", 512);
 
     private static final VectorSpecies<Float> FS = VectorKernels.FS;
     private static final int L = FS.length();
@@ -108,9 +114,16 @@ final class VectorConv {
         int C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3);
         long s1 = gradIn.stride(1), s2 = gradIn.stride(2), s3 = gradIn.stride(3);
         long go = gradIn.offset() + n * gradIn.stride(0);
-        for (int c = 0; c < C; c++)
-            for (int h = 0; h < H; h++)
-                for (int w = 0; w < W; w++) gradIn.write(go + c * s1 + h * s2 + w * s3, 0);
+        boolean f32 = gradIn.dtype() == DType.F32;
+        MemorySegment gseg = gradIn.segment(), cseg = col.segment();
+        if (s3 == 1 && s2 == W && s1 == (long) H * W) {
+            long es = f32 ? 4 : 8;
+            gseg.asSlice(go * es, (long) C * H * W * es).fill((byte) 0);
+        } else {
+            for (int c = 0; c < C; c++)
+                for (int h = 0; h < H; h++)
+                    for (int w = 0; w < W; w++) gradIn.write(go + c * s1 + h * s2 + w * s3, 0);
+        }
         long r = colBase;
         for (int c = 0; c < C; c++)
             for (int i = 0; i < KH; i++)
@@ -124,9 +137,16 @@ final class VectorConv {
                         long src = r + (long) oh * OW;
                         long dst = go + c * s1 + ih * s2 + (long) off * s3;
                         long step = sp.strideW() * s3;
-                        for (int ow = lo; ow < hi; ow++) {
-                            long e = dst + ow * step;
-                            gradIn.write(e, gradIn.read(e) + col.read(src + ow));
+                        if (f32) {
+                            for (int ow = lo; ow < hi; ow++) {
+                                long e = dst + ow * step;
+                                gseg.setAtIndex(F, e, gseg.getAtIndex(F, e) + cseg.getAtIndex(F, src + ow));
+                            }
+                        } else {
+                            for (int ow = lo; ow < hi; ow++) {
+                                long e = dst + ow * step;
+                                gseg.setAtIndex(D, e, gseg.getAtIndex(D, e) + cseg.getAtIndex(D, src + ow));
+                            }
                         }
                     }
                     r += (long) OH * OW;
@@ -224,6 +244,47 @@ final class VectorConv {
         return s;
     }
 
+    /**
+     * acc[kk*R + r0 + j] += sum over p of gradOut[n, kk, p] * cols[n, r0 + j, p] for j < 4: one load of the
+     * gradient row feeds four column rows.
+     */
+    private static void dot4(MemorySegment gs, long gO, long gs0, long gs1, int kk, MemorySegment cs, int n, int R, int P, int r0, Tensor acc) {
+        double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        long rowBytes = 4L * P;
+        {
+            long gb = 4 * (gO + n * gs0 + kk * gs1);
+            long cb = 4 * ((long) n * R * P + (long) r0 * P);
+            FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+            int p = 0;
+            for (; p + L <= P; p += L) {
+                long o = 4L * p;
+                FloatVector g = FloatVector.fromMemorySegment(FS, gs, gb + o, NO);
+                a0 = FloatVector.fromMemorySegment(FS, cs, cb + o, NO).fma(g, a0);
+                a1 = FloatVector.fromMemorySegment(FS, cs, cb + rowBytes + o, NO).fma(g, a1);
+                a2 = FloatVector.fromMemorySegment(FS, cs, cb + 2 * rowBytes + o, NO).fma(g, a2);
+                a3 = FloatVector.fromMemorySegment(FS, cs, cb + 3 * rowBytes + o, NO).fma(g, a3);
+            }
+            if (p < P) {
+                VectorMask<Float> m = FS.indexInRange(p, P);
+                long o = 4L * p;
+                FloatVector g = FloatVector.fromMemorySegment(FS, gs, gb + o, NO, m);
+                a0 = FloatVector.fromMemorySegment(FS, cs, cb + o, NO, m).fma(g, a0);
+                a1 = FloatVector.fromMemorySegment(FS, cs, cb + rowBytes + o, NO, m).fma(g, a1);
+                a2 = FloatVector.fromMemorySegment(FS, cs, cb + 2 * rowBytes + o, NO, m).fma(g, a2);
+                a3 = FloatVector.fromMemorySegment(FS, cs, cb + 3 * rowBytes + o, NO, m).fma(g, a3);
+            }
+            t0 += a0.reduceLanes(VectorOperators.ADD);
+            t1 += a1.reduceLanes(VectorOperators.ADD);
+            t2 += a2.reduceLanes(VectorOperators.ADD);
+            t3 += a3.reduceLanes(VectorOperators.ADD);
+        }
+        long e = (long) kk * R + r0;
+        acc.write(e, acc.read(e) + t0);
+        acc.write(e + 1, acc.read(e + 1) + t1);
+        acc.write(e + 2, acc.read(e + 2) + t2);
+        acc.write(e + 3, acc.read(e + 3) + t3);
+    }
+
     private static float sumF32(MemorySegment a, long aByte, int P) {
         FloatVector acc = FloatVector.zero(FS);
         int p = 0;
@@ -246,7 +307,7 @@ final class VectorConv {
         // Pack the weights as a contiguous [K, R] matrix (cheap: K*R elements).
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, false);
-        boolean direct = dt == DType.F32 && R <= DIRECT_MAX_R && unitRows(out);
+        boolean direct = dt == DType.F32 && R <= directMaxR && unitRows(out);
         Tensor wm = pack.view(new int[] {K, R}, new long[] {R, 1}, 0);
         MemorySegment ps = pack.segment(), os = out.segment();
         Parallel.RangeTask task = (lo, hi) -> {
@@ -309,7 +370,7 @@ final class VectorConv {
         DType dt = gradIn.dtype();
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, true);
-        boolean direct = dt == DType.F32 && K <= DIRECT_MAX_R && unitRows(gradOut);
+        boolean direct = dt == DType.F32 && K <= directMaxR && unitRows(gradOut);
         Tensor wt = pack.view(new int[] {R, K}, new long[] {K, 1}, 0);
         MemorySegment ps = pack.segment(), gs = gradOut.segment();
         Parallel.RangeTask task = (lo, hi) -> {
@@ -346,14 +407,19 @@ final class VectorConv {
             MemorySegment gs = gradOut.segment(), cs = cols.segment();
             boolean wantBias = gradBias != null;
             Parallel.forRange(K, 1, (lo, hi) -> {
-                for (int kk = lo; kk < hi; kk++) {
-                    for (int r = 0; r < R; r++) {
-                        double s = 0;
-                        for (int n = 0; n < N; n++) {
-                            s += dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P);
+                for (int kk = lo; kk < hi; kk++)
+                    for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
+                // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
+                for (int n = 0; n < N; n++)
+                    for (int kk = lo; kk < hi; kk++) {
+                        int r = 0;
+                        for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
+                        for (; r < R; r++) {
+                            long e = (long) kk * R + r;
+                            acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
                         }
-                        acc.write((long) kk * R + r, s);
                     }
+                for (int kk = lo; kk < hi; kk++) {
                     if (wantBias) {
                         double s = 0;
                         for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);

@@ -37,7 +37,8 @@ class ConvPropertyTest {
             assertClose("conv2d " + ctx, exp, act, tol(dt));
 
             Tensor g = random(s, dt, r, n, k, oh, ow);
-            Tensor gi0 = zeros(s, dt, n, c, h, w), gi1 = random(s, dt, r, n, c, h, w); // garbage must be overwritten
+            Tensor gi0 = zeros(s, dt, n, c, h, w); // gi1 starts as garbage that must be overwritten, strided when x is
+            Tensor gi1 = transposedX ? randomTransposed(s, dt, r, n, c, h, w) : random(s, dt, r, n, c, h, w);
             SCALAR.conv2dBackwardData(g, wt, sp, gi0);
             VECTOR.conv2dBackwardData(g, wt, sp, gi1);
             assertClose("conv2d backward-data " + ctx, gi0, gi1, tol(dt));
@@ -57,6 +58,18 @@ class ConvPropertyTest {
     void matchesScalarF32() {
         qt().withExamples(60).forAll(integers().between(1, 3), integers().between(1, 9), integers().between(1, 9), integers().all())
                 .checkAssert((n, c, k, seed) -> checkCase(n, c, k, seed, DType.F32));
+    }
+
+    @Test
+    void matchesScalarF32ThroughKernelsGemm() {
+        int saved = VectorConv.directMaxR;
+        VectorConv.directMaxR = 0; // every F32 case through im2col + k.gemm instead of the built-in kernel
+        try {
+            qt().withExamples(25).forAll(integers().between(1, 3), integers().between(1, 6), integers().between(1, 6), integers().all())
+                    .checkAssert((n, c, k, seed) -> checkCase(n, c, k, seed, DType.F32));
+        } finally {
+            VectorConv.directMaxR = saved;
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.vectorgrad.kernels;
 
 import static dev.vectorgrad.kernels.ConvTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
@@ -18,13 +19,14 @@ class OptimizerPropertyTest {
     private static void check(String what, int n, DType dt, Random r, int states, Step step) {
         try (Scope s = Scope.open()) {
             Tensor p0 = random(s, dt, r, n), g = random(s, dt, r, n);
-            Tensor p1 = p0.contiguous();
+            Tensor p1 = p0.copyTo(s); // a separate copy: each backend updates its own parameter and state
             Tensor[] s0 = new Tensor[states], s1 = new Tensor[states];
             for (int i = 0; i < states; i++) {
                 s0[i] = random(s, dt, r, n);
                 for (long e = 0; e < n; e++) s0[i].setFlat(e, Math.abs(s0[i].getFlat(e))); // squares are non-negative
-                s1[i] = s0[i].contiguous();
+                s1[i] = s0[i].copyTo(s);
             }
+            assertFalse(p0.sharesStorage(p1), "the two backends must update separate copies");
             for (int t = 1; t <= 3; t++) {
                 step.run(SCALAR, p0, g, s0, t);
                 step.run(VECTOR, p1, g, s1, t);
