@@ -23,9 +23,19 @@ public final class GradCheck {
         @Override
         public String toString() {
             return "worst element: input " + input + " of shape " + Shapes.str(inputShape) + ", input element " + inputIndex
-                    + ", output element " + outputIndex + ": analytical " + analytical + " vs numerical " + numerical
+                    + " " + java.util.Arrays.toString(unravel(inputIndex, inputShape)) + ", output element " + outputIndex + ": analytical " + analytical + " vs numerical " + numerical
                     + " (excess over atol+rtol*|num| " + excess + ", " + elementsChecked + " elements checked)";
         }
+    }
+
+    static int[] unravel(long flat, int[] shape) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] == 0) return idx;
+            idx[d] = (int) (flat % shape[d]);
+            flat /= shape[d];
+        }
+        return idx;
     }
 
     /** Throws AssertionError naming the worst element when any Jacobian element (or the zero-upstream check) fails. */

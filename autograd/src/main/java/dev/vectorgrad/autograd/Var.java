@@ -74,6 +74,9 @@ public final class Var {
 
     public int[] shape() { return data.shape(); }
 
+    /** The value of a one-element result (a loss). */
+    public double item() { return data.item(); }
+
     public boolean isLeaf() { return inputs.length == 0 && !released; }
 
     /** Inputs of this node (empty for leaves). */
