@@ -1,7 +1,10 @@
 package dev.vectorgrad.nativ.cuda;
 
+import dev.vectorgrad.kernels.BinaryOp;
+import dev.vectorgrad.kernels.UnaryOp;
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Shapes;
+import java.util.Arrays;
 
 /** Entry points of the CUDA backend on device-resident tensors. Every call checks shapes and dtypes first. */
 public final class Cuda {
@@ -41,5 +44,59 @@ public final class Cuda {
         CudaRuntime rt = CudaRuntime.get();
         rt.gemm(a.dtype() == DType.F64, CudaRuntime.CUBLAS_OP_N, CudaRuntime.CUBLAS_OP_N, n, m, k, alpha, b.ptr(), Math.max(1, n),
                 a.ptr(), Math.max(1, k), beta, c.ptr(), Math.max(1, n));
+    }
+
+    private static void same(String op, DeviceTensor a, DeviceTensor b) {
+        if (a.dtype() != b.dtype() || !Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException("cuda " + op + ": " + a.dtype() + " " + Shapes.str(a.shape()) + " and "
+                    + b.dtype() + " " + Shapes.str(b.shape()) + " must have the same dtype and shape");
+        }
+    }
+
+    private static int dt(DeviceTensor t) { return t.dtype() == DType.F32 ? 0 : 1; }
+
+    /** out = op(x) on the device (queued; our .cu kernels). */
+    public static void unary(UnaryOp op, DeviceTensor x, DeviceTensor out) {
+        same("unary", x, out);
+        CudaKernelsLib k = CudaKernelsLib.get();
+        try {
+            CudaKernelsLib.check("unary", (int) k.unary.invokeExact(dt(x), op.ordinal(), CudaKernelsLib.ptr(x.ptr()), CudaKernelsLib.ptr(out.ptr()), x.numel()));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** out = op(a, b) on the device, same shapes (queued). */
+    public static void binary(BinaryOp op, DeviceTensor a, DeviceTensor b, DeviceTensor out) {
+        same("binary", a, out);
+        same("binary", b, out);
+        CudaKernelsLib k = CudaKernelsLib.get();
+        try {
+            CudaKernelsLib.check("binary", (int) k.binary.invokeExact(dt(a), op.ordinal(), CudaKernelsLib.ptr(a.ptr()), CudaKernelsLib.ptr(b.ptr()),
+                    CudaKernelsLib.ptr(out.ptr()), a.numel()));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Softmax (or log-softmax) over the last axis on the device (queued). */
+    public static void softmax(boolean log, DeviceTensor x, DeviceTensor out) {
+        same(log ? "logSoftmax" : "softmax", x, out);
+        int[] s = x.shape();
+        if (s.length == 0) throw new IllegalArgumentException("cuda softmax needs rank >= 1");
+        long n = s[s.length - 1], rows = n == 0 ? 0 : x.numel() / n;
+        if (rows > Integer.MAX_VALUE) throw new IllegalArgumentException("cuda softmax: too many rows " + rows);
+        CudaKernelsLib k = CudaKernelsLib.get();
+        try {
+            CudaKernelsLib.check("softmax", (int) k.softmax.invokeExact(dt(x), log ? 1 : 0, CudaKernelsLib.ptr(x.ptr()), CudaKernelsLib.ptr(out.ptr()), rows, n));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 }

@@ -32,6 +32,37 @@ class CudaProviderTest {
     }
 
     @Test
+    void cudaKernelLibraryBindsWhenBuilt() {
+        // Built only with -DVG_CUDA=ON and nvcc; binding its symbols through FFM needs libcudart but no device.
+        Assumptions.assumeTrue(CudaKernelsLib.class.getResource("/native/linux-x86_64/libvectorgrad_cuda.so") != null,
+                "libvectorgrad_cuda.so not packaged (CMake without -DVG_CUDA=ON or no nvcc)");
+        Object s = CudaKernelsLib.probe();
+        assertTrue(s instanceof CudaKernelsLib, String.valueOf(s));
+    }
+
+    @Test
+    void deviceElementwiseAndSoftmaxMatchOracle() {
+        Assumptions.assumeTrue(Cuda.isAvailable() && CudaKernelsLib.probe() instanceof CudaKernelsLib,
+                () -> "cuda kernels unavailable: " + Cuda.reason() + " / " + CudaKernelsLib.probe());
+        ScalarKernels o = new ScalarKernels();
+        SplittableRandom r = new SplittableRandom(5);
+        for (int n : new int[] {1, 7, 127, 4099}) {
+            Tensor x = Tensor.zeros(DType.F64, 3, n), want = Tensor.zeros(DType.F64, 3, n);
+            for (long i = 0; i < x.numel(); i++) x.setFlat(i, r.nextDouble(-5, 5));
+            try (DeviceTensor dx = DeviceTensor.of(x); DeviceTensor dy = DeviceTensor.alloc(DType.F64, 3, n)) {
+                Cuda.unary(dev.vectorgrad.kernels.UnaryOp.TANH, dx, dy);
+                o.unary(dev.vectorgrad.kernels.UnaryOp.TANH, x, want);
+                Tensor got = dy.toHost();
+                for (long i = 0; i < want.numel(); i++) assertEquals(want.getFlat(i), got.getFlat(i), 1e-14);
+                Cuda.softmax(false, dx, dy);
+                o.softmax(x, 1, want);
+                got = dy.toHost();
+                for (long i = 0; i < want.numel(); i++) assertEquals(want.getFlat(i), got.getFlat(i), 1e-14);
+            }
+        }
+    }
+
+    @Test
     void deviceGemmMatchesOracle() {
         Assumptions.assumeTrue(Cuda.isAvailable(), () -> "cuda unavailable: " + Cuda.reason());
         SplittableRandom r = new SplittableRandom(3);
