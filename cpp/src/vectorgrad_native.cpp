@@ -212,26 +212,53 @@ template <class T> std::vector<T>& scratch(int which) {
     return buf[which];
 }
 
+// 32-byte GCC vector types: one AVX register (two SSE registers in the default clone).
+template <class T> struct Vec;
+template <> struct Vec<float> { typedef float type __attribute__((vector_size(32))); };
+template <> struct Vec<double> { typedef double type __attribute__((vector_size(32))); };
+
+// MR x NR tile of C (NR = two vectors) accumulated in registers over the whole packed depth kb.
 template <class T, int MR, int NR>
 VG_INLINE void micro_kernel(int64_t kb, const T* __restrict ap, const T* __restrict bp, T* __restrict c, int64_t ldc,
                             int mr, int nr) {
-    T acc[MR][NR];
-    for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++) acc[r][j] = 0;
+    typedef typename Vec<T>::type V;
+    constexpr int L = int(sizeof(V) / sizeof(T));
+    static_assert(NR == 2 * L, "NR must be two vectors");
+    V c0[MR], c1[MR];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) { c0[r] = V{}; c1[r] = V{}; }
     for (int64_t p = 0; p < kb; p++) {
-        const T* b = bp + p * NR;
+        V b0, b1;
+        std::memcpy(&b0, bp + p * NR, sizeof(V));
+        std::memcpy(&b1, bp + p * NR + L, sizeof(V));
         const T* a = ap + p * MR;
+#pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
             const T av = a[r];
-            for (int j = 0; j < NR; j++) acc[r][j] += av * b[j];
+            c0[r] += av * b0;
+            c1[r] += av * b1;
         }
     }
     if (mr == MR && nr == NR) {
-        for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) c[r * ldc + j] += acc[r][j];
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            V x0, x1;
+            std::memcpy(&x0, c + r * ldc, sizeof(V));
+            std::memcpy(&x1, c + r * ldc + L, sizeof(V));
+            x0 += c0[r];
+            x1 += c1[r];
+            std::memcpy(c + r * ldc, &x0, sizeof(V));
+            std::memcpy(c + r * ldc + L, &x1, sizeof(V));
+        }
     } else {
+        T tmp[MR][NR];
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            std::memcpy(&tmp[r][0], &c0[r], sizeof(V));
+            std::memcpy(&tmp[r][L], &c1[r], sizeof(V));
+        }
         for (int r = 0; r < mr; r++)
-            for (int j = 0; j < nr; j++) c[r * ldc + j] += acc[r][j];
+            for (int j = 0; j < nr; j++) c[r * ldc + j] += tmp[r][j];
     }
 }
 
