@@ -659,6 +659,44 @@ template <class T> VG_INLINE void adadelta_impl(T* p, const T* g, T* sq, T* acc,
     }
 }
 
+// ------------------------------------------------------------------ fused bias + activation (double per element)
+
+enum Act { A_IDENTITY, A_RELU, A_SIGMOID, A_TANH };
+
+VG_INLINE double activate(int act, double v) {
+    switch (act) {
+        case A_RELU: return (v > 0 || v != v) ? v : 0.0;
+        case A_SIGMOID: return sigmoid(v);
+        case A_TANH: return std::tanh(v);
+        default: return v;
+    }
+}
+
+// x, out seen as [outer, C, inner]; bias [C] or null.
+template <class T> void bias_activation(const T* x, const T* bias, int64_t outer, int64_t C, int64_t inner, int act, T* out) {
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t c = 0; c < C; c++) {
+            const double b = bias ? double(bias[c]) : 0.0;
+            const T* xr = x + (o * C + c) * inner;
+            T* orow = out + (o * C + c) * inner;
+            for (int64_t i = 0; i < inner; i++) orow[i] = T(activate(act, double(xr[i]) + b));
+        }
+}
+
+template <class T> void activation_backward(int act, const T* y, const T* gradOut, T* gradIn, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const double yv = y[i];
+        double d;
+        switch (act) {
+            case A_RELU: d = yv > 0 ? 1.0 : 0.0; break;
+            case A_SIGMOID: d = yv * (1 - yv); break;
+            case A_TANH: d = 1 - yv * yv; break;
+            default: d = 1.0; break;
+        }
+        gradIn[i] = T(double(gradOut[i]) * d);
+    }
+}
+
 template <class T> T* P(jlong a) { return reinterpret_cast<T*>(static_cast<intptr_t>(a)); }
 
 ConvGeom conv_geom(JNIEnv* env, jintArray geom) {
@@ -813,4 +851,14 @@ VG_JNI(void, adadeltaUpdate)(JNIEnv*, jclass, jint dt, jlong p, jlong g, jlong s
                              jdouble eps, jdouble wd) {
     if (dt == 0) adadelta_impl<float>(P<float>(p), P<float>(g), P<float>(sq), P<float>(acc), n, lr, rho, eps, wd);
     else adadelta_impl<double>(P<double>(p), P<double>(g), P<double>(sq), P<double>(acc), n, lr, rho, eps, wd);
+}
+
+VG_JNI(void, biasActivation)(JNIEnv*, jclass, jint dt, jlong x, jlong bias, jlong outer, jlong C, jlong inner, jint act, jlong out) {
+    if (dt == 0) bias_activation<float>(P<float>(x), P<float>(bias), outer, C, inner, act, P<float>(out));
+    else bias_activation<double>(P<double>(x), P<double>(bias), outer, C, inner, act, P<double>(out));
+}
+
+VG_JNI(void, activationBackward)(JNIEnv*, jclass, jint dt, jint act, jlong y, jlong gradOut, jlong gradIn, jlong n) {
+    if (dt == 0) activation_backward<float>(act, P<float>(y), P<float>(gradOut), P<float>(gradIn), n);
+    else activation_backward<double>(act, P<double>(y), P<double>(gradOut), P<double>(gradIn), n);
 }

@@ -10,6 +10,7 @@ import static dev.vectorgrad.nativ.jni.NativeTestSupport.random;
 import static dev.vectorgrad.nativ.jni.NativeTestSupport.u;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.vectorgrad.kernels.Activation;
 import dev.vectorgrad.kernels.BinaryOp;
 import dev.vectorgrad.kernels.Conv2dSpec;
 import dev.vectorgrad.kernels.OptimizerSteps;
@@ -308,6 +309,29 @@ class JniKernelsConformanceTest {
                 ORACLE.avgPool2dBackward(gradOut, sp, gi);
                 k.avgPool2dBackward(gradOut, sp, gin);
                 assertClose("avgPool2dBackward " + what, gi, gin, 8 * u(dt), 8 * u(dt));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void biasActivationAndBackwardMatchOracle(DType dt) {
+        var k = nativeOnly();
+        for (Activation act : Activation.values()) {
+            for (int n : TAILS) {
+                for (int axis = 0; axis < 3; axis++) {
+                    int[] shape = {2, 3, n};
+                    Tensor x = random(rnd, dt, -4, 4, shape), bias = random(rnd, dt, -1, 1, shape[axis]);
+                    Tensor want = Tensor.zeros(dt, shape), got = Tensor.zeros(dt, shape);
+                    ORACLE.biasActivation(x, axis == 1 ? null : bias, axis, act, want);
+                    k.biasActivation(x, axis == 1 ? null : bias, axis, act, got);
+                    String what = act + " " + dt + " axis " + axis + " n=" + n;
+                    assertClose("biasActivation " + what, want, got, 2 * u(dt), 2 * u(dt));
+                    Tensor g = random(rnd, dt, -1, 1, shape), gw = Tensor.zeros(dt, shape), gn = Tensor.zeros(dt, shape);
+                    ORACLE.activationBackward(act, want, g, gw);
+                    k.activationBackward(act, want, g, gn);
+                    assertClose("activationBackward " + what, gw, gn, 2 * u(dt), 2 * u(dt));
+                }
             }
         }
     }

@@ -60,6 +60,8 @@ class JniKernelsSafetyTest {
         m.put("maxPool2d", t -> k.maxPool2d(t[3], POOL, t[1], null));
         m.put("avgPool2d", t -> k.avgPool2d(t[3], POOL, t[1]));
         m.put("avgPool2dBackward", t -> k.avgPool2dBackward(t[1], POOL, t[3]));
+        m.put("biasActivation", t -> k.biasActivation(t[0], null, 1, dev.vectorgrad.kernels.Activation.RELU, t[1]));
+        m.put("activationBackward", t -> k.activationBackward(dev.vectorgrad.kernels.Activation.TANH, t[0], t[0], t[1]));
         m.put("softmaxCrossEntropyProbs", t -> k.softmaxCrossEntropyProbs(t[0], t[1], Reduction.MEAN, null));
         m.put("bceWithLogits", t -> k.bceWithLogits(t[0], t[1], Reduction.MEAN, null));
         m.put("mse", t -> k.mse(t[0], t[1], Reduction.SUM, null));
