@@ -212,26 +212,53 @@ template <class T> std::vector<T>& scratch(int which) {
     return buf[which];
 }
 
+// 32-byte GCC vector types: one AVX register (two SSE registers in the default clone).
+template <class T> struct Vec;
+template <> struct Vec<float> { typedef float type __attribute__((vector_size(32))); };
+template <> struct Vec<double> { typedef double type __attribute__((vector_size(32))); };
+
+// MR x NR tile of C (NR = two vectors) accumulated in registers over the whole packed depth kb.
 template <class T, int MR, int NR>
 VG_INLINE void micro_kernel(int64_t kb, const T* __restrict ap, const T* __restrict bp, T* __restrict c, int64_t ldc,
                             int mr, int nr) {
-    T acc[MR][NR];
-    for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++) acc[r][j] = 0;
+    typedef typename Vec<T>::type V;
+    constexpr int L = int(sizeof(V) / sizeof(T));
+    static_assert(NR == 2 * L, "NR must be two vectors");
+    V c0[MR], c1[MR];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) { c0[r] = V{}; c1[r] = V{}; }
     for (int64_t p = 0; p < kb; p++) {
-        const T* b = bp + p * NR;
+        V b0, b1;
+        std::memcpy(&b0, bp + p * NR, sizeof(V));
+        std::memcpy(&b1, bp + p * NR + L, sizeof(V));
         const T* a = ap + p * MR;
+#pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
             const T av = a[r];
-            for (int j = 0; j < NR; j++) acc[r][j] += av * b[j];
+            c0[r] += av * b0;
+            c1[r] += av * b1;
         }
     }
     if (mr == MR && nr == NR) {
-        for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) c[r * ldc + j] += acc[r][j];
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            V x0, x1;
+            std::memcpy(&x0, c + r * ldc, sizeof(V));
+            std::memcpy(&x1, c + r * ldc + L, sizeof(V));
+            x0 += c0[r];
+            x1 += c1[r];
+            std::memcpy(c + r * ldc, &x0, sizeof(V));
+            std::memcpy(c + r * ldc + L, &x1, sizeof(V));
+        }
     } else {
+        T tmp[MR][NR];
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            std::memcpy(&tmp[r][0], &c0[r], sizeof(V));
+            std::memcpy(&tmp[r][L], &c1[r], sizeof(V));
+        }
         for (int r = 0; r < mr; r++)
-            for (int j = 0; j < nr; j++) c[r * ldc + j] += acc[r][j];
+            for (int j = 0; j < nr; j++) c[r * ldc + j] += tmp[r][j];
     }
 }
 
@@ -632,6 +659,44 @@ template <class T> VG_INLINE void adadelta_impl(T* p, const T* g, T* sq, T* acc,
     }
 }
 
+// ------------------------------------------------------------------ fused bias + activation (double per element)
+
+enum Act { A_IDENTITY, A_RELU, A_SIGMOID, A_TANH };
+
+VG_INLINE double activate(int act, double v) {
+    switch (act) {
+        case A_RELU: return (v > 0 || v != v) ? v : 0.0;
+        case A_SIGMOID: return sigmoid(v);
+        case A_TANH: return std::tanh(v);
+        default: return v;
+    }
+}
+
+// x, out seen as [outer, C, inner]; bias [C] or null.
+template <class T> void bias_activation(const T* x, const T* bias, int64_t outer, int64_t C, int64_t inner, int act, T* out) {
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t c = 0; c < C; c++) {
+            const double b = bias ? double(bias[c]) : 0.0;
+            const T* xr = x + (o * C + c) * inner;
+            T* orow = out + (o * C + c) * inner;
+            for (int64_t i = 0; i < inner; i++) orow[i] = T(activate(act, double(xr[i]) + b));
+        }
+}
+
+template <class T> void activation_backward(int act, const T* y, const T* gradOut, T* gradIn, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const double yv = y[i];
+        double d;
+        switch (act) {
+            case A_RELU: d = yv > 0 ? 1.0 : 0.0; break;
+            case A_SIGMOID: d = yv * (1 - yv); break;
+            case A_TANH: d = 1 - yv * yv; break;
+            default: d = 1.0; break;
+        }
+        gradIn[i] = T(double(gradOut[i]) * d);
+    }
+}
+
 template <class T> T* P(jlong a) { return reinterpret_cast<T*>(static_cast<intptr_t>(a)); }
 
 ConvGeom conv_geom(JNIEnv* env, jintArray geom) {
@@ -786,4 +851,14 @@ VG_JNI(void, adadeltaUpdate)(JNIEnv*, jclass, jint dt, jlong p, jlong g, jlong s
                              jdouble eps, jdouble wd) {
     if (dt == 0) adadelta_impl<float>(P<float>(p), P<float>(g), P<float>(sq), P<float>(acc), n, lr, rho, eps, wd);
     else adadelta_impl<double>(P<double>(p), P<double>(g), P<double>(sq), P<double>(acc), n, lr, rho, eps, wd);
+}
+
+VG_JNI(void, biasActivation)(JNIEnv*, jclass, jint dt, jlong x, jlong bias, jlong outer, jlong C, jlong inner, jint act, jlong out) {
+    if (dt == 0) bias_activation<float>(P<float>(x), P<float>(bias), outer, C, inner, act, P<float>(out));
+    else bias_activation<double>(P<double>(x), P<double>(bias), outer, C, inner, act, P<double>(out));
+}
+
+VG_JNI(void, activationBackward)(JNIEnv*, jclass, jint dt, jint act, jlong y, jlong gradOut, jlong gradIn, jlong n) {
+    if (dt == 0) activation_backward<float>(act, P<float>(y), P<float>(gradOut), P<float>(gradIn), n);
+    else activation_backward<double>(act, P<double>(y), P<double>(gradOut), P<double>(gradIn), n);
 }

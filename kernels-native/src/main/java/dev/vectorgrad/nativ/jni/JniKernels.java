@@ -1,5 +1,6 @@
 package dev.vectorgrad.nativ.jni;
 
+import dev.vectorgrad.kernels.Activation;
 import dev.vectorgrad.kernels.BinaryOp;
 import dev.vectorgrad.kernels.Conv2dSpec;
 import dev.vectorgrad.kernels.ForwardingKernels;
@@ -348,6 +349,33 @@ public final class JniKernels extends ForwardingKernels {
         if (!handles(gradOut, gradIn)) { next.avgPool2dBackward(gradOut, sp, gradIn); return; }
         int[] g = poolGeom("avgPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
         NativeLib.avgPool2dBackward(dt(gradOut), g, gradOut.address(), gradIn.address());
+    }
+
+    // ------------------------------------------------------------------ fused activation
+
+    @Override
+    public void biasActivation(Tensor x, Tensor bias, int channelAxis, Activation act, Tensor out) {
+        alive(x, bias, out);
+        if (!handles(x, bias, out)) { next.biasActivation(x, bias, channelAxis, act, out); return; }
+        sameShape("biasActivation", x, out);
+        int[] s = x.shape();
+        if (channelAxis < 0 || channelAxis >= s.length) {
+            throw new IllegalArgumentException("biasActivation: channel axis " + channelAxis + " out of range for shape " + Shapes.str(s));
+        }
+        if (bias != null) shape("biasActivation", "bias", bias, s[channelAxis]);
+        long outer = 1, inner = 1;
+        for (int i = 0; i < channelAxis; i++) outer *= s[i];
+        for (int i = channelAxis + 1; i < s.length; i++) inner *= s[i];
+        NativeLib.biasActivation(dt(x), x.address(), addr(bias), outer, s[channelAxis], inner, act.ordinal(), out.address());
+    }
+
+    @Override
+    public void activationBackward(Activation act, Tensor y, Tensor gradOut, Tensor gradIn) {
+        alive(y, gradOut, gradIn);
+        if (!handles(y, gradOut, gradIn)) { next.activationBackward(act, y, gradOut, gradIn); return; }
+        sameShape("activationBackward", y, gradOut);
+        sameShape("activationBackward", y, gradIn);
+        NativeLib.activationBackward(dt(y), act.ordinal(), y.address(), gradOut.address(), gradIn.address(), y.numel());
     }
 
     // ------------------------------------------------------------------ losses

@@ -23,6 +23,6 @@ public final class JniKernelsProvider implements KernelsProvider {
     @Override
     public String ops() {
         return "unary, binary, binaryScalar, fill, reduce, reduceAll, softmax, logSoftmax, gemm, conv2d (+backward), "
-                + "max/avg pool (+backward), 4 losses, 4 optimizers (F32/F64 contiguous; the rest forwards)";
+                + "max/avg pool (+backward), biasActivation, activationBackward, 4 losses, 4 optimizers (F32/F64 contiguous; the rest forwards)";
     }
 }

@@ -186,4 +186,9 @@ final class NativeLib {
 
     static native void adadeltaUpdate(int dt, long p, long g, long sq, long acc, long n, double lr, double rho, double eps,
                                       double weightDecay);
+
+    /** x, out seen as [outer, channels, inner]; bias [channels] or 0. */
+    static native void biasActivation(int dt, long x, long bias, long outer, long channels, long inner, int act, long out);
+
+    static native void activationBackward(int dt, int act, long y, long gradOut, long gradIn, long n);
 }
