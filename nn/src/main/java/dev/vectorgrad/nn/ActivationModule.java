@@ -21,6 +21,14 @@ public abstract class ActivationModule extends Module {
     }
 
     @Override
+    public int[] outputShape(int[] s) { return s.clone(); }
+
+    @Override
+    public void forwardInto(Tensor x, Tensor y) {
+        Ops.biasActivationInto(x, null, x.rank() > 1 ? 1 : 0, act, y);
+    }
+
+    @Override
     public Tensor backward(Tensor g) {
         checkCached(output, getClass().getSimpleName());
         Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), g.shape());

@@ -28,6 +28,17 @@ public final class MaxPool2d extends Module {
     }
 
     @Override
+    public int[] outputShape(int[] s) {
+        if (s.length != 4) throw new IllegalArgumentException("max_pool2d input must be NCHW (rank 4), got shape " + java.util.Arrays.toString(s));
+        return new int[] {s[0], s[1], spec.outH(s[2]), spec.outW(s[3])};
+    }
+
+    @Override
+    public void forwardInto(Tensor x, Tensor y) {
+        Ops.maxPool2dInto(x, spec, y, null);
+    }
+
+    @Override
     public Tensor backward(Tensor g) {
         checkCached(argmax, "MaxPool2d");
         Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), inShape);
