@@ -167,7 +167,7 @@ public final class Examples {
         try (DataLoader train = new DataLoader(split[0], o.batch(32), true, rng.split()); DataLoader test = new DataLoader(split[1], 256, false, null)) {
             Trainer.History h = tr.fit(train, test, o.epochs(100));
             notes.add(String.format("fit y = %.4f x + %.4f (true 2x - 1); loss %.4f -> %.4f", lin.weight().data().getFlat(0),
-                    lin.bias().data().getFlat(0), h.epochs().get(0).trainLoss(), h.last().trainLoss()));
+                    lin.bias().data().getFlat(0), h.size() == 0 ? Double.NaN : h.epochs().get(0).trainLoss(), h.size() == 0 ? Double.NaN : h.last().trainLoss()));
             Result r = finish("dense-linreg", model, h, tr.evaluate(test), notes, o);
             return r.withFit(lin.weight().data().getFlat(0), lin.bias().data().getFlat(0));
         }
