@@ -18,7 +18,7 @@ public final class AvgPool2d extends Module {
     public Tensor forward(Tensor x) {
         Tensor y = Tensor.zeros(Scope.current(), x.dtype(), Ops.pool2dShape("avg_pool2d", x, spec));
         Ops.avgPool2dInto(x, spec, y);
-        inShape = training ? x.shape() : null;
+        if (training) inShape = x.shape();
         return y;
     }
 

@@ -33,7 +33,7 @@ public final class Conv2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = Ops.conv2d(x, weight.data(), bias == null ? null : bias.data(), spec);
-        input = training ? x : null;
+        if (training) input = x;
         return y;
     }
 

@@ -38,7 +38,7 @@ public final class Linear extends Module {
         Tensor y = Tensor.zeros(Scope.current(), x.dtype(), x.dim(0), out);
         Ops.gemm(1.0, x, weight.data().t(), 0.0, y);
         if (bias != null) Ops.biasActivationInto(y, bias.data(), 1, Activation.IDENTITY, y);
-        input = training ? x : null;
+        if (training) input = x;
         return y;
     }
 

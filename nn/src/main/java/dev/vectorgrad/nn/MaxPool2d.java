@@ -22,8 +22,10 @@ public final class MaxPool2d extends Module {
         Tensor y = Tensor.zeros(Scope.current(), x.dtype(), shape);
         Tensor am = training ? Tensor.zeros(Scope.current(), DType.I32, shape) : null;
         Ops.maxPool2dInto(x, spec, y, am);
-        argmax = am;
-        inShape = training ? x.shape() : null;
+        if (training) {
+            argmax = am;
+            inShape = x.shape();
+        }
         return y;
     }
 
