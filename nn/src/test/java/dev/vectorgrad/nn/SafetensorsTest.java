@@ -73,6 +73,20 @@ class SafetensorsTest {
         }
     }
 
+    /** Written by Python's safetensors 0.8.0 (see README.txt next to the file). */
+    @Test
+    void loadsAFileWrittenByPythonSafetensors() throws Exception {
+        Path f = Path.of(SafetensorsTest.class.getResource("python-written.safetensors").toURI());
+        Scope p = Scope.shared();
+        Rng rng = new Rng(3);
+        Sequential m = new Sequential(new Linear(p, 3, 2, rng), new ReLU(), new Linear(p, 2, 1, rng));
+        Safetensors.loadInto(f, m);
+        assertArrayEquals(new float[] {0, 0.25f, 0.5f, 0.75f, 1, 1.25f}, m.stateDict().get("0.weight").toFloatArray());
+        assertArrayEquals(new float[] {0.5f, -0.5f}, m.stateDict().get("0.bias").toFloatArray());
+        assertArrayEquals(new float[] {8, 9}, m.stateDict().get("2.weight").toFloatArray());
+        assertArrayEquals(new float[] {7}, m.stateDict().get("2.bias").toFloatArray());
+    }
+
     @Test
     void mismatchesAreListed() throws IOException {
         Path f = dir.resolve("m.safetensors");
