@@ -179,6 +179,23 @@ public final class F {
             Tensor gb = needs(n, 1) ? sumTo(Ops.matmul(a.transpose(-1, -2), g), b) : null;
             return new Tensor[] {ga, gb};
         });
+        r.put("linear", (n, g) -> {
+            Tensor x = in(n, 0), w = in(n, 1);
+            Tensor g2 = g.reshape(-1, w.dim(0));
+            Tensor gx = null, gw = null, gb = null;
+            if (needs(n, 0)) {
+                Tensor gx2 = Tensor.zeros(Scope.current(), x.dtype(), g2.dim(0), w.dim(1));
+                Ops.gemm(1.0, g2, w, 0.0, gx2);
+                gx = gx2.reshape(x.shape());
+            }
+            if (needs(n, 1)) {
+                gw = Tensor.zeros(Scope.current(), w.dtype(), w.shape());
+                Ops.gemm(1.0, g2.t(), rows(x), 0.0, gw);
+            }
+            boolean hasBias = n.inputCount() > 2;
+            if (hasBias && needs(n, 2)) gb = Ops.reduce(ReduceOp.SUM, g2, 0, false);
+            return hasBias ? new Tensor[] {gx, gw, gb} : new Tensor[] {gx, gw};
+        });
         // ---- convolution and pooling
         r.put("conv2d", (n, g) -> {
             Tensor x = in(n, 0), w = in(n, 1);
@@ -615,18 +632,37 @@ public final class F {
         return out;
     }
 
-    /** x [..., in] @ w^T + b with PyTorch's weight layout w [out, in], b [out] (b may be null). */
+    /**
+     * x [..., in] @ w^T + b with PyTorch's weight layout w [out, in], b [out] (b may be null); one node "linear"
+     * (one GEMM plus an in-place bias add forward; two GEMMs and a column sum backward).
+     */
     public static Var linear(Var x, Var w, Var b) {
-        if (w.data().rank() != 2) throw new IllegalArgumentException("linear weight must be [out, in], got " + Shapes.str(w.shape()));
-        if (x.data().rank() < 1 || x.data().dim(-1) != w.data().dim(1)) {
+        Tensor xd = x.data(), wd = w.data();
+        if (wd.rank() != 2) throw new IllegalArgumentException("linear weight must be [out, in], got " + Shapes.str(w.shape()));
+        if (xd.rank() < 1 || xd.dim(-1) != wd.dim(1)) {
             throw new IllegalArgumentException("linear input of shape " + Shapes.str(x.shape()) + " does not match weight "
-                    + Shapes.str(w.shape()) + " (need last dimension " + w.data().dim(1) + ")");
+                    + Shapes.str(w.shape()) + " (need last dimension " + wd.dim(1) + ")");
         }
-        if (b != null && (b.data().rank() != 1 || b.data().dim(0) != w.data().dim(0))) {
-            throw new IllegalArgumentException("linear bias must have shape [" + w.data().dim(0) + "], got " + Shapes.str(b.shape()));
+        if (b != null && (b.data().rank() != 1 || b.data().dim(0) != wd.dim(0))) {
+            throw new IllegalArgumentException("linear bias must have shape [" + wd.dim(0) + "], got " + Shapes.str(b.shape()));
         }
-        Var y = matmul(x, transpose(w, 0, 1));
-        return b == null ? y : add(y, b);
+        if (xd.dtype() != wd.dtype() || (b != null && b.data().dtype() != wd.dtype())) {
+            throw new IllegalArgumentException("linear dtype mismatch: input " + xd.dtype() + " " + Shapes.str(x.shape()) + ", weight "
+                    + wd.dtype() + " " + Shapes.str(w.shape()) + (b == null ? "" : ", bias " + b.data().dtype()));
+        }
+        Tensor x2 = rows(xd);
+        Tensor out2 = Tensor.zeros(Scope.current(), xd.dtype(), x2.dim(0), wd.dim(0));
+        Ops.gemm(1.0, x2, wd.t(), 0.0, out2);
+        if (b != null) Ops.biasActivationInto(out2, b.data(), 1, Activation.IDENTITY, out2);
+        int[] os = xd.shape();
+        os[os.length - 1] = wd.dim(0);
+        Tensor out = out2.reshape(os);
+        return b == null ? Var.node("linear", out, null, x, w) : Var.node("linear", out, null, x, w, b);
+    }
+
+    /** x [..., in] as a matrix [prod(...), in]. */
+    private static Tensor rows(Tensor x) {
+        return x.reshape(-1, x.dim(-1));
     }
 
     // ------------------------------------------------------------------ convolution, pooling

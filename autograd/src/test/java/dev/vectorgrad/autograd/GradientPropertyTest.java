@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 
+import dev.vectorgrad.kernels.Backends;
+import dev.vectorgrad.kernels.Kernels;
 import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
 import java.util.Map;
@@ -25,17 +27,35 @@ class GradientPropertyTest {
     static final long SEED = Long.getLong("autograd.seed", 0x5EED_6A4DL);
     static final Map<String, AtomicInteger> RAN = new ConcurrentHashMap<>();
 
+    /** On the default backend (vector unless -Dvectorgrad.backend says otherwise). */
     @TestFactory
     Stream<DynamicTest> gradcheckEveryOp() {
-        return OpTable.OPS.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> property(e.getKey(), e.getValue())));
+        String backend = Backends.kernels().name();
+        return OpTable.OPS.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey() + " on " + backend,
+                () -> property(e.getKey(), e.getValue(), backend, OpTable.EXAMPLES.get(e.getKey()))));
     }
 
-    static void property(String rule, Function<OpTable.Draw, OpTable.Instance> gen) {
+    /** Again on the scalar oracle when the default backend is another one (fewer cases each). */
+    @TestFactory
+    Stream<DynamicTest> gradcheckEveryOpOnScalarOracle() {
+        if (Backends.kernels().name().equals("scalar")) return Stream.empty();
+        return OpTable.OPS.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey() + " on scalar", () -> {
+            Kernels before = Backends.kernels();
+            Backends.setDefault(Backends.get("scalar"));
+            try {
+                property(e.getKey(), e.getValue(), "scalar", OpTable.EXAMPLES.get(e.getKey()) / 2);
+            } finally {
+                Backends.setDefault(before);
+            }
+        }));
+    }
+
+    static void property(String rule, Function<OpTable.Draw, OpTable.Instance> gen, String backend, int examples) {
         Gen<OpTable.Instance> instances = Generate.intArrays(Generate.constant(16), Generate.range(0, 99))
                 .map(c -> gen.apply(new OpTable.Draw(c)));
         Gen<Long> seeds = Generate.longRange(0, 1L << 40);
-        AtomicInteger ran = RAN.computeIfAbsent(rule, k -> new AtomicInteger());
-        qt().withFixedSeed(SEED ^ rule.hashCode()).withExamples(OpTable.EXAMPLES.get(rule)).withShrinkCycles(50)
+        AtomicInteger ran = RAN.computeIfAbsent(rule + "@" + backend, k -> new AtomicInteger());
+        qt().withFixedSeed(SEED ^ rule.hashCode() ^ backend.hashCode()).withExamples(examples).withShrinkCycles(50)
                 .forAll(instances, seeds)
                 .checkAssert((inst, seed) -> {
                     ran.incrementAndGet();

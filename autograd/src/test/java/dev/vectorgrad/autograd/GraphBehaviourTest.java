@@ -134,4 +134,21 @@ class GraphBehaviourTest {
             assertTrue(e.getMessage().contains("no_such_op"), e.getMessage());
         }
     }
+
+    @Test
+    void maxSplitsTheGradientBetweenTiesAndConcatSkipsConstants() {
+        try (Scope s = Scope.open()) {
+            Var x = Var.param(Tensor.of(new double[] {1, 3, 3, 2}, 2, 2));
+            F.sum(F.max(x, 1, false)).backward(); // rows {1,3} and {3,2}
+            assertArrayEquals(new double[] {0, 1, 1, 0}, x.grad().toDoubleArray());
+            Var y = Var.param(Tensor.of(new double[] {5, 5}, 2));
+            F.max(y).backward();
+            assertArrayEquals(new double[] {0.5, 0.5}, y.grad().toDoubleArray());
+            Var a = Var.param(Tensor.of(new double[] {1, 2}, 2));
+            Var c = Var.of(Tensor.of(new double[] {3}, 1));
+            F.sum(F.square(F.concat(0, c, a))).backward();
+            assertArrayEquals(new double[] {2, 4}, a.grad().toDoubleArray());
+            assertNull(c.grad());
+        }
+    }
 }

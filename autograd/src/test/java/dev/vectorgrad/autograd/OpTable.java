@@ -318,6 +318,15 @@ final class OpTable {
                 default -> inst("matmul broadcast batch", v -> F.matmul(v[0], v[1]), in(new int[] {1, m, k}, ANY), in(new int[] {b, 1, k, nn}, ANY));
             };
         });
+        op("linear", n, d -> {
+            int[] lead = d.shape(0, 2, 8);
+            int inF = d.dim() % 7 + 1, outF = d.dim() % 5 + 1;
+            int[] xs = Arrays.copyOf(lead, lead.length + 1);
+            xs[lead.length] = inF;
+            boolean bias = d.bool();
+            return bias ? inst("linear bias", v -> F.linear(v[0], v[1], v[2]), in(xs, ANY), in(new int[] {outF, inF}, ANY), in(new int[] {outF}, ANY))
+                        : inst("linear", v -> F.linear(v[0], v[1], null), in(xs, ANY), in(new int[] {outF, inF}, ANY));
+        });
         // ---- convolution and pooling
         op("conv2d", 30, d -> {
             int nb = 1 + d.below(2), c = 1 + d.below(2), k = 1 + d.below(2);
