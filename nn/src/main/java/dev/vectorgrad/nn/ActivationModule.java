@@ -16,8 +16,16 @@ public abstract class ActivationModule extends Module {
     public Tensor forward(Tensor x) {
         Tensor y = Tensor.zeros(Scope.current(), x.dtype(), x.shape());
         Ops.biasActivationInto(x, null, x.rank() > 1 ? 1 : 0, act, y);
-        output = training ? y : null;
+        if (training) output = y;
         return y;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) { return s.clone(); }
+
+    @Override
+    public void forwardInto(Tensor x, Tensor y) {
+        Ops.biasActivationInto(x, null, x.rank() > 1 ? 1 : 0, act, y);
     }
 
     @Override

@@ -18,8 +18,19 @@ public final class AvgPool2d extends Module {
     public Tensor forward(Tensor x) {
         Tensor y = Tensor.zeros(Scope.current(), x.dtype(), Ops.pool2dShape("avg_pool2d", x, spec));
         Ops.avgPool2dInto(x, spec, y);
-        inShape = training ? x.shape() : null;
+        if (training) inShape = x.shape();
         return y;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) {
+        if (s.length != 4) throw new IllegalArgumentException("avg_pool2d input must be NCHW (rank 4), got shape " + java.util.Arrays.toString(s));
+        return new int[] {s[0], s[1], spec.outH(s[2]), spec.outW(s[3])};
+    }
+
+    @Override
+    public void forwardInto(Tensor x, Tensor y) {
+        Ops.avgPool2dInto(x, spec, y);
     }
 
     @Override

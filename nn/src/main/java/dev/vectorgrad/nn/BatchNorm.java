@@ -80,9 +80,11 @@ public class BatchNorm extends Module {
                 }
             }
         }
-        xhat = xh;
-        invStd = inv;
-        inShape = training ? x.shape() : null;
+        if (training) {
+            xhat = xh;
+            invStd = inv;
+            inShape = x.shape();
+        }
         return y;
     }
 

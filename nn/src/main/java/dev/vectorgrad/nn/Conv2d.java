@@ -33,8 +33,25 @@ public final class Conv2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = Ops.conv2d(x, weight.data(), bias == null ? null : bias.data(), spec);
-        input = training ? x : null;
+        if (training) input = x;
         return y;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) {
+        int[] w = weight.data().shape();
+        if (s.length != 4 || s[1] != w[1]) {
+            throw new IllegalArgumentException("Conv2d with weight " + java.util.Arrays.toString(w) + " expects NCHW input with " + w[1]
+                    + " channels, got " + java.util.Arrays.toString(s));
+        }
+        int oh = spec.outH(s[2], w[2]), ow = spec.outW(s[3], w[3]);
+        if (oh <= 0 || ow <= 0) throw new IllegalArgumentException("Conv2d kernel " + w[2] + "x" + w[3] + " is larger than the input " + java.util.Arrays.toString(s));
+        return new int[] {s[0], w[0], oh, ow};
+    }
+
+    @Override
+    public void forwardInto(Tensor x, Tensor y) {
+        Ops.conv2dInto(x, weight.data(), bias == null ? null : bias.data(), spec, y);
     }
 
     @Override

@@ -13,7 +13,7 @@ public final class GELU extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = Ops.unary(UnaryOp.GELU, x);
-        input = training ? x : null;
+        if (training) input = x;
         return y;
     }
 

@@ -38,8 +38,20 @@ public final class Linear extends Module {
         Tensor y = Tensor.zeros(Scope.current(), x.dtype(), x.dim(0), out);
         Ops.gemm(1.0, x, weight.data().t(), 0.0, y);
         if (bias != null) Ops.biasActivationInto(y, bias.data(), 1, Activation.IDENTITY, y);
-        input = training ? x : null;
+        if (training) input = x;
         return y;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) {
+        if (s.length != 2 || s[1] != in) throw new IllegalArgumentException("Linear(" + in + " -> " + out + ") expects input [batch, " + in + "], got " + Shapes.str(s));
+        return new int[] {s[0], out};
+    }
+
+    @Override
+    public void forwardInto(Tensor x, Tensor y) {
+        Ops.gemm(1.0, x, weight.data().t(), 0.0, y);
+        if (bias != null) Ops.biasActivationInto(y, bias.data(), 1, Activation.IDENTITY, y);
     }
 
     @Override

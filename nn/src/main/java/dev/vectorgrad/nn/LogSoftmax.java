@@ -17,7 +17,7 @@ public final class LogSoftmax extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = Ops.logSoftmax(x, axis);
-        output = training ? y : null;
+        if (training) output = y;
         return y;
     }
 

@@ -22,9 +22,22 @@ public final class MaxPool2d extends Module {
         Tensor y = Tensor.zeros(Scope.current(), x.dtype(), shape);
         Tensor am = training ? Tensor.zeros(Scope.current(), DType.I32, shape) : null;
         Ops.maxPool2dInto(x, spec, y, am);
-        argmax = am;
-        inShape = training ? x.shape() : null;
+        if (training) {
+            argmax = am;
+            inShape = x.shape();
+        }
         return y;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) {
+        if (s.length != 4) throw new IllegalArgumentException("max_pool2d input must be NCHW (rank 4), got shape " + java.util.Arrays.toString(s));
+        return new int[] {s[0], s[1], spec.outH(s[2]), spec.outW(s[3])};
+    }
+
+    @Override
+    public void forwardInto(Tensor x, Tensor y) {
+        Ops.maxPool2dInto(x, spec, y, null);
     }
 
     @Override

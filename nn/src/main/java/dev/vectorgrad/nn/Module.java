@@ -29,6 +29,16 @@ public abstract class Module {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no backward pass");
     }
 
+    /** The output shape for an input shape, for preallocated inference ({@link Inference}). */
+    public int[] outputShape(int[] inputShape) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support preallocated inference");
+    }
+
+    /** Eval-mode forward into a preallocated output of {@link #outputShape}; keeps no state, allocates no tensor. */
+    public void forwardInto(Tensor x, Tensor out) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support preallocated inference");
+    }
+
     protected Parameter registerParameter(String name, Tensor data) {
         Parameter p = new Parameter(data);
         params.put(name, p);

@@ -16,7 +16,7 @@ public final class Softmax extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = Ops.softmax(x, axis);
-        output = training ? y : null;
+        if (training) output = y;
         return y;
     }
 

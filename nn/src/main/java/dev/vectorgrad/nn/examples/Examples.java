@@ -72,7 +72,41 @@ public final class Examples {
             notes.add("saved " + model.stateDict().size() + " tensors to " + o.save());
         }
         double sps = h.epochs().stream().mapToDouble(Trainer.EpochStats::samplesPerSecond).average().orElse(Double.NaN);
+        if (o.log() != null) {
+            double us = inferenceMicros(model, inputShape(name));
+            notes.add(String.format("batch-1 inference (preallocated, eval): %.1f us median", us));
+        }
         return new Result(name, h.size(), h.size() == 0 ? Double.NaN : h.last().trainLoss(), test.loss(), test.accuracy(), sps, notes, h);
+    }
+
+    private static int[] inputShape(String name) {
+        return switch (name) {
+            case "mnist" -> new int[] {1, 1, 28, 28};
+            case "binary" -> new int[] {1, 10};
+            case "mlp" -> null;
+            default -> new int[] {1, 1};
+        };
+    }
+
+    /** Median latency in microseconds of a batch-1 {@link dev.vectorgrad.nn.Inference} call, after warm-up. */
+    public static double inferenceMicros(Module model, int[] shape) {
+        if (shape == null) {
+            var first = model.parameters().get(0).data();
+            shape = new int[] {1, first.dim(1)};
+        }
+        model.eval();
+        try (dev.vectorgrad.nn.Inference inf = new dev.vectorgrad.nn.Inference(model, shape); Scope s = Scope.open()) {
+            dev.vectorgrad.tensor.Tensor x = Ops.uniform(dev.vectorgrad.tensor.Tensor.zeros(s, model.parameters().get(0).data().dtype(), shape), 0, 1, new Rng(0));
+            for (int i = 0; i < 300; i++) inf.run(x);
+            long[] t = new long[300];
+            for (int i = 0; i < t.length; i++) {
+                long t0 = System.nanoTime();
+                inf.run(x);
+                t[i] = System.nanoTime() - t0;
+            }
+            java.util.Arrays.sort(t);
+            return t[t.length / 2] / 1e3;
+        }
     }
 
     private static void maybeLoad(Module m, Options o, List<String> notes) throws IOException {
@@ -133,7 +167,7 @@ public final class Examples {
         try (DataLoader train = new DataLoader(split[0], o.batch(32), true, rng.split()); DataLoader test = new DataLoader(split[1], 256, false, null)) {
             Trainer.History h = tr.fit(train, test, o.epochs(100));
             notes.add(String.format("fit y = %.4f x + %.4f (true 2x - 1); loss %.4f -> %.4f", lin.weight().data().getFlat(0),
-                    lin.bias().data().getFlat(0), h.epochs().get(0).trainLoss(), h.last().trainLoss()));
+                    lin.bias().data().getFlat(0), h.size() == 0 ? Double.NaN : h.epochs().get(0).trainLoss(), h.size() == 0 ? Double.NaN : h.last().trainLoss()));
             Result r = finish("dense-linreg", model, h, tr.evaluate(test), notes, o);
             return r.withFit(lin.weight().data().getFlat(0), lin.bias().data().getFlat(0));
         }

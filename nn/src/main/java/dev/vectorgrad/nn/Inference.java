@@ -1,0 +1,71 @@
+package dev.vectorgrad.nn;
+
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Shapes;
+import dev.vectorgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Eval-mode inference for one input shape with every intermediate preallocated: after construction,
+ * {@link #run} allocates no tensor (the model's layers write into this session's buffers). A session belongs
+ * to one thread; build one per thread to serve a model (whose parameters are in a shared scope) concurrently.
+ * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
+ */
+public final class Inference implements AutoCloseable {
+    private final Scope scope = Scope.shared();
+    private final List<Module> steps = new ArrayList<>();
+    private final List<Tensor> outs = new ArrayList<>();
+    private final int[] inputShape;
+
+    public Inference(Module model, int... inputShape) {
+        this.inputShape = inputShape.clone();
+        List<Module> leaves = new ArrayList<>();
+        flatten(model, leaves);
+        int[] s = inputShape.clone();
+        for (Module m : leaves) {
+            if (m instanceof Dropout) continue;
+            if (m instanceof Flatten) {
+                int[] f = {s[0], (int) (Shapes.numel(s) / Math.max(s[0], 1))};
+                steps.add(m);
+                outs.add(null);
+                s = f;
+                continue;
+            }
+            s = m.outputShape(s);
+            steps.add(m);
+            outs.add(Tensor.zeros(scope, model.parameters().isEmpty() ? dev.vectorgrad.tensor.DType.F32 : model.parameters().get(0).data().dtype(), s));
+        }
+    }
+
+    private static void flatten(Module m, List<Module> out) {
+        if (m instanceof Sequential sq) {
+            for (Module c : sq.layers()) flatten(c, out);
+        } else {
+            out.add(m);
+        }
+    }
+
+    /** Runs the model on x (of the session's input shape); the result is this session's buffer, overwritten by the next call. */
+    public Tensor run(Tensor x) {
+        if (!Arrays.equals(x.shape(), inputShape)) {
+            throw new IllegalArgumentException("this inference session was built for input " + Shapes.str(inputShape) + ", got " + Shapes.str(x.shape()));
+        }
+        Tensor cur = x;
+        for (int i = 0; i < steps.size(); i++) {
+            Module m = steps.get(i);
+            Tensor o = outs.get(i);
+            if (o == null) {
+                cur = cur.reshape(cur.dim(0), -1);
+            } else {
+                m.forwardInto(cur, o);
+                cur = o;
+            }
+        }
+        return cur;
+    }
+
+    @Override
+    public void close() { scope.close(); }
+}

@@ -1,0 +1,49 @@
+package dev.vectorgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.vectorgrad.kernels.Ops;
+import dev.vectorgrad.kernels.Rng;
+import dev.vectorgrad.nn.examples.Examples;
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+class InferenceTest {
+    @Test
+    void preallocatedInferenceMatchesForwardAndAllocatesNothing() {
+        Rng rng = new Rng(8);
+        Sequential model = Examples.mnistModel(Scope.shared(), rng);
+        model.eval();
+        Tensor x = Ops.uniform(Tensor.zeros(Scope.shared(), DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        float[] expected;
+        try (Scope s = Scope.open()) {
+            expected = model.forward(x).toFloatArray();
+        }
+        try (Inference inf = new Inference(model, 1, 1, 28, 28)) {
+            inf.run(x);
+            long before = Scope.allocationCount();
+            Tensor y = null;
+            for (int i = 0; i < 5; i++) y = inf.run(x);
+            assertEquals(before, Scope.allocationCount(), "tensor allocations during steady inference");
+            assertArrayEquals(expected, y.toFloatArray());
+            assertThrows(IllegalArgumentException.class, () -> inf.run(Tensor.zeros(Scope.shared(), DType.F32, 2, 1, 28, 28)));
+        }
+    }
+
+    @Test
+    void mlpSession() {
+        Rng rng = new Rng(2);
+        Scope p = Scope.shared();
+        Sequential mlp = new Sequential(new Linear(p, 10, 64, rng), new ReLU(), new Linear(p, 64, 64, rng), new ReLU(), new Dropout(0.3, rng), new Linear(p, 64, 1, rng));
+        mlp.eval();
+        Tensor x = Ops.normal(Tensor.zeros(p, DType.F32, 3, 10), 0, 1, rng);
+        try (Scope s = Scope.open(); Inference inf = new Inference(mlp, 3, 10)) {
+            assertArrayEquals(mlp.forward(x).toFloatArray(), inf.run(x).toFloatArray());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Inference(mlp, 3, 11));
+    }
+}
