@@ -37,6 +37,10 @@ public final class BenchRunner {
         Files.createDirectories(dir);
         Path raw = dir.resolve("jmh.json");
         int defaultThreads = Runtime.getRuntime().availableProcessors();
+        if (o.peers() && !peersBuilt()) {
+            err.println("[bench] --peers: the peer benchmarks are not in this build; build them once with "
+                    + "'mvn -Ppeers -pl cli -am -DskipTests package' (downloads DJL/libtorch and ND4J, ~330 MB)");
+        }
         if (o.from() != null) {
             Files.copy(o.from(), raw);
         } else {
@@ -76,5 +80,15 @@ public final class BenchRunner {
         Files.writeString(dir.resolve("summary.md"), summary.markdown());
         List<Path> charts = summary.rows().isEmpty() ? List.of() : BenchChart.write(summary, dir);
         return new Outcome(dir, summary, charts);
+    }
+
+    /** True when the peer classes (built only with -Ppeers) are on the class path. */
+    static boolean peersBuilt() {
+        try {
+            Class.forName("dev.vectorgrad.bench.PeerDjlBench", false, BenchRunner.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 }
