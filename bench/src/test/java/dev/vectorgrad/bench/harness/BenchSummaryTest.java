@@ -108,6 +108,15 @@ class BenchSummaryTest {
     }
 
     @Test
+    void squareGemmIsChartedInGflops() {
+        assertTrue(BenchChart.plotsGflops("gemm", "n", "us/op"));
+        assertTrue(!BenchChart.plotsGflops("gemm", "size", "us/op"));
+        assertTrue(!BenchChart.plotsGflops("add", "n", "us/op"));
+        assertTrue(!BenchChart.plotsGflops("gemm", "n", "ops/s"));
+        assertEquals(1e-6, BenchChart.toSeconds("us/op"));
+    }
+
+    @Test
     void suitesSelectClassesByNameAndPeersByMethod() {
         List<String> inc = Suites.includes("gemm", true);
         assertTrue(matches(inc, P + "GemmBench.gemm"));
