@@ -69,7 +69,15 @@ public final class BenchRunner {
                 b.output(dir.resolve("jmh.log").toString());
                 err.println("[bench] running JMH, log in " + dir.resolve("jmh.log"));
             }
-            new Runner(b.build()).run();
+            try {
+                new Runner(b.build()).run();
+            } catch (RunnerException e) {
+                if (String.valueOf(e.getMessage()).contains("No benchmarks to run")) {
+                    throw new IOException("no benchmark of suite '" + o.suite() + "' is in this build (classes matching "
+                            + includes + (o.include() == null ? "" : " and '" + o.include() + "'") + ")");
+                }
+                throw e;
+            }
             if (!Files.exists(raw)) throw new IOException("JMH wrote no result file (no benchmark matched suite '" + o.suite() + "'?)");
         }
         BenchSummary summary = BenchSummary.fromJmhJson(o.suite(), Files.readString(raw), defaultThreads);
