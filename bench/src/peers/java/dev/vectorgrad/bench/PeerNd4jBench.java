@@ -2,7 +2,12 @@ package dev.vectorgrad.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Peer: ND4J 1.0.0-M2.1 (nd4j-native, linux-x86_64-avx2 build; this machine has no AVX-512). gemm is
  * {@code Nd4j.gemm} into a preallocated output (ND4J's fastest path), gemmMmul the everyday {@code a.mmul(b)}
- * that allocates its result, add is in place ({@code a.addi(b)}).
+ * that allocates its result, add is in place ({@code a.addi(b)}); mnistInfer / mlpInfer are batch-1 forward
+ * passes of the same models written with ND4J's op namespaces (Nd4j.cnn(), Nd4j.nn().relu, mmul, addiRowVector; ND4J's relu_layer op rejects a row-vector input). No training
+ * step: that needs SameDiff or DL4J, which this harness does not pull in.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -72,6 +79,54 @@ public class PeerNd4jBench {
             a = Nd4j.rand(DataType.FLOAT, size);
             b = Nd4j.rand(DataType.FLOAT, size).muli(1e-6);
         }
+    }
+
+    @State(Scope.Thread)
+    public static class Models {
+        @Param({"1", "2"})
+        public int threads;
+
+        static final Conv2DConfig CONV = Conv2DConfig.builder().kH(3).kW(3).sH(1).sW(1).dH(1).dW(1)
+                .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build();
+        static final Pooling2DConfig POOL = Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2).dH(1).dW(1)
+                .paddingMode(PaddingMode.VALID).type(Pooling2D.Pooling2DType.MAX).isNHWC(false).build();
+
+        INDArray x, w0, b0, w1, b1, w2, b2;
+        INDArray mx, m1, mb1, m2, mb2, m3, mb3;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            init(threads);
+            x = Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28);
+            w0 = Nd4j.rand(DataType.FLOAT, 32, 1, 3, 3).subi(0.5);
+            b0 = Nd4j.rand(DataType.FLOAT, 32).subi(0.5);
+            w1 = Nd4j.rand(DataType.FLOAT, 5408, 64).subi(0.5).muli(0.03);
+            b1 = Nd4j.rand(DataType.FLOAT, 64).subi(0.5);
+            w2 = Nd4j.rand(DataType.FLOAT, 64, 10).subi(0.5).muli(0.25);
+            b2 = Nd4j.rand(DataType.FLOAT, 10).subi(0.5);
+            mx = Nd4j.rand(DataType.FLOAT, 1, 10);
+            m1 = Nd4j.rand(DataType.FLOAT, 10, 64).subi(0.5);
+            mb1 = Nd4j.rand(DataType.FLOAT, 64).subi(0.5);
+            m2 = Nd4j.rand(DataType.FLOAT, 64, 64).subi(0.5).muli(0.25);
+            mb2 = Nd4j.rand(DataType.FLOAT, 64).subi(0.5);
+            m3 = Nd4j.rand(DataType.FLOAT, 64, 1).subi(0.5).muli(0.25);
+            mb3 = Nd4j.rand(DataType.FLOAT, 1).subi(0.5);
+        }
+    }
+
+    @Benchmark
+    public INDArray mnistInfer(Models s) {
+        INDArray c = Nd4j.cnn().conv2d(s.x, s.w0, s.b0, Models.CONV);
+        INDArray p = Nd4j.cnn().maxPooling2d(Nd4j.nn().relu(c, 0), Models.POOL);
+        INDArray h = Nd4j.nn().relu(p.reshape(1, 5408).mmul(s.w1).addiRowVector(s.b1), 0);
+        return h.mmul(s.w2).addiRowVector(s.b2);
+    }
+
+    @Benchmark
+    public INDArray mlpInfer(Models s) {
+        INDArray h1 = Nd4j.nn().relu(s.mx.mmul(s.m1).addiRowVector(s.mb1), 0);
+        INDArray h2 = Nd4j.nn().relu(h1.mmul(s.m2).addiRowVector(s.mb2), 0);
+        return h2.mmul(s.m3).addiRowVector(s.mb3);
     }
 
     @Benchmark

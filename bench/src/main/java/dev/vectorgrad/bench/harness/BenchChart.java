@@ -66,16 +66,36 @@ public final class BenchChart {
         return r.backend() + " " + r.threads() + "t" + extra;
     }
 
+    /** Square GEMM (a size param n, time per op): GFLOPS = 2 n^3 / time, the usual way to compare GEMMs. */
+    static boolean plotsGflops(String method, String xParam, String unit) {
+        return xParam.equals("n") && method.toLowerCase(java.util.Locale.ROOT).matches("(gemm|matmul).*") && toSeconds(unit) > 0;
+    }
+
+    /** Seconds per unit of a JMH time-per-op unit, or -1. */
+    static double toSeconds(String unit) {
+        return switch (unit) {
+            case "ns/op" -> 1e-9;
+            case "us/op" -> 1e-6;
+            case "ms/op" -> 1e-3;
+            case "s/op" -> 1.0;
+            default -> -1;
+        };
+    }
+
     private static XYChart xyChart(String method, String xParam, List<BenchSummary.Row> rows) {
         String unit = rows.get(0).unit();
-        XYChart c = new XYChartBuilder().width(900).height(560).title(method + " (" + unit + ", lower is better)")
-                .xAxisTitle(xParam).yAxisTitle(unit).build();
+        boolean gflops = plotsGflops(method, xParam, unit);
+        XYChart c = new XYChartBuilder().width(900).height(560)
+                .title(method + (gflops ? " (GFLOPS = 2n^3/time, higher is better)" : " (" + unit + ", lower is better)"))
+                .xAxisTitle(xParam).yAxisTitle(gflops ? "GFLOPS" : unit).build();
         c.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideE)
                 .setMarkerSize(6);
         Map<String, TreeMap<Double, Double>> series = new LinkedHashMap<>();
         for (BenchSummary.Row r : rows) {
             if (!r.unit().equals(unit) || !(r.score() > 0) || r.params().get(xParam) == null) continue;
-            series.computeIfAbsent(seriesName(r, xParam), k -> new TreeMap<>()).put(Double.parseDouble(r.params().get(xParam)), r.score());
+            double x = Double.parseDouble(r.params().get(xParam));
+            double y = gflops ? 2 * x * x * x / (r.score() * toSeconds(unit)) / 1e9 : r.score();
+            series.computeIfAbsent(seriesName(r, xParam), k -> new TreeMap<>()).put(x, y);
         }
         for (Map.Entry<String, TreeMap<Double, Double>> s : series.entrySet()) {
             List<Double> xs = new ArrayList<>(s.getValue().keySet()), ys = new ArrayList<>(s.getValue().values());

@@ -37,6 +37,10 @@ public final class BenchRunner {
         Files.createDirectories(dir);
         Path raw = dir.resolve("jmh.json");
         int defaultThreads = Runtime.getRuntime().availableProcessors();
+        if (o.peers() && !peersBuilt()) {
+            err.println("[bench] --peers: the peer benchmarks are not in this build; build them once with "
+                    + "'mvn -Ppeers -pl cli -am -DskipTests package' (downloads DJL/libtorch and ND4J, ~330 MB)");
+        }
         if (o.from() != null) {
             Files.copy(o.from(), raw);
         } else {
@@ -65,7 +69,15 @@ public final class BenchRunner {
                 b.output(dir.resolve("jmh.log").toString());
                 err.println("[bench] running JMH, log in " + dir.resolve("jmh.log"));
             }
-            new Runner(b.build()).run();
+            try {
+                new Runner(b.build()).run();
+            } catch (RunnerException e) {
+                if (String.valueOf(e.getMessage()).contains("No benchmarks to run")) {
+                    throw new IOException("no benchmark of suite '" + o.suite() + "' is in this build (classes matching "
+                            + includes + (o.include() == null ? "" : " and '" + o.include() + "'") + ")");
+                }
+                throw e;
+            }
             if (!Files.exists(raw)) throw new IOException("JMH wrote no result file (no benchmark matched suite '" + o.suite() + "'?)");
         }
         BenchSummary summary = BenchSummary.fromJmhJson(o.suite(), Files.readString(raw), defaultThreads);
@@ -76,5 +88,15 @@ public final class BenchRunner {
         Files.writeString(dir.resolve("summary.md"), summary.markdown());
         List<Path> charts = summary.rows().isEmpty() ? List.of() : BenchChart.write(summary, dir);
         return new Outcome(dir, summary, charts);
+    }
+
+    /** True when the peer classes (built only with -Ppeers) are on the class path. */
+    static boolean peersBuilt() {
+        try {
+            Class.forName("dev.vectorgrad.bench.PeerDjlBench", false, BenchRunner.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 }

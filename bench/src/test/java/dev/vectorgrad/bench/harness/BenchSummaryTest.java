@@ -108,6 +108,36 @@ class BenchSummaryTest {
     }
 
     @Test
+    void runnerSummarisesARawJmhFileIntoJsonMarkdownAndCharts(@TempDir Path dir) throws Exception {
+        Path raw = dir.resolve("raw.json");
+        Files.writeString(raw, "[" + String.join(",",
+                entry(P + "InferBench.mnistInfer", "{\"backend\":\"vector\",\"threads\":\"1\"}", 90, "us/op", 0.0),
+                entry(P + "PeerDjlBench.mnistInfer", "{\"threads\":\"1\"}", 150, "us/op", 8860.0)) + "]");
+        BenchOptions o = BenchOptions.parse(new String[] {"infer", "--from", raw.toString(), "--out", dir.resolve("out").toString()});
+        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream ps = new java.io.PrintStream(sink);
+        BenchRunner.Outcome r = BenchRunner.run(o, ps, ps);
+        assertEquals(raw.toFile().length(), Files.size(r.dir().resolve("jmh.json")));
+        JsonObject sum = JsonParser.parseString(Files.readString(r.dir().resolve("summary.json"))).getAsJsonObject();
+        assertEquals("infer", sum.get("suite").getAsString());
+        JsonObject ours = sum.getAsJsonArray("results").get(0).getAsJsonObject();
+        assertEquals("vector", ours.get("backend").getAsString());
+        assertEquals(150.0 / 90.0, ours.get("speedup_vs_ref").getAsDouble(), 1e-12);
+        assertTrue(Files.readString(r.dir().resolve("summary.md")).contains("| InferBench.mnistInfer"));
+        assertEquals(List.of(r.dir().resolve("chart-mnistInfer.png")), r.charts());
+        assertTrue(Files.size(r.charts().get(0)) > 1000);
+    }
+
+    @Test
+    void squareGemmIsChartedInGflops() {
+        assertTrue(BenchChart.plotsGflops("gemm", "n", "us/op"));
+        assertTrue(!BenchChart.plotsGflops("gemm", "size", "us/op"));
+        assertTrue(!BenchChart.plotsGflops("add", "n", "us/op"));
+        assertTrue(!BenchChart.plotsGflops("gemm", "n", "ops/s"));
+        assertEquals(1e-6, BenchChart.toSeconds("us/op"));
+    }
+
+    @Test
     void suitesSelectClassesByNameAndPeersByMethod() {
         List<String> inc = Suites.includes("gemm", true);
         assertTrue(matches(inc, P + "GemmBench.gemm"));
