@@ -57,9 +57,14 @@ class DataTest {
         int[] counts = new int[10];
         for (int i = 0; i < d.size(); i++) counts[d.label(i)]++;
         for (int c : counts) assertTrue(c > 800 && c < 1200, "class count " + c);
-        float max = 0;
-        for (int j = 0; j < 784; j++) max = Math.max(max, d.feature(0, j));
-        assertTrue(max > 0.5f && max <= 1f);
+        // Standardised pixels: 0 maps to -0.1307/0.3081, 255 to (1-0.1307)/0.3081.
+        float max = -10, min = 10;
+        for (int j = 0; j < 784; j++) {
+            max = Math.max(max, d.feature(0, j));
+            min = Math.min(min, d.feature(0, j));
+        }
+        assertEquals(-0.1307f / 0.3081f, min, 1e-5f);
+        assertTrue(max > 1.5f && max <= (1 - 0.1307f) / 0.3081f + 1e-5f, "max " + max);
     }
 
     @Test
