@@ -248,41 +248,42 @@ final class VectorConv {
      * acc[kk*R + r0 + j] += sum over p of gradOut[n, kk, p] * cols[n, r0 + j, p] for j < 4: one load of the
      * gradient row feeds four column rows.
      */
+    /**
+     * acc[kk*R + r0 .. +3] += dot(gradOut row (n, kk), cols rows r0..r0+3 of image n). Kept small on purpose: with a
+     * masked-vector tail and Tensor.read/write here, C2 hit NodeCountInliningCutoff in this method, left the
+     * Vector API calls un-inlined and boxed every vector (100 MB per MNIST backward-weight call). The tail is
+     * scalar (fewer than one vector of elements) and the accumulator is written through its segment.
+     */
     private static void dot4(MemorySegment gs, long gO, long gs0, long gs1, int kk, MemorySegment cs, int n, int R, int P, int r0, Tensor acc) {
-        double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
         long rowBytes = 4L * P;
-        {
-            long gb = 4 * (gO + n * gs0 + kk * gs1);
-            long cb = 4 * ((long) n * R * P + (long) r0 * P);
-            FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
-            int p = 0;
-            for (; p + L <= P; p += L) {
-                long o = 4L * p;
-                FloatVector g = FloatVector.fromMemorySegment(FS, gs, gb + o, NO);
-                a0 = FloatVector.fromMemorySegment(FS, cs, cb + o, NO).fma(g, a0);
-                a1 = FloatVector.fromMemorySegment(FS, cs, cb + rowBytes + o, NO).fma(g, a1);
-                a2 = FloatVector.fromMemorySegment(FS, cs, cb + 2 * rowBytes + o, NO).fma(g, a2);
-                a3 = FloatVector.fromMemorySegment(FS, cs, cb + 3 * rowBytes + o, NO).fma(g, a3);
-            }
-            if (p < P) {
-                VectorMask<Float> m = FS.indexInRange(p, P);
-                long o = 4L * p;
-                FloatVector g = FloatVector.fromMemorySegment(FS, gs, gb + o, NO, m);
-                a0 = FloatVector.fromMemorySegment(FS, cs, cb + o, NO, m).fma(g, a0);
-                a1 = FloatVector.fromMemorySegment(FS, cs, cb + rowBytes + o, NO, m).fma(g, a1);
-                a2 = FloatVector.fromMemorySegment(FS, cs, cb + 2 * rowBytes + o, NO, m).fma(g, a2);
-                a3 = FloatVector.fromMemorySegment(FS, cs, cb + 3 * rowBytes + o, NO, m).fma(g, a3);
-            }
-            t0 += a0.reduceLanes(VectorOperators.ADD);
-            t1 += a1.reduceLanes(VectorOperators.ADD);
-            t2 += a2.reduceLanes(VectorOperators.ADD);
-            t3 += a3.reduceLanes(VectorOperators.ADD);
+        long gb = 4 * (gO + n * gs0 + kk * gs1);
+        long cb = 4 * ((long) n * R * P + (long) r0 * P);
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+        int p = 0;
+        for (; p + L <= P; p += L) {
+            long o = 4L * p;
+            FloatVector g = FloatVector.fromMemorySegment(FS, gs, gb + o, NO);
+            a0 = FloatVector.fromMemorySegment(FS, cs, cb + o, NO).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(FS, cs, cb + rowBytes + o, NO).fma(g, a1);
+            a2 = FloatVector.fromMemorySegment(FS, cs, cb + 2 * rowBytes + o, NO).fma(g, a2);
+            a3 = FloatVector.fromMemorySegment(FS, cs, cb + 3 * rowBytes + o, NO).fma(g, a3);
         }
-        long e = (long) kk * R + r0;
-        acc.write(e, acc.read(e) + t0);
-        acc.write(e + 1, acc.read(e + 1) + t1);
-        acc.write(e + 2, acc.read(e + 2) + t2);
-        acc.write(e + 3, acc.read(e + 3) + t3);
+        double t0 = a0.reduceLanes(VectorOperators.ADD), t1 = a1.reduceLanes(VectorOperators.ADD);
+        double t2 = a2.reduceLanes(VectorOperators.ADD), t3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; p < P; p++) {
+            long o = 4L * p;
+            double g = gs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, gb + o);
+            t0 += g * cs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, cb + o);
+            t1 += g * cs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, cb + rowBytes + o);
+            t2 += g * cs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, cb + 2 * rowBytes + o);
+            t3 += g * cs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, cb + 3 * rowBytes + o);
+        }
+        MemorySegment as = acc.segment();
+        long e = 4 * (acc.offset() + (long) kk * R + r0);
+        as.set(ValueLayout.JAVA_FLOAT_UNALIGNED, e, (float) (as.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e) + t0));
+        as.set(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 4, (float) (as.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 4) + t1));
+        as.set(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 8, (float) (as.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 8) + t2));
+        as.set(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 12, (float) (as.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 12) + t3));
     }
 
     private static float sumF32(MemorySegment a, long aByte, int P) {
