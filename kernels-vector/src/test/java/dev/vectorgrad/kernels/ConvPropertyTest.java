@@ -62,13 +62,15 @@ class ConvPropertyTest {
 
     @Test
     void matchesScalarF32ThroughKernelsGemm() {
-        int saved = VectorConv.directMaxR;
-        VectorConv.directMaxR = 0; // every F32 case through im2col + k.gemm instead of the built-in kernel
+        int saved = VectorConv.directMaxR, savedW = VectorConv.weightDirectMaxR;
+        VectorConv.directMaxR = 0; // every F32 case through im2col + k.gemm instead of the built-in kernels
+        VectorConv.weightDirectMaxR = 0;
         try {
             qt().withExamples(25).forAll(integers().between(1, 3), integers().between(1, 6), integers().between(1, 6), integers().all())
                     .checkAssert((n, c, k, seed) -> checkCase(n, c, k, seed, DType.F32));
         } finally {
             VectorConv.directMaxR = saved;
+            VectorConv.weightDirectMaxR = savedW;
         }
     }
 
