@@ -307,17 +307,43 @@ final class VectorTraining {
         float invSqrtBc2 = (float) (1 / Math.sqrt(1 - Math.pow(s.beta2(), s.step())));
         float decay = (float) (1 - s.lr() * s.weightDecay());
         boolean decoupled = s.decoupled();
-        forLanes(p.numel(), true, (i, m) -> {
-            FloatVector pv = load(ps, po + i, m), gv = load(gs, go + i, m);
+        float stepScale = lr * invBc1;
+        int n = Math.toIntExact(p.numel());
+        // A direct loop per op (not the shared forLanes(body) helper): Adam runs every training step, and the
+        // megamorphic body.run call there was not inlined, so every vector was boxed (about 1 MB per MNIST step).
+        Parallel.RangeTask task = (lo, hi) -> adamRange(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, decay, wd,
+                b1, c1, b2, c2, invSqrtBc2, eps, stepScale);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
+        else task.run(0, n);
+    }
+
+    private static void adamRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ms, long mo,
+            MemorySegment vs, long vo, int lo, int hi, boolean decoupled, float decay, float wd, float b1, float c1,
+            float b2, float c2, float invSqrtBc2, float eps, float stepScale) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) {
+            FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
+            FloatVector gv = FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO);
             if (decoupled) pv = pv.mul(decay);
             else gv = pv.mul(wd).add(gv);
-            FloatVector mv = load(ms, mo + i, m).mul(b1).add(gv.mul(c1));
-            FloatVector vv = load(vs, vo + i, m).mul(b2).add(gv.mul(gv).mul(c2));
-            store(mv, ms, mo + i, m);
-            store(vv, vs, vo + i, m);
+            FloatVector mv = FloatVector.fromMemorySegment(FS, ms, (mo + i) * 4, NO).mul(b1).add(gv.mul(c1));
+            FloatVector vv = FloatVector.fromMemorySegment(FS, vs, (vo + i) * 4, NO).mul(b2).add(gv.mul(gv).mul(c2));
+            mv.intoMemorySegment(ms, (mo + i) * 4, NO);
+            vv.intoMemorySegment(vs, (vo + i) * 4, NO);
             FloatVector denom = vv.sqrt().mul(invSqrtBc2).add(eps);
-            store(pv.sub(mv.mul(lr * invBc1).div(denom)), ps, po + i, m);
-        });
+            pv.sub(mv.mul(stepScale).div(denom)).intoMemorySegment(ps, (po + i) * 4, NO);
+        }
+        for (; i < hi; i++) {
+            float pv = ps.getAtIndex(ValueLayout.JAVA_FLOAT, po + i), gv = gs.getAtIndex(ValueLayout.JAVA_FLOAT, go + i);
+            if (decoupled) pv *= decay;
+            else gv = pv * wd + gv;
+            float mv = ms.getAtIndex(ValueLayout.JAVA_FLOAT, mo + i) * b1 + gv * c1;
+            float vv = vs.getAtIndex(ValueLayout.JAVA_FLOAT, vo + i) * b2 + gv * gv * c2;
+            ms.setAtIndex(ValueLayout.JAVA_FLOAT, mo + i, mv);
+            vs.setAtIndex(ValueLayout.JAVA_FLOAT, vo + i, vv);
+            float denom = (float) Math.sqrt(vv) * invSqrtBc2 + eps;
+            ps.setAtIndex(ValueLayout.JAVA_FLOAT, po + i, pv - mv * stepScale / denom);
+        }
     }
 
     static void rmsPropUpdate(VectorKernels k, Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
