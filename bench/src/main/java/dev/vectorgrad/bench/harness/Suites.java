@@ -28,8 +28,8 @@ public final class Suites {
     static String ours(String suite) {
         return switch (suite.toLowerCase(Locale.ROOT)) {
             case "gemm" -> "GemmBench";
-            case "conv" -> "ConvBench";
-            case "elementwise" -> "ElementwiseBench";
+            case "conv" -> "(ConvBench|PoolLossBench)";
+            case "elementwise" -> "(ElementwiseBench|OptimizerBench)";
             case "train" -> "TrainBench";
             case "infer" -> "InferBench";
             default -> throw new IllegalArgumentException("unknown suite " + suite);
