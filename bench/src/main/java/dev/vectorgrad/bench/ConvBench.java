@@ -4,6 +4,7 @@ import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.Conv2dSpec;
 import dev.vectorgrad.kernels.Im2col;
 import dev.vectorgrad.kernels.Kernels;
+import dev.vectorgrad.kernels.Parallel;
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Tensor;
 import java.util.Random;
@@ -18,17 +19,20 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Convolution layers of issue 4, F32, batch 32: the MNIST layer (1x28x28 -> 32x26x26, 3x3) and a mid layer
  * (32 -> 64 channels, 14x14, 3x3, pad 1). Forward, backward-data and backward-weight, each for
  * <ul>
- *   <li>{@code backend=vector}: the Vector API backend's conv kernels, and</li>
+ *   <li>{@code backend=vector}: the Vector API backend's conv kernels,</li>
+ *   <li>{@code backend=native}: the JNI C++ backend's conv kernels (skipped when its library is not built),</li>
  *   <li>{@code backend=openblas}: im2col (the same routine) + OpenBLAS sgemm per image, col2im for
  *       backward-data. When the openblas backend is not available the setup fails with a one-line
  *       "skipped" reason and JMH moves on to the next parameter set.</li>
  * </ul>
+ * at {@code threads} = 1 and 2 kernel threads (OpenBLAS gets the same count).
  * GFLOPS = 2*N*K*C*KH*KW*OH*OW / time (the same count for all three passes).
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
@@ -41,8 +45,14 @@ public class ConvBench {
     @Param({"mnist", "mid"})
     public String shape;
 
-    @Param({"vector", "openblas"})
+    @Param({"vector", "native", "openblas"})
     public String backend;
+
+    /** Kernel threads ({@link Parallel#setThreads}); OpenBLAS follows the same count. */
+    @Param({"1", "2"})
+    public int threads;
+
+    private int savedThreads;
 
     private Kernels k;
     private Conv2dSpec spec;
@@ -63,14 +73,12 @@ public class ConvBench {
         OW = spec.outW(W, KW);
         R = C * KH * KW;
         P = OH * OW;
-        if (backend.equals("openblas")) {
-            if (!Backends.isAvailable("openblas")) {
-                throw new IllegalStateException("skipped: openblas backend not available in this build");
-            }
-            k = Backends.get("openblas");
-        } else {
-            k = Backends.get(backend);
+        if (!backend.equals("vector") && !Backends.isAvailable(backend)) {
+            throw new IllegalStateException("skipped: " + backend + " backend not available in this build");
         }
+        k = Backends.get(backend);
+        savedThreads = Parallel.threads();
+        Parallel.setThreads(threads);
         dev.vectorgrad.tensor.Scope g = dev.vectorgrad.tensor.Scope.global();
         Random r = new Random(1);
         x = rand(g, r, N, C, H, W);
@@ -82,6 +90,11 @@ public class ConvBench {
         gradW = Tensor.zeros(g, DType.F32, K, C, KH, KW);
         gradB = Tensor.zeros(g, DType.F32, K);
         col = Tensor.zeros(g, DType.F32, R * P);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        Parallel.setThreads(savedThreads);
     }
 
     private static Tensor rand(dev.vectorgrad.tensor.Scope s, Random r, int... shape) {

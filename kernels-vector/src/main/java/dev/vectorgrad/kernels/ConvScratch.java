@@ -10,10 +10,10 @@ import dev.vectorgrad.tensor.Tensor;
  * shape no further allocation happens (steady state).
  */
 final class ConvScratch {
-    static final int COL = 0, PACK = 1, ACC = 2;
+    static final int COL = 0, PACK = 1, ACC = 2, GT = 3;
     private static final ThreadLocal<ConvScratch> LOCAL = ThreadLocal.withInitial(ConvScratch::new);
 
-    private final Tensor[][] buffers = new Tensor[3][2];
+    private final Tensor[][] buffers = new Tensor[4][2];
 
     private ConvScratch() {}
 

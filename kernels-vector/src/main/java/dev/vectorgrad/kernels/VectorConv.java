@@ -36,9 +36,10 @@ final class VectorConv {
     static volatile int directMaxR = Integer.getInteger("vectorgrad.conv.directMaxR", 512);
     /**
      * Backward-weight uses the built-in dot kernel (one dot product of length OH*OW per weight) only for short
-     * reductions R = C*KH*KW; above this the per-image GEMM wins. Measured on the 2-core AVX2 machine with a
-     * steady-state loop of Ops.conv2dBackwardWeightInto (default 2 kernel threads, batch 32, F32): MNIST (R=9)
-     * dot 0.44 ms vs per-image GEMM 1.65 ms; mid (R=288) dot 9.7 ms vs per-image GEMM 4.2 ms.
+     * reductions R = C*KH*KW; above this one batched GEMM over all images runs ({@link #backwardWeightGemm}).
+     * Measured on the 2-core AVX2 machine with a steady-state loop of Ops.conv2dBackwardWeightInto (default 2
+     * kernel threads, batch 32, F32): MNIST (R=9) dot 0.44 ms vs per-image GEMM 1.65 ms; mid (R=288) dot 9.7 ms
+     * vs per-image GEMM 4.2 ms (the batched GEMM replaced the per-image one afterwards).
      */
     static volatile int weightDirectMaxR = Integer.getInteger("vectorgrad.conv.weightDirectMaxR", 64);
 
@@ -73,6 +74,14 @@ final class VectorConv {
 
     /** Writes image n of x into col rows [C*KH*KW, OH*OW] starting at element colBase of col. */
     static void im2col(Tensor x, int n, Conv2dSpec sp, int KH, int KW, int OH, int OW, Tensor col, long colBase) {
+        im2col(x, n, sp, KH, KW, OH, OW, col, colBase, (long) OH * OW);
+    }
+
+    /**
+     * As above with rows {@code rowStride} elements apart: row r of image n starts at colBase + r * rowStride
+     * (backward-weight puts all images side by side, rows of N*OH*OW).
+     */
+    static void im2col(Tensor x, int n, Conv2dSpec sp, int KH, int KW, int OH, int OW, Tensor col, long colBase, long rowStride) {
         int C = x.dim(1), H = x.dim(2), W = x.dim(3);
         long s1 = x.stride(1), s2 = x.stride(2), s3 = x.stride(3);
         long xo = x.offset() + n * x.stride(0);
@@ -112,7 +121,7 @@ final class VectorConv {
                             for (int ow = hi; ow < OW; ow++) cs.setAtIndex(D, dst + ow, 0d);
                         }
                     }
-                    r += (long) OH * OW;
+                    r += rowStride;
                 }
     }
 
@@ -168,68 +177,86 @@ final class VectorConv {
      */
     static void gemmF32(MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
                         MemorySegment c, long cOff, long ldc, int M, int R, int P, Tensor bias) {
-        int m = 0;
+        // Split into small methods, one hot loop nest each: as one big method C2 sometimes stopped inlining the
+        // Vector API calls (node-count cutoff) and boxed every vector.
+        int m = 0, pWide = P - P % (2 * L);
         for (; m + 4 <= M; m += 4) {
             float z0 = biasAt(bias, m), z1 = biasAt(bias, m + 1), z2 = biasAt(bias, m + 2), z3 = biasAt(bias, m + 3);
-            long a0 = aOff + m * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-            int p = 0;
-            for (; p + 2 * L <= P; p += 2 * L) {
-                FloatVector c00 = FloatVector.broadcast(FS, z0), c01 = c00;
-                FloatVector c10 = FloatVector.broadcast(FS, z1), c11 = c10;
-                FloatVector c20 = FloatVector.broadcast(FS, z2), c21 = c20;
-                FloatVector c30 = FloatVector.broadcast(FS, z3), c31 = c30;
-                for (int r = 0; r < R; r++) {
-                    long bo = (bOff + r * ldb + p) * 4;
-                    FloatVector b0 = FloatVector.fromMemorySegment(FS, b, bo, NO);
-                    FloatVector b1 = FloatVector.fromMemorySegment(FS, b, bo + 4L * L, NO);
-                    FloatVector x = FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r));
-                    c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
-                    x = FloatVector.broadcast(FS, a.getAtIndex(F, a1 + r));
-                    c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
-                    x = FloatVector.broadcast(FS, a.getAtIndex(F, a2 + r));
-                    c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
-                    x = FloatVector.broadcast(FS, a.getAtIndex(F, a3 + r));
-                    c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
-                }
-                long co = (cOff + m * ldc + p) * 4;
-                c00.intoMemorySegment(c, co, NO); c01.intoMemorySegment(c, co + 4L * L, NO);
-                co += ldc * 4;
-                c10.intoMemorySegment(c, co, NO); c11.intoMemorySegment(c, co + 4L * L, NO);
-                co += ldc * 4;
-                c20.intoMemorySegment(c, co, NO); c21.intoMemorySegment(c, co + 4L * L, NO);
-                co += ldc * 4;
-                c30.intoMemorySegment(c, co, NO); c31.intoMemorySegment(c, co + 4L * L, NO);
-            }
-            for (; p < P; p += L) {
-                VectorMask<Float> mk = FS.indexInRange(p, P);
-                FloatVector c0 = FloatVector.broadcast(FS, z0), c1 = FloatVector.broadcast(FS, z1);
-                FloatVector c2 = FloatVector.broadcast(FS, z2), c3 = FloatVector.broadcast(FS, z3);
-                for (int r = 0; r < R; r++) {
-                    FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO, mk);
-                    c0 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r)), c0);
-                    c1 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a1 + r)), c1);
-                    c2 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a2 + r)), c2);
-                    c3 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a3 + r)), c3);
-                }
-                long co = (cOff + m * ldc + p) * 4;
-                c0.intoMemorySegment(c, co, NO, mk);
-                c1.intoMemorySegment(c, co + ldc * 4, NO, mk);
-                c2.intoMemorySegment(c, co + 2 * ldc * 4, NO, mk);
-                c3.intoMemorySegment(c, co + 3 * ldc * 4, NO, mk);
-            }
-        }
-        for (; m < M; m++) {
-            float z = biasAt(bias, m);
             long a0 = aOff + m * lda;
-            for (int p = 0; p < P; p += L) {
-                VectorMask<Float> mk = FS.indexInRange(p, P);
-                FloatVector acc = FloatVector.broadcast(FS, z);
-                for (int r = 0; r < R; r++) {
-                    FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO, mk);
-                    acc = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r)), acc);
-                }
-                acc.intoMemorySegment(c, (cOff + m * ldc + p) * 4, NO, mk);
+            long co = cOff + m * ldc;
+            if (pWide > 0) rows4Wide(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, z0, z1, z2, z3);
+            if (pWide < P) rows4Tail(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, P, z0, z1, z2, z3);
+        }
+        for (; m < M; m++) row1(a, aOff + m * lda, b, bOff, ldb, c, cOff + m * ldc, R, P, biasAt(bias, m));
+    }
+
+    /** Rows a0 .. a0+3*lda of the output, columns [0, pEnd) (a multiple of 2L): 4 x 2 vector accumulators. */
+    private static void rows4Wide(MemorySegment a, long a0, long lda, MemorySegment b, long bOff, long ldb,
+                                  MemorySegment c, long cOff, long ldc, int R, int pEnd, float z0, float z1, float z2, float z3) {
+        long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < pEnd; p += 2 * L) {
+            FloatVector c00 = FloatVector.broadcast(FS, z0), c01 = c00;
+            FloatVector c10 = FloatVector.broadcast(FS, z1), c11 = c10;
+            FloatVector c20 = FloatVector.broadcast(FS, z2), c21 = c20;
+            FloatVector c30 = FloatVector.broadcast(FS, z3), c31 = c30;
+            for (int r = 0; r < R; r++) {
+                long bo = (bOff + r * ldb + p) * 4;
+                FloatVector b0 = FloatVector.fromMemorySegment(FS, b, bo, NO);
+                FloatVector b1 = FloatVector.fromMemorySegment(FS, b, bo + 4L * L, NO);
+                FloatVector x = FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r));
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = FloatVector.broadcast(FS, a.getAtIndex(F, a1 + r));
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = FloatVector.broadcast(FS, a.getAtIndex(F, a2 + r));
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = FloatVector.broadcast(FS, a.getAtIndex(F, a3 + r));
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
             }
+            long co = (cOff + p) * 4;
+            c00.intoMemorySegment(c, co, NO); c01.intoMemorySegment(c, co + 4L * L, NO);
+            co += ldc * 4;
+            c10.intoMemorySegment(c, co, NO); c11.intoMemorySegment(c, co + 4L * L, NO);
+            co += ldc * 4;
+            c20.intoMemorySegment(c, co, NO); c21.intoMemorySegment(c, co + 4L * L, NO);
+            co += ldc * 4;
+            c30.intoMemorySegment(c, co, NO); c31.intoMemorySegment(c, co + 4L * L, NO);
+        }
+    }
+
+    /** As {@link #rows4Wide} for columns [p0, P), one (masked) vector at a time. */
+    private static void rows4Tail(MemorySegment a, long a0, long lda, MemorySegment b, long bOff, long ldb,
+                                  MemorySegment c, long cOff, long ldc, int R, int p0, int P, float z0, float z1, float z2, float z3) {
+        long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = p0; p < P; p += L) {
+            VectorMask<Float> mk = FS.indexInRange(p, P);
+            FloatVector c0 = FloatVector.broadcast(FS, z0), c1 = FloatVector.broadcast(FS, z1);
+            FloatVector c2 = FloatVector.broadcast(FS, z2), c3 = FloatVector.broadcast(FS, z3);
+            for (int r = 0; r < R; r++) {
+                FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO, mk);
+                c0 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r)), c0);
+                c1 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a1 + r)), c1);
+                c2 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a2 + r)), c2);
+                c3 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a3 + r)), c3);
+            }
+            long co = (cOff + p) * 4;
+            c0.intoMemorySegment(c, co, NO, mk);
+            c1.intoMemorySegment(c, co + ldc * 4, NO, mk);
+            c2.intoMemorySegment(c, co + 2 * ldc * 4, NO, mk);
+            c3.intoMemorySegment(c, co + 3 * ldc * 4, NO, mk);
+        }
+    }
+
+    /** One output row (the M % 4 leftover rows). */
+    private static void row1(MemorySegment a, long a0, MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff,
+                             int R, int P, float z) {
+        for (int p = 0; p < P; p += L) {
+            VectorMask<Float> mk = FS.indexInRange(p, P);
+            FloatVector acc = FloatVector.broadcast(FS, z);
+            for (int r = 0; r < R; r++) {
+                FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO, mk);
+                acc = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r)), acc);
+            }
+            acc.intoMemorySegment(c, (cOff + p) * 4, NO, mk);
         }
     }
 
@@ -404,60 +431,137 @@ final class VectorConv {
         }
         int R = C * KH * KW, P = OH * OW;
         DType dt = x.dtype();
+        if (dt == DType.F32 && R <= weightDirectMaxR && unitRows(gradOut)) {
+            backwardWeightDot(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
+        } else {
+            backwardWeightGemm(k, x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
+        }
+    }
+
+    /**
+     * Short reductions (the MNIST layer, R = 9): one dot product of length OH*OW per weight and image, parallel
+     * over output channels.
+     */
+    private static void backwardWeightDot(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias,
+                                          int N, int C, int K, int KH, int KW, int OH, int OW) {
+        int R = C * KH * KW, P = OH * OW;
         // All images' columns at once: [N, R, P].
-        Tensor cols = ConvScratch.get(ConvScratch.COL, dt, (long) N * R * P);
-        Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) K * R + K);
+        Tensor cols = ConvScratch.get(ConvScratch.COL, DType.F32, (long) N * R * P);
+        Tensor acc = ConvScratch.get(ConvScratch.ACC, DType.F32, (long) K * R + K);
         Parallel.forRange(N, 1, (lo, hi) -> {
             for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * R * P);
         });
         long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
-        if (dt == DType.F32 && R <= weightDirectMaxR && unitRows(gradOut)) {
-            MemorySegment gs = gradOut.segment(), cs = cols.segment();
-            boolean wantBias = gradBias != null;
-            Parallel.forRange(K, 1, (lo, hi) -> {
-                for (int kk = lo; kk < hi; kk++)
-                    for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
-                // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
-                for (int n = 0; n < N; n++)
-                    for (int kk = lo; kk < hi; kk++) {
-                        int r = 0;
-                        for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
-                        for (; r < R; r++) {
-                            long e = (long) kk * R + r;
-                            acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
-                        }
-                    }
+        MemorySegment gs = gradOut.segment(), cs = cols.segment();
+        boolean wantBias = gradBias != null;
+        Parallel.forRange(K, 1, (lo, hi) -> {
+            for (int kk = lo; kk < hi; kk++)
+                for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
+            // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
+            for (int n = 0; n < N; n++)
                 for (int kk = lo; kk < hi; kk++) {
-                    if (wantBias) {
-                        double s = 0;
-                        for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
-                        acc.write((long) K * R + kk, s);
+                    int r = 0;
+                    for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
+                    for (; r < R; r++) {
+                        long e = (long) kk * R + r;
+                        acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
                     }
                 }
-            });
-        } else {
-            Tensor am = acc.view(new int[] {K, R}, new long[] {R, 1}, 0);
-            for (int n = 0; n < N; n++) {
-                Tensor colT = cols.view(new int[] {P, R}, new long[] {1, P}, (long) n * R * P);
-                k.gemm(1, matView(gradOut, n, K, P), colT, n == 0 ? 0 : 1, am);
-            }
-            if (gradBias != null) {
-                long gs3 = gradOut.stride(3), gs2 = gradOut.stride(2);
-                for (int kk = 0; kk < K; kk++) {
+            for (int kk = lo; kk < hi; kk++) {
+                if (wantBias) {
                     double s = 0;
-                    for (int n = 0; n < N; n++)
-                        for (int oh = 0; oh < OH; oh++)
-                            for (int ow = 0; ow < OW; ow++) s += gradOut.read(gO + n * gs0 + kk * gs1 + oh * gs2 + ow * gs3);
+                    for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
                     acc.write((long) K * R + kk, s);
                 }
             }
+        });
+        writeGradW(acc, false, gradW, gradBias, K, C, KH, KW);
+    }
+
+    /**
+     * Long reductions (the mid layer, R = 288): one GEMM over the whole batch instead of one per image,
+     * gradW^T [R, K] = cols [R, N*P] * gT [N*P, K], where cols holds every image's im2col rows side by side and
+     * gT is gradOut transposed per image (K*N*P elements, R/K times fewer than cols, so that copy is the cheap
+     * one). The reduction dimension N*P is long, so the kernels' GEMM runs blocked and parallel at full speed,
+     * and both operands are row-major (unit-stride packing).
+     */
+    private static void backwardWeightGemm(VectorKernels k, Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias,
+                                           int N, int C, int K, int KH, int KW, int OH, int OW) {
+        int R = C * KH * KW, P = OH * OW;
+        long NP = (long) N * P;
+        DType dt = x.dtype();
+        Tensor cols = ConvScratch.get(ConvScratch.COL, dt, R * NP);
+        Tensor gT = ConvScratch.get(ConvScratch.GT, dt, NP * K);
+        Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) K * R + K);
+        Parallel.forRange(N, 1, (lo, hi) -> {
+            for (int n = lo; n < hi; n++) {
+                im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * P, NP);
+                transposeImage(gradOut, n, K, OH, OW, gT);
+            }
+        });
+        int np = Math.toIntExact(NP);
+        k.gemm(1, cols.view(new int[] {R, np}, new long[] {NP, 1}, 0), gT.view(new int[] {np, K}, new long[] {K, 1}, 0), 0,
+                acc.view(new int[] {R, K}, new long[] {K, 1}, 0));
+        if (gradBias != null) {
+            long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
+            boolean f32unit = dt == DType.F32 && unitRows(gradOut);
+            MemorySegment gs = gradOut.segment();
+            long gs2 = gradOut.stride(2), gs3 = gradOut.stride(3);
+            for (int kk = 0; kk < K; kk++) {
+                double s = 0;
+                for (int n = 0; n < N; n++) {
+                    long base = gO + n * gs0 + kk * gs1;
+                    if (f32unit) {
+                        s += sumF32(gs, 4 * base, P);
+                    } else {
+                        for (int oh = 0; oh < OH; oh++)
+                            for (int ow = 0; ow < OW; ow++) s += gradOut.read(base + oh * gs2 + ow * gs3);
+                    }
+                }
+                acc.write((long) K * R + kk, s);
+            }
         }
+        writeGradW(acc, true, gradW, gradBias, K, C, KH, KW);
+    }
+
+    /** gT[(n*P + p) * K + kk] = gradOut[n, kk, p] (p = oh*OW + ow). */
+    private static void transposeImage(Tensor g, int n, int K, int OH, int OW, Tensor gT) {
+        int P = OH * OW;
+        long base = g.offset() + n * g.stride(0), s1 = g.stride(1), s2 = g.stride(2), s3 = g.stride(3);
+        MemorySegment src = g.segment(), dst = gT.segment();
+        long d0 = (long) n * P * K;
+        boolean unit = s3 == 1 && s2 == OW;
+        if (g.dtype() == DType.F32) {
+            for (int kk = 0; kk < K; kk++) {
+                long sb = base + kk * s1;
+                if (unit) {
+                    for (int p = 0; p < P; p++) dst.setAtIndex(F, d0 + (long) p * K + kk, src.getAtIndex(F, sb + p));
+                } else {
+                    int p = 0;
+                    for (int oh = 0; oh < OH; oh++)
+                        for (int ow = 0; ow < OW; ow++, p++) dst.setAtIndex(F, d0 + (long) p * K + kk, src.getAtIndex(F, sb + oh * s2 + ow * s3));
+                }
+            }
+        } else {
+            for (int kk = 0; kk < K; kk++) {
+                long sb = base + kk * s1;
+                int p = 0;
+                for (int oh = 0; oh < OH; oh++)
+                    for (int ow = 0; ow < OW; ow++, p++) dst.setAtIndex(D, d0 + (long) p * K + kk, src.getAtIndex(D, sb + oh * s2 + ow * s3));
+            }
+        }
+    }
+
+    /** gradW[kk, c, i, j] = acc[kk*R + r] (or acc[r*K + kk] when transposed), gradBias[kk] = acc[K*R + kk]. */
+    private static void writeGradW(Tensor acc, boolean transposed, Tensor gradW, Tensor gradBias, int K, int C, int KH, int KW) {
+        int R = C * KH * KW;
         long wo = gradW.offset(), w0 = gradW.stride(0), w1 = gradW.stride(1), w2 = gradW.stride(2), w3 = gradW.stride(3);
         for (int kk = 0; kk < K; kk++) {
             int r = 0;
             for (int c = 0; c < C; c++)
                 for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++, r++) gradW.write(wo + kk * w0 + c * w1 + i * w2 + j * w3, acc.read((long) kk * R + r));
+                    for (int j = 0; j < KW; j++, r++)
+                        gradW.write(wo + kk * w0 + c * w1 + i * w2 + j * w3, acc.read(transposed ? (long) r * K + kk : (long) kk * R + r));
             if (gradBias != null) gradBias.write(gradBias.offset() + kk * gradBias.stride(0), acc.read((long) K * R + kk));
         }
     }

@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API losses, fused bias+activation and optimizer updates (issue 4).
  *
- * <p>Each op is one vectorised pass over contiguous F32 tensors; the loop tail runs the same lane arithmetic
- * under a mask, so every element sees the same float formula. F64 and non-contiguous operands run the scalar
+ * <p>Each op is one vectorised pass over contiguous F32 tensors, written as its own direct loop (full vectors,
+ * then a scalar tail with the same float formula): a loop whose body is a shared lambda/interface call is
+ * megamorphic, C2 does not inline it and boxes every vector (about 30x slower and allocating). F64 and non-contiguous operands run the scalar
  * oracle. Loss totals are accumulated per row / chunk in float lanes and summed in double. The optimizer
  * updates split large parameters across {@link Parallel} workers (they are memory-bound).
  */
@@ -44,24 +45,6 @@ final class VectorTraining {
 
     private static MemorySegment seg(Tensor t) {
         return t == null ? null : t.segment();
-    }
-
-    /** Runs body over [0, n) in chunks of L lanes (the last chunk masked), split across workers when large. */
-    private interface Lanes {
-        void run(long i, VectorMask<Float> m);
-    }
-
-    private static void forLanes(long n, boolean parallel, Lanes body) {
-        int chunks = Math.toIntExact((n + L - 1) / L);
-        Parallel.RangeTask task = (lo, hi) -> {
-            long end = Math.min(n, (long) hi * L);
-            long i = (long) lo * L;
-            VectorMask<Float> all = FS.maskAll(true);
-            for (; i + L <= end; i += L) body.run(i, all);
-            if (i < end) body.run(i, FS.indexInRange(i, end));
-        };
-        if (parallel && n >= 2L * OPT_GRAIN) Parallel.forRange(chunks, OPT_GRAIN / L, task);
-        else task.run(0, chunks);
     }
 
     // ------------------------------------------------------------------ fused activation
@@ -102,29 +85,42 @@ final class VectorTraining {
         MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
         if (bias == null) {
-            forLanes(out.numel(), true, (i, m) -> store(activate(act, load(xs, xo + i, m)), os, oo + i, m));
+            int n = Math.toIntExact(out.numel());
+            Parallel.RangeTask task = (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi);
+            if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
+            else task.run(0, n);
         } else if (inner == 1) {
             // Dense layout [.., channels]: the bias vector lines up with each row.
             for (long row = 0; row < outer; row++) {
                 long base = row * channels;
-                for (int c = 0; c < channels; c += L) {
-                    VectorMask<Float> m = FS.indexInRange(c, channels);
-                    FloatVector v = load(xs, xo + base + c, m).add(load(bs, bo + c, m));
-                    store(activate(act, v), os, oo + base + c, m);
-                }
+                biasActDenseRow(act, xs, xo + base, bs, bo, os, oo + base, channels);
             }
         } else {
             // Conv layout [n, c, h, w]: one bias value per plane.
+            int plane = Math.toIntExact(inner);
             for (long row = 0; row < outer; row++)
                 for (int c = 0; c < channels; c++) {
-                    float b = bs.getAtIndex(F, bo + c);
                     long base = (row * channels + c) * inner;
-                    for (long i = 0; i < inner; i += L) {
-                        VectorMask<Float> m = FS.indexInRange(i, inner);
-                        store(activate(act, load(xs, xo + base + i, m).add(b)), os, oo + base + i, m);
-                    }
+                    biasActPlane(act, xs, xo + base, bs.getAtIndex(F, bo + c), os, oo + base, plane);
                 }
         }
+    }
+
+    /** out[c] = act(x[c] + bias[c]) for c < C (one dense row). */
+    private static void biasActDenseRow(Activation act, MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
+            activate(act, v).intoMemorySegment(os, (oo + c) * 4, NO);
+        }
+        for (; c < C; c++) os.setAtIndex(F, oo + c, activate(act, xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
+    }
+
+    /** out[i] = act(x[i] + b) for i < len (one conv plane). */
+    private static void biasActPlane(Activation act, MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) activate(act, FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < len; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i) + b));
     }
 
     static void activationBackward(VectorKernels k, Activation act, Tensor y, Tensor gradOut, Tensor gradIn) {
@@ -134,7 +130,49 @@ final class VectorTraining {
         }
         MemorySegment ys = y.segment(), gs = gradOut.segment(), is = gradIn.segment();
         long yo = y.offset(), go = gradOut.offset(), io = gradIn.offset();
-        forLanes(gradIn.numel(), true, (i, m) -> store(activationGrad(act, load(ys, yo + i, m), load(gs, go + i, m)), is, io + i, m));
+        int n = Math.toIntExact(gradIn.numel());
+        Parallel.RangeTask task = (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
+        else task.run(0, n);
+    }
+
+    /** out[i] = act(x[i]) for i in [lo, hi): full vectors, then the same formula per element. */
+    private static void activateRange(Activation act, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) activate(act, FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i)));
+    }
+
+    private static void activationGradRange(Activation act, MemorySegment ys, long yo, MemorySegment gs, long go,
+                                            MemorySegment is, long io, int lo, int hi) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) {
+            FloatVector y = FloatVector.fromMemorySegment(FS, ys, (yo + i) * 4, NO), g = FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO);
+            activationGrad(act, y, g).intoMemorySegment(is, (io + i) * 4, NO);
+        }
+        for (; i < hi; i++) is.setAtIndex(F, io + i, activationGrad(act, ys.getAtIndex(F, yo + i), gs.getAtIndex(F, go + i)));
+    }
+
+    /** The lane formulas of {@link #activate(Activation, FloatVector)} on one float (loop tails). */
+    static float activate(Activation act, float v) {
+        return switch (act) {
+            case IDENTITY -> v;
+            case RELU -> v > 0f || v != v ? v : 0f;
+            case SIGMOID -> {
+                float e = (float) Math.exp(-Math.abs(v));
+                yield (v >= 0f ? 1f : e) / (e + 1f);
+            }
+            case TANH -> (float) Math.tanh(v);
+        };
+    }
+
+    static float activationGrad(Activation act, float y, float g) {
+        return switch (act) {
+            case IDENTITY -> g;
+            case RELU -> y > 0f ? g : 0f;
+            case SIGMOID -> g * (y * (-y + 1f));
+            case TANH -> g * (-(y * y) + 1f);
+        };
     }
 
     // ------------------------------------------------------------------ losses
@@ -193,49 +231,49 @@ final class VectorTraining {
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max);
-            FloatVector loss = FloatVector.zero(FS), tsum = FloatVector.zero(FS);
-            for (int c = 0; c < C; c += L) {
-                VectorMask<Float> m = FS.indexInRange(c, C);
-                FloatVector t = load(ts, tb + c, m);
-                tsum = tsum.add(t);
-                // t == 0 contributes nothing (even where lse - x is infinite).
-                loss = loss.add(t.mul(load(xs, base + c, m).neg().add(max).add(ls)), t.compare(VectorOperators.NE, 0f).and(m));
-            }
-            total += loss.reduceLanes(VectorOperators.ADD);
-            if (gs != null) {
-                float ts0 = tsum.reduceLanes(VectorOperators.ADD);
-                long gb = go + (long) i * C;
-                for (int c = 0; c < C; c += L) {
-                    VectorMask<Float> m = FS.indexInRange(c, C);
-                    FloatVector p = load(xs, base + c, m).sub(max).sub(ls).lanewise(VectorOperators.EXP);
-                    store(p.mul(ts0).sub(load(ts, tb + c, m)).mul(scale), gs, gb + c, m);
-                }
-            }
+            total += probsRowLoss(xs, base, ts, tb, C, max + ls);
+            if (gs != null) probsRowGrad(xs, base, ts, tb, gs, go + (long) i * C, C, max, ls, scale);
         }
         return total * scale;
     }
 
-    /** Sums per-chunk float partials in double; body returns the lane partial of one chunk. */
-    private interface Chunk {
-        FloatVector run(long i, VectorMask<Float> m);
+    /** sum over the row of t * (lse - x), where t == 0 contributes nothing (even where lse - x is infinite). */
+    private static float probsRowLoss(MemorySegment xs, long base, MemorySegment ts, long tb, int C, float lse) {
+        FloatVector loss = FloatVector.zero(FS);
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
+            FloatVector t = FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO);
+            FloatVector x = FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO);
+            loss = loss.add(t.mul(x.neg().add(lse)).blend(0f, t.compare(VectorOperators.EQ, 0f)));
+        }
+        float s = loss.reduceLanes(VectorOperators.ADD);
+        for (; c < C; c++) {
+            float t = ts.getAtIndex(F, tb + c);
+            if (t != 0f) s += t * (-xs.getAtIndex(F, base + c) + lse);
+        }
+        return s;
     }
 
-    private static double sumLanes(long n, Chunk body) {
-        double total = 0;
-        VectorMask<Float> all = FS.maskAll(true);
-        long i = 0;
-        while (i < n) {
-            long end = Math.min(n, i + 4096);
-            FloatVector acc = FloatVector.zero(FS);
-            for (; i + L <= end; i += L) acc = acc.add(body.run(i, all));
-            if (i < end) {
-                acc = acc.add(body.run(i, FS.indexInRange(i, end)));
-                i = end;
-            }
-            total += acc.reduceLanes(VectorOperators.ADD);
+    /** grad = (softmax(x) * sum(t) - t) * scale over the row. */
+    private static void probsRowGrad(MemorySegment xs, long base, MemorySegment ts, long tb, MemorySegment gs, long gb, int C,
+                                     float max, float ls, float scale) {
+        FloatVector tsum = FloatVector.zero(FS);
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) tsum = tsum.add(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO));
+        float ts0 = tsum.reduceLanes(VectorOperators.ADD);
+        for (; c < C; c++) ts0 += ts.getAtIndex(F, tb + c);
+        for (c = 0; c < bound; c += L) {
+            FloatVector p = FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls).lanewise(VectorOperators.EXP);
+            p.mul(ts0).sub(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO)).mul(scale).intoMemorySegment(gs, (gb + c) * 4, NO);
         }
-        return total;
+        for (; c < C; c++) {
+            float p = (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls);
+            gs.setAtIndex(F, gb + c, (p * ts0 - ts.getAtIndex(F, tb + c)) * scale);
+        }
     }
+
+    /** Elements summed in float lanes before the partial goes into the double total. */
+    private static final int SUM_CHUNK = 4096;
 
     static double bceWithLogits(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
@@ -243,17 +281,51 @@ final class VectorTraining {
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
-        double total = sumLanes(n, (i, m) -> {
-            FloatVector x = load(xs, xo + i, m), t = load(ts, to + i, m);
-            FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
-            if (gs != null) {
-                FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-                store(sig.sub(t).mul(scale), gs, go + i, m);
-            }
-            FloatVector l = x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P));
-            return l.blend(0f, m.not());
-        });
+        double total = 0;
+        for (long i = 0; i < n; i += SUM_CHUNK) {
+            int len = (int) Math.min(SUM_CHUNK, n - i);
+            total += gs == null ? bceChunk(xs, xo + i, ts, to + i, len) : bceChunkGrad(xs, xo + i, ts, to + i, gs, go + i, len, scale);
+        }
         return total * scale;
+    }
+
+    /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(exp(-|x|)). */
+    private static float bceChunk(MemorySegment xs, long xo, MemorySegment ts, long to, int len) {
+        FloatVector acc = FloatVector.zero(FS);
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
+            FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
+            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
+            s += Math.max(x, 0f) - x * t + (float) Math.log1p((float) Math.exp(-Math.abs(x)));
+        }
+        return s;
+    }
+
+    /** As {@link #bceChunk}, also writing grad = (sigmoid(x) - t) * scale. */
+    private static float bceChunkGrad(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment gs, long go, int len, float scale) {
+        FloatVector acc = FloatVector.zero(FS);
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
+            FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+            sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
+            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
+            float e = (float) Math.exp(-Math.abs(x));
+            float sig = (x >= 0 ? 1f : e) / (e + 1f);
+            gs.setAtIndex(F, go + i, (sig - t) * scale);
+            s += Math.max(x, 0f) - x * t + (float) Math.log1p(e);
+        }
+        return s;
     }
 
     static double mse(VectorKernels k, Tensor pred, Tensor target, Reduction r, Tensor grad) {
@@ -262,12 +334,31 @@ final class VectorTraining {
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
         MemorySegment ps = pred.segment(), ts = target.segment(), gs = seg(grad);
         long po = pred.offset(), to = target.offset(), go = grad == null ? 0 : grad.offset();
-        double total = sumLanes(n, (i, m) -> {
-            FloatVector d = load(ps, po + i, m).sub(load(ts, to + i, m));
-            if (gs != null) store(d.mul(2f * scale), gs, go + i, m);
-            return d.mul(d).blend(0f, m.not());
-        });
+        double total = 0;
+        for (long i = 0; i < n; i += SUM_CHUNK) {
+            int len = (int) Math.min(SUM_CHUNK, n - i);
+            total += mseChunk(ps, po + i, ts, to + i, gs, go + i, len, 2f * scale);
+        }
         return total * scale;
+    }
+
+    /** sum of (p - t)^2 over [0, len); with gs, also grad = (p - t) * gScale. */
+    private static float mseChunk(MemorySegment ps, long po, MemorySegment ts, long to, MemorySegment gs, long go, int len, float gScale) {
+        FloatVector acc = FloatVector.zero(FS);
+        boolean g = gs != null;
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) {
+            FloatVector d = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO).sub(FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO));
+            if (g) d.mul(gScale).intoMemorySegment(gs, (go + i) * 4, NO);
+            acc = acc.add(d.mul(d));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float d = ps.getAtIndex(F, po + i) - ts.getAtIndex(F, to + i);
+            if (g) gs.setAtIndex(F, go + i, d * gScale);
+            s += d * d;
+        }
+        return s;
     }
 
     // ------------------------------------------------------------------ optimizers (PyTorch semantics, as ScalarKernels)
@@ -282,16 +373,37 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), bo = mom ? buf.offset() : 0;
         float lr = (float) s.lr(), wd = (float) s.weightDecay(), mu = (float) s.momentum(), damp = (float) (1 - s.dampening());
         boolean nesterov = s.nesterov();
-        forLanes(p.numel(), true, (i, m) -> {
-            FloatVector pv = load(ps, po + i, m);
-            FloatVector d = pv.mul(wd).add(load(gs, go + i, m));
+        int n = Math.toIntExact(p.numel());
+        // Direct loops per op (not a shared forLanes(body) helper): a megamorphic body call is not inlined and
+        // every vector gets boxed.
+        Parallel.RangeTask task = (lo, hi) -> sgdRange(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
+        else task.run(0, n);
+    }
+
+    private static void sgdRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment bs, long bo, int lo, int hi,
+                                 boolean mom, boolean nesterov, float lr, float wd, float mu, float damp) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) {
+            FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
+            FloatVector d = pv.mul(wd).add(FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO));
             if (mom) {
-                FloatVector b = load(bs, bo + i, m).mul(mu).add(d.mul(damp));
-                store(b, bs, bo + i, m);
+                FloatVector b = FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, NO).mul(mu).add(d.mul(damp));
+                b.intoMemorySegment(bs, (bo + i) * 4, NO);
                 d = nesterov ? b.mul(mu).add(d) : b;
             }
-            store(d.mul(-lr).add(pv), ps, po + i, m);
-        });
+            d.mul(-lr).add(pv).intoMemorySegment(ps, (po + i) * 4, NO);
+        }
+        for (; i < hi; i++) {
+            float pv = ps.getAtIndex(F, po + i);
+            float d = pv * wd + gs.getAtIndex(F, go + i);
+            if (mom) {
+                float b = bs.getAtIndex(F, bo + i) * mu + d * damp;
+                bs.setAtIndex(F, bo + i, b);
+                d = nesterov ? b * mu + d : b;
+            }
+            ps.setAtIndex(F, po + i, d * -lr + pv);
+        }
     }
 
     static void adamUpdate(VectorKernels k, Tensor p, Tensor g, Tensor mt, Tensor vt, OptimizerSteps.Adam s) {
@@ -356,18 +468,40 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), so = sq.offset(), bo = mom ? buf.offset() : 0;
         float lr = (float) s.lr(), alpha = (float) s.alpha(), c = (float) (1 - s.alpha()), eps = (float) s.eps();
         float wd = (float) s.weightDecay(), mu = (float) s.momentum();
-        forLanes(p.numel(), true, (i, m) -> {
-            FloatVector pv = load(ps, po + i, m);
-            FloatVector gv = pv.mul(wd).add(load(gs, go + i, m));
-            FloatVector sv = load(ss, so + i, m).mul(alpha).add(gv.mul(gv).mul(c));
-            store(sv, ss, so + i, m);
+        int n = Math.toIntExact(p.numel());
+        Parallel.RangeTask task = (lo, hi) -> rmsPropRange(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
+        else task.run(0, n);
+    }
+
+    private static void rmsPropRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
+                                     MemorySegment bs, long bo, int lo, int hi, boolean mom, float lr, float alpha, float c,
+                                     float eps, float wd, float mu) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) {
+            FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
+            FloatVector gv = pv.mul(wd).add(FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO));
+            FloatVector sv = FloatVector.fromMemorySegment(FS, ss, (so + i) * 4, NO).mul(alpha).add(gv.mul(gv).mul(c));
+            sv.intoMemorySegment(ss, (so + i) * 4, NO);
             FloatVector step = gv.div(sv.sqrt().add(eps));
             if (mom) {
-                step = load(bs, bo + i, m).mul(mu).add(step);
-                store(step, bs, bo + i, m);
+                step = FloatVector.fromMemorySegment(FS, bs, (bo + i) * 4, NO).mul(mu).add(step);
+                step.intoMemorySegment(bs, (bo + i) * 4, NO);
             }
-            store(step.mul(-lr).add(pv), ps, po + i, m);
-        });
+            step.mul(-lr).add(pv).intoMemorySegment(ps, (po + i) * 4, NO);
+        }
+        for (; i < hi; i++) {
+            float pv = ps.getAtIndex(F, po + i);
+            float gv = pv * wd + gs.getAtIndex(F, go + i);
+            float sv = ss.getAtIndex(F, so + i) * alpha + gv * gv * c;
+            ss.setAtIndex(F, so + i, sv);
+            float step = gv / ((float) Math.sqrt(sv) + eps);
+            if (mom) {
+                step = bs.getAtIndex(F, bo + i) * mu + step;
+                bs.setAtIndex(F, bo + i, step);
+            }
+            ps.setAtIndex(F, po + i, step * -lr + pv);
+        }
     }
 
     static void adadeltaUpdate(VectorKernels k, Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
@@ -378,15 +512,34 @@ final class VectorTraining {
         MemorySegment ps = p.segment(), gs = g.segment(), ss = sq.segment(), as = acc.segment();
         long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
         float lr = (float) s.lr(), rho = (float) s.rho(), c = (float) (1 - s.rho()), eps = (float) s.eps(), wd = (float) s.weightDecay();
-        forLanes(p.numel(), true, (i, m) -> {
-            FloatVector pv = load(ps, po + i, m);
-            FloatVector gv = pv.mul(wd).add(load(gs, go + i, m));
-            FloatVector sv = load(ss, so + i, m).mul(rho).add(gv.mul(gv).mul(c));
-            store(sv, ss, so + i, m);
-            FloatVector av = load(as, ao + i, m);
+        int n = Math.toIntExact(p.numel());
+        Parallel.RangeTask task = (lo, hi) -> adadeltaRange(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
+        else task.run(0, n);
+    }
+
+    private static void adadeltaRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
+                                      MemorySegment as, long ao, int lo, int hi, float lr, float rho, float c, float eps, float wd) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) {
+            FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
+            FloatVector gv = pv.mul(wd).add(FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO));
+            FloatVector sv = FloatVector.fromMemorySegment(FS, ss, (so + i) * 4, NO).mul(rho).add(gv.mul(gv).mul(c));
+            sv.intoMemorySegment(ss, (so + i) * 4, NO);
+            FloatVector av = FloatVector.fromMemorySegment(FS, as, (ao + i) * 4, NO);
             FloatVector delta = av.add(eps).sqrt().div(sv.add(eps).sqrt()).mul(gv);
-            store(av.mul(rho).add(delta.mul(delta).mul(c)), as, ao + i, m);
-            store(delta.mul(-lr).add(pv), ps, po + i, m);
-        });
+            av.mul(rho).add(delta.mul(delta).mul(c)).intoMemorySegment(as, (ao + i) * 4, NO);
+            delta.mul(-lr).add(pv).intoMemorySegment(ps, (po + i) * 4, NO);
+        }
+        for (; i < hi; i++) {
+            float pv = ps.getAtIndex(F, po + i);
+            float gv = pv * wd + gs.getAtIndex(F, go + i);
+            float sv = ss.getAtIndex(F, so + i) * rho + gv * gv * c;
+            ss.setAtIndex(F, so + i, sv);
+            float av = as.getAtIndex(F, ao + i);
+            float delta = (float) Math.sqrt(av + eps) / (float) Math.sqrt(sv + eps) * gv;
+            as.setAtIndex(F, ao + i, av * rho + delta * delta * c);
+            ps.setAtIndex(F, po + i, delta * -lr + pv);
+        }
     }
 }

@@ -1,0 +1,133 @@
+package dev.vectorgrad.kernels;
+
+import static dev.vectorgrad.kernels.ConvTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Once compiled, the conv, pooling, loss and optimizer kernels allocate (almost) nothing per call: a vector that
+ * C2 fails to keep in registers is boxed on the heap (tens of bytes per 8 elements, kilobytes to megabytes per
+ * call at these sizes), which the calling thread's allocation counter shows. Runs on one kernel thread so all the
+ * work happens on the measured thread. The bound per call ({@link #MAX_BYTES}) leaves room for the few small
+ * objects a call may create (a lambda, tensor views for the GEMM), not for one boxed vector per element.
+ */
+class ConvTrainingAllocationTest {
+    static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    static final double MAX_BYTES = 512;
+
+    private int savedThreads;
+
+    @BeforeEach
+    void oneThread() {
+        savedThreads = Parallel.threads();
+        Parallel.setThreads(1);
+    }
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    /**
+     * Bytes allocated per call of each named op once warm: rounds of calls to every op (so C2 compiles them side
+     * by side, as in a training step) until every op's last round is under the bound or a time limit passes
+     * (C2 can be slow on a loaded machine).
+     */
+    private static Map<String, Double> measure(Map<String, Runnable> ops) {
+        Map<String, Double> result = new LinkedHashMap<>();
+        for (String k : ops.keySet()) result.put(k, Double.MAX_VALUE);
+        long deadline = System.nanoTime() + 40_000_000_000L;
+        while (System.nanoTime() < deadline && result.values().stream().anyMatch(v -> v >= MAX_BYTES / 4)) {
+            for (var e : ops.entrySet()) {
+                if (result.get(e.getKey()) < MAX_BYTES / 4) continue;
+                int calls = 50;
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < calls; i++) e.getValue().run();
+                result.put(e.getKey(), (THREADS.getCurrentThreadAllocatedBytes() - before) / (double) calls);
+            }
+        }
+        return result;
+    }
+
+    private static void assertSmall(Map<String, Double> bytes) {
+        System.out.println("bytes per call once warm: " + bytes);
+        List<String> bad = new ArrayList<>();
+        bytes.forEach((k, v) -> { if (v >= MAX_BYTES) bad.add(k + " " + Math.round(v) + " B/call"); });
+        assertTrue(bad.isEmpty(), "still allocating once warm: " + bad + " (all: " + bytes + ")");
+    }
+
+    @Test
+    void convPassesAllocateNothingOnceWarm() {
+        try (Scope s = Scope.open()) {
+            Random r = new Random(3);
+            DType dt = DType.F32;
+            Map<String, Runnable> ops = new LinkedHashMap<>();
+            // MNIST layer (R = 9: built-in kernels) and a smaller mid layer (R = 144: the GEMM paths); odd widths leave tails.
+            int[][] shapes = {{4, 1, 32, 28, 28, 0}, {2, 16, 24, 13, 13, 1}};
+            for (int[] sh : shapes) {
+                int n = sh[0], c = sh[1], k = sh[2], h = sh[3], w = sh[4];
+                Conv2dSpec sp = Conv2dSpec.of(1, sh[5]);
+                int oh = sp.outH(h, 3), ow = sp.outW(w, 3);
+                Tensor x = random(s, dt, r, n, c, h, w), wt = random(s, dt, r, k, c, 3, 3), b = random(s, dt, r, k);
+                Tensor out = zeros(s, dt, n, k, oh, ow), g = random(s, dt, r, n, k, oh, ow);
+                Tensor gi = zeros(s, dt, n, c, h, w), gw = zeros(s, dt, k, c, 3, 3), gb = zeros(s, dt, k);
+                String name = "C=" + c + " K=" + k + " ";
+                ops.put(name + "forward", () -> VECTOR.conv2d(x, wt, b, sp, out));
+                ops.put(name + "backwardData", () -> VECTOR.conv2dBackwardData(g, wt, sp, gi));
+                ops.put(name + "backwardWeight", () -> VECTOR.conv2dBackwardWeight(x, g, sp, gw, gb));
+            }
+            assertSmall(measure(ops));
+        }
+    }
+
+    @Test
+    void poolLossAndOptimizerKernelsAllocateNothingOnceWarm() {
+        try (Scope s = Scope.open()) {
+            Random r = new Random(5);
+            DType dt = DType.F32;
+            Map<String, Runnable> ops = new LinkedHashMap<>();
+            Tensor x = random(s, dt, r, 4, 8, 26, 26), pooled = zeros(s, dt, 4, 8, 13, 13), gx = zeros(s, dt, 4, 8, 26, 26);
+            Tensor am = Tensor.zeros(s, DType.I32, 4, 8, 13, 13);
+            Pool2dSpec p2 = Pool2dSpec.of(2, 2);
+            ops.put("maxPool2d", () -> VECTOR.maxPool2d(x, p2, pooled, am));
+            ops.put("maxPool2dBackward", () -> VECTOR.maxPool2dBackward(pooled, am, p2, gx));
+            ops.put("avgPool2d", () -> VECTOR.avgPool2d(x, p2, pooled));
+            ops.put("avgPool2dBackward", () -> VECTOR.avgPool2dBackward(pooled, p2, gx));
+            Tensor logits = random(s, dt, r, 32, 10), grad = zeros(s, dt, 32, 10), labels = Tensor.zeros(s, DType.I32, 32);
+            for (int i = 0; i < 32; i++) labels.setFlat(i, r.nextInt(10));
+            Tensor probs = zeros(s, dt, 32, 10);
+            for (int i = 0; i < 32; i++) probs.setFlat(i * 10L + r.nextInt(10), 1);
+            Tensor flat = random(s, dt, r, 1003), tgt = random(s, dt, r, 1003), flatGrad = zeros(s, dt, 1003);
+            ops.put("softmaxCrossEntropy", () -> VECTOR.softmaxCrossEntropy(logits, labels, Reduction.MEAN, grad));
+            ops.put("softmaxCrossEntropyProbs", () -> VECTOR.softmaxCrossEntropyProbs(logits, probs, Reduction.SUM, grad));
+            ops.put("bceWithLogits", () -> VECTOR.bceWithLogits(flat, tgt, Reduction.MEAN, flatGrad));
+            ops.put("mse", () -> VECTOR.mse(flat, tgt, Reduction.MEAN, flatGrad));
+            Tensor bias = random(s, dt, r, 8), act = zeros(s, dt, 4, 8, 26, 26);
+            ops.put("biasActivation", () -> VECTOR.biasActivation(x, bias, 1, Activation.RELU, act));
+            ops.put("biasActivation no bias", () -> VECTOR.biasActivation(x, null, 1, Activation.TANH, act));
+            ops.put("activationBackward", () -> VECTOR.activationBackward(Activation.SIGMOID, act, x, gx));
+            Tensor p = random(s, dt, r, 1003), gp = random(s, dt, r, 1003), s0 = zeros(s, dt, 1003), s1 = zeros(s, dt, 1003);
+            var sgd = new OptimizerSteps.Sgd(1e-3, 0.9, 0, true, 1e-4);
+            var adam = new OptimizerSteps.Adam(1e-3, 0.9, 0.999, 1e-8, 0.01, true, 3);
+            var rms = new OptimizerSteps.RmsProp(1e-3, 0.99, 1e-8, 0.9, 0);
+            var ada = new OptimizerSteps.Adadelta(1.0, 0.9, 1e-6, 0);
+            ops.put("sgdUpdate", () -> VECTOR.sgdUpdate(p, gp, s0, sgd));
+            ops.put("adamUpdate", () -> VECTOR.adamUpdate(p, gp, s0, s1, adam));
+            ops.put("rmsPropUpdate", () -> VECTOR.rmsPropUpdate(p, gp, s0, s1, rms));
+            ops.put("adadeltaUpdate", () -> VECTOR.adadeltaUpdate(p, gp, s0, s1, ada));
+            assertSmall(measure(ops));
+        }
+    }
+}
