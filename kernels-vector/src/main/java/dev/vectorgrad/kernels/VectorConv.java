@@ -6,8 +6,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -586,6 +588,10 @@ final class VectorConv {
         MemorySegment as = argmax == null ? null : argmax.segment();
         boolean f32 = x.dtype() == DType.F32;
         int planes = N * C;
+        if (f32 && is2x2(sp) && x3 == 1 && o3 == 1 && (argmax == null || (argmax.dtype() == DType.I32 && argmax.stride(3) == 1))) {
+            maxPool2x2(x, out, argmax, N, C, W, OH, OW);
+            return;
+        }
         Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, OH * OW)), (lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) {
                 int n = pl / C, c = pl % C;
@@ -619,25 +625,113 @@ final class VectorConv {
         });
     }
 
+    /** 2x2 window, stride 2, no padding: the CNN's pooling layer. */
+    private static boolean is2x2(Pool2dSpec sp) {
+        return sp.kernelH() == 2 && sp.kernelW() == 2 && sp.strideH() == 2 && sp.strideW() == 2 && sp.padH() == 0 && sp.padW() == 0;
+    }
+
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    /** Even / odd lanes of two concatenated vectors (lane i takes lane 2i / 2i+1 of [a, b]). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(FS, i -> 2 * i), ODD = VectorShuffle.fromOp(FS, i -> 2 * i + 1);
+    private static final IntVector IOTA2 = IntVector.zero(IS).addIndex(2);
+
+    /**
+     * F32 max-pool 2x2 stride 2 with unit-stride rows: L outputs per step from two vectors of each input row,
+     * split into even / odd columns; the four candidates are compared in the oracle's scan order (the first
+     * maximum wins ties, a NaN wins over a number), the argmax follows as an int vector.
+     */
+    private static void maxPool2x2(Tensor x, Tensor out, Tensor argmax, int N, int C, int W, int OH, int OW) {
+        MemorySegment xs = x.segment(), os = out.segment(), as = argmax == null ? null : argmax.segment();
+        long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
+        long a0 = argmax == null ? 0 : argmax.stride(0), a1 = argmax == null ? 0 : argmax.stride(1), a2 = argmax == null ? 0 : argmax.stride(2);
+        long xOff = x.offset(), oOff = out.offset(), aOff = argmax == null ? 0 : argmax.offset();
+        Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, OH * OW)), (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int n = pl / C, c = pl % C;
+                long xb = xOff + n * x0 + c * x1, ob = oOff + n * o0 + c * o1, ab = aOff + n * a0 + c * a1;
+                for (int oh = 0; oh < OH; oh++)
+                    maxPool2x2Row(xs, xb + 2L * oh * x2, x2, os, ob + oh * o2, as, ab + oh * a2, 2 * oh * W, W, OW);
+            }
+        });
+    }
+
+    /** One output row: input rows at r0 and r0 + rowStride (elements), argmax base index (2*oh*W) in the plane. */
+    private static void maxPool2x2Row(MemorySegment xs, long r0, long rowStride, MemorySegment os, long ob, MemorySegment as, long ab,
+                                      int idxBase, int W, int OW) {
+        long r1 = r0 + rowStride;
+        int ow = 0;
+        for (; ow + L <= OW; ow += L) {
+            long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
+            FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
+            FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
+            FloatVector m = p.rearrange(EVEN, q);
+            FloatVector c1 = p.rearrange(ODD, q), c2 = u.rearrange(EVEN, v), c3 = u.rearrange(ODD, v);
+            VectorMask<Float> t1 = takes(c1, m);
+            m = m.blend(c1, t1);
+            VectorMask<Float> t2 = takes(c2, m);
+            m = m.blend(c2, t2);
+            VectorMask<Float> t3 = takes(c3, m);
+            m = m.blend(c3, t3);
+            m.intoMemorySegment(os, (ob + ow) * 4, NO);
+            if (as != null) {
+                IntVector at = IOTA2.add(idxBase + 2 * ow); // (2oh)*W + 2*(ow + lane): the top-left candidate
+                at = at.add(1, t1.cast(IS));
+                at = at.blend(IOTA2.add(idxBase + W + 2 * ow), t2.cast(IS));
+                at = at.blend(IOTA2.add(idxBase + W + 2 * ow + 1), t3.cast(IS));
+                at.intoMemorySegment(as, (ab + ow) * 4, NO);
+            }
+        }
+        for (; ow < OW; ow++) {
+            long e0 = r0 + 2L * ow, e1 = r1 + 2L * ow;
+            float m = xs.getAtIndex(F, e0);
+            int at = idxBase + 2 * ow;
+            float v = xs.getAtIndex(F, e0 + 1);
+            if (v > m || (v != v && m == m)) { m = v; at = idxBase + 2 * ow + 1; }
+            v = xs.getAtIndex(F, e1);
+            if (v > m || (v != v && m == m)) { m = v; at = idxBase + W + 2 * ow; }
+            v = xs.getAtIndex(F, e1 + 1);
+            if (v > m || (v != v && m == m)) { m = v; at = idxBase + W + 2 * ow + 1; }
+            os.setAtIndex(F, ob + ow, m);
+            if (as != null) as.setAtIndex(ValueLayout.JAVA_INT, ab + ow, at);
+        }
+    }
+
+    /** Lanes where candidate c replaces the running maximum m: c > m, or c is NaN and m is not. */
+    private static VectorMask<Float> takes(FloatVector c, FloatVector m) {
+        return c.compare(VectorOperators.GT, m).or(c.compare(VectorOperators.NE, c).and(m.compare(VectorOperators.EQ, m)));
+    }
+
     static void maxPool2dBackward(VectorKernels k, Tensor gradOut, Tensor argmax, Pool2dSpec sp, Tensor gradIn) {
         int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
         if (anyZero(N, C, H, W) || argmax.dtype() != DType.I32) {
             k.scalarMaxPool2dBackward(gradOut, argmax, sp, gradIn);
             return;
         }
-        MemorySegment as = argmax.segment();
+        MemorySegment as = argmax.segment(), gis = gradIn.segment(), gos = gradOut.segment();
+        boolean f32 = gradIn.dtype() == DType.F32;
+        long i2 = gradIn.stride(2), i3 = gradIn.stride(3), g2 = gradOut.stride(2), g3 = gradOut.stride(3);
+        long a2 = argmax.stride(2), a3 = argmax.stride(3);
+        boolean dense = i3 == 1 && i2 == W;
         Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) {
                 int n = pl / C, c = pl % C;
                 long gb = gradIn.offset() + n * gradIn.stride(0) + c * gradIn.stride(1);
                 long ob = gradOut.offset() + n * gradOut.stride(0) + c * gradOut.stride(1);
                 long ab = argmax.offset() + n * argmax.stride(0) + c * argmax.stride(1);
-                zeroPlane(gradIn, gb, H, W);
+                if (dense) {
+                    long end = gb + (long) H * W;
+                    if (f32) for (long e = gb; e < end; e++) gis.setAtIndex(F, e, 0f);
+                    else for (long e = gb; e < end; e++) gis.setAtIndex(D, e, 0d);
+                } else {
+                    zeroPlane(gradIn, gb, H, W);
+                }
                 for (int oh = 0; oh < OH; oh++)
                     for (int ow = 0; ow < OW; ow++) {
-                        int at = as.getAtIndex(ValueLayout.JAVA_INT, ab + oh * argmax.stride(2) + ow * argmax.stride(3));
-                        long e = gb + (at / W) * gradIn.stride(2) + (at % W) * gradIn.stride(3);
-                        gradIn.write(e, gradIn.read(e) + gradOut.read(ob + oh * gradOut.stride(2) + ow * gradOut.stride(3)));
+                        int at = as.getAtIndex(ValueLayout.JAVA_INT, ab + oh * a2 + ow * a3);
+                        long e = dense ? gb + at : gb + (at / W) * i2 + (at % W) * i3;
+                        long ge = ob + oh * g2 + ow * g3;
+                        if (f32) gis.setAtIndex(F, e, gis.getAtIndex(F, e) + gos.getAtIndex(F, ge));
+                        else gis.setAtIndex(D, e, gis.getAtIndex(D, e) + gos.getAtIndex(D, ge));
                     }
             }
         });

@@ -59,6 +59,40 @@ class PoolPropertyTest {
                 .checkAssert((n, c, seed) -> checkCase(n, c, seed, DType.F64));
     }
 
+    /**
+     * The SIMD 2x2 stride-2 max-pool (the CNN layer) against the oracle: widths up to 41 (several vectors plus
+     * a tail, odd widths drop the last column), ties, NaNs, and a pool with no argmax.
+     */
+    @Test
+    void maxPool2x2MatchesScalarWithTiesAndNaN() {
+        qt().withExamples(60).forAll(integers().between(1, 3), integers().between(2, 41), integers().between(2, 41), integers().all())
+                .checkAssert((c, h, w, seed) -> {
+                    Random r = new Random(seed);
+                    Pool2dSpec sp = Pool2dSpec.of(2, 2);
+                    int n = 1 + r.nextInt(2), oh = sp.outH(h), ow = sp.outW(w);
+                    int mode = r.nextInt(3); // 0 random, 1 ties, 2 ties and NaNs
+                    String ctx = "N=" + n + " C=" + c + " H=" + h + " W=" + w + " mode " + mode;
+                    try (Scope s = Scope.open()) {
+                        Tensor x = random(s, DType.F32, r, n, c, h, w);
+                        if (mode > 0)
+                            for (long i = 0; i < x.numel(); i++) x.setFlat(i, mode == 2 && r.nextInt(8) == 0 ? Double.NaN : r.nextInt(3));
+                        Tensor o0 = zeros(s, DType.F32, n, c, oh, ow), o1 = zeros(s, DType.F32, n, c, oh, ow), o2 = zeros(s, DType.F32, n, c, oh, ow);
+                        Tensor a0 = zeros(s, DType.I32, n, c, oh, ow), a1 = zeros(s, DType.I32, n, c, oh, ow);
+                        SCALAR.maxPool2d(x, sp, o0, a0);
+                        VECTOR.maxPool2d(x, sp, o1, a1);
+                        VECTOR.maxPool2d(x, sp, o2, null);
+                        assertClose("max_pool2d 2x2 " + ctx, o0, o1, 0);
+                        assertClose("max_pool2d 2x2 without argmax " + ctx, o0, o2, 0);
+                        assertArrayEquals(a0.toIntArray(), a1.toIntArray(), "max_pool2d 2x2 argmax " + ctx);
+                        Tensor g = random(s, DType.F32, r, n, c, oh, ow);
+                        Tensor gi0 = zeros(s, DType.F32, n, c, h, w), gi1 = random(s, DType.F32, r, n, c, h, w);
+                        SCALAR.maxPool2dBackward(g, a0, sp, gi0);
+                        VECTOR.maxPool2dBackward(g, a1, sp, gi1);
+                        assertClose("max_pool2d 2x2 backward " + ctx, gi0, gi1, 0);
+                    }
+                });
+    }
+
     @Test
     void nanPropagatesThroughMaxPool() {
         try (Scope s = Scope.open()) {
