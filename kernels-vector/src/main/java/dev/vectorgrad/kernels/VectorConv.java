@@ -85,6 +85,11 @@ final class VectorConv {
      */
     static void im2col(Tensor x, int n, Conv2dSpec sp, int KH, int KW, int OH, int OW, Tensor col, long colBase, long rowStride) {
         int C = x.dim(1), H = x.dim(2), W = x.dim(3);
+        if (x.dtype() == DType.F32 && sp.strideH() == 1 && sp.strideW() == 1 && OW == W && x.stride(3) == 1 && x.stride(2) == W
+                && x.stride(1) == (long) H * W) {
+            im2colSame(x, n, sp, KH, KW, OH, OW, col, colBase, rowStride);
+            return;
+        }
         long s1 = x.stride(1), s2 = x.stride(2), s3 = x.stride(3);
         long xo = x.offset() + n * x.stride(0);
         MemorySegment xs = x.segment(), cs = col.segment();
@@ -125,6 +130,55 @@ final class VectorConv {
                     }
                     r += rowStride;
                 }
+    }
+
+    /**
+     * im2col for the common "same"-size stride-1 case (OW == W, contiguous F32 planes, e.g. 3x3 pad 1): each
+     * column row (c, i, j) is the input plane shifted by a constant, so it is one bulk copy of the valid span plus
+     * zeroing the padded rows and the columns that wrapped around, instead of one small copy per output row.
+     */
+    private static void im2colSame(Tensor x, int n, Conv2dSpec sp, int KH, int KW, int OH, int OW, Tensor col, long colBase, long rowStride) {
+        int C = x.dim(1), H = x.dim(2), W = x.dim(3);
+        MemorySegment xs = x.segment(), cs = col.segment();
+        long plane = x.stride(1), xo = x.offset() + n * x.stride(0);
+        long r = colBase;
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++) {
+                    int dh = i * sp.dilationH() - sp.padH(), off = j * sp.dilationW() - sp.padW();
+                    int ohLo = Math.max(0, -dh), ohHi = Math.min(OH, H - dh);
+                    int lo = Math.max(0, -off), hi = Math.min(OW, W - off);
+                    if (ohHi <= ohLo || hi <= lo) {
+                        zeroF32(cs, r, OH * OW);
+                        r += rowStride;
+                        continue;
+                    }
+                    long q0 = (long) ohLo * OW + lo, q1 = (long) (ohHi - 1) * OW + hi; // first / past-last valid element
+                    long src = xo + c * plane + (long) dh * W + off; // dst element q reads src + q
+                    MemorySegment.copy(xs, (src + q0) * 4, cs, (r + q0) * 4, (q1 - q0) * 4);
+                    zeroF32(cs, r, (int) q0);
+                    zeroF32(cs, r + q1, (int) ((long) OH * OW - q1));
+                    if (lo > 0 || hi < OW)
+                        for (int oh = ohLo; oh < ohHi; oh++) {
+                            long rb = r + (long) oh * OW;
+                            for (int ow = 0; ow < lo; ow++) cs.setAtIndex(F, rb + ow, 0f);
+                            for (int ow = hi; ow < OW; ow++) cs.setAtIndex(F, rb + ow, 0f);
+                        }
+                    r += rowStride;
+                }
+    }
+
+    /** dst[0, len) = 0, F32, element offset. */
+    private static void zeroF32(MemorySegment dst, long d, int len) {
+        if (len <= 0) return;
+        if (len < L) {
+            for (int i = 0; i < len; i++) dst.setAtIndex(F, d + i, 0f);
+            return;
+        }
+        FloatVector z = FloatVector.zero(FS);
+        int i = 0;
+        for (; i + L <= len; i += L) z.intoMemorySegment(dst, (d + i) * 4, NO);
+        if (i < len) z.intoMemorySegment(dst, (d + len - L) * 4, NO); // overlaps the previous vector: no masked tail
     }
 
     /** gradIn image n = scatter-add of col rows [C*KH*KW, OH*OW] (gradIn image overwritten). */

@@ -103,6 +103,43 @@ class ConvPropertyTest {
         }
     }
 
+    /**
+     * "Same"-size stride-1 layers (3x3 pad 1 as the mid layer, 3x3 dilation 2 pad 2, 5x3 pad 2/1, 1x1) take the
+     * bulk-copy im2col; with C*9 > 64 backward-weight runs the batched GEMM. Widths leave vector tails.
+     */
+    @Test
+    void samePaddingLayersMatchScalar() {
+        Conv2dSpec[] specs = {Conv2dSpec.of(1, 1), new Conv2dSpec(1, 1, 2, 2, 2, 2), new Conv2dSpec(1, 1, 2, 1, 1, 1), Conv2dSpec.of(1, 0)};
+        int[][] kernels = {{3, 3}, {3, 3}, {5, 3}, {1, 1}};
+        Random r = new Random(11);
+        for (int t = 0; t < specs.length; t++)
+            for (int[] g : new int[][] {{2, 9, 6, 7, 11}, {3, 3, 5, 1, 17}}) {
+                Conv2dSpec sp = specs[t];
+                int n = g[0], c = g[1], k = g[2], h = g[3], w = g[4], kh = kernels[t][0], kw = kernels[t][1];
+                int oh = sp.outH(h, kh), ow = sp.outW(w, kw);
+                String ctx = "N=" + n + " C=" + c + " K=" + k + " H=" + h + " W=" + w + " kernel " + kh + "x" + kw + " " + sp;
+                try (Scope s = Scope.open()) {
+                    DType dt = DType.F32;
+                    Tensor x = random(s, dt, r, n, c, h, w), wt = random(s, dt, r, k, c, kh, kw), b = random(s, dt, r, k);
+                    Tensor exp = zeros(s, dt, n, k, oh, ow), act = random(s, dt, r, n, k, oh, ow);
+                    SCALAR.conv2d(x, wt, b, sp, exp);
+                    VECTOR.conv2d(x, wt, b, sp, act);
+                    assertClose("conv2d " + ctx, exp, act, tol(dt));
+                    Tensor go = random(s, dt, r, n, k, oh, ow);
+                    Tensor gi0 = zeros(s, dt, n, c, h, w), gi1 = random(s, dt, r, n, c, h, w);
+                    SCALAR.conv2dBackwardData(go, wt, sp, gi0);
+                    VECTOR.conv2dBackwardData(go, wt, sp, gi1);
+                    assertClose("conv2d backward-data " + ctx, gi0, gi1, tol(dt));
+                    Tensor gw0 = zeros(s, dt, k, c, kh, kw), gw1 = random(s, dt, r, k, c, kh, kw), gb0 = zeros(s, dt, k), gb1 = random(s, dt, r, k);
+                    SCALAR.conv2dBackwardWeight(x, go, sp, gw0, gb0);
+                    VECTOR.conv2dBackwardWeight(x, go, sp, gw1, gb1);
+                    double tw = tol(dt) * Math.sqrt(n * oh * ow);
+                    assertClose("conv2d backward-weight " + ctx, gw0, gw1, tw);
+                    assertClose("conv2d backward-bias " + ctx, gb0, gb1, tw);
+                }
+            }
+    }
+
     @Test
     void nonViewableOutputFallsBackCorrectly() {
         try (Scope s = Scope.open()) {
