@@ -714,7 +714,8 @@ final class VectorConv {
                                       int idxBase, int W, int OW) {
         long r1 = r0 + rowStride;
         int ow = 0;
-        for (; ow + L <= OW; ow += L) {
+        while (ow < OW && OW >= L) {
+            if (ow + L > OW) ow = OW - L; // last block overlaps the previous one (same values again): no scalar tail
             long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
             FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
             FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
@@ -734,6 +735,7 @@ final class VectorConv {
                 at = at.blend(IOTA2.add(idxBase + W + 2 * ow + 1), t3.cast(IS));
                 at.intoMemorySegment(as, (ab + ow) * 4, NO);
             }
+            ow += L;
         }
         for (; ow < OW; ow++) {
             long e0 = r0 + 2L * ow, e1 = r1 + 2L * ow;
