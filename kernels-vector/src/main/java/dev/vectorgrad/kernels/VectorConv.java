@@ -531,33 +531,41 @@ final class VectorConv {
                 }
             }
         });
-        writeGradW(acc, false, gradW, gradBias, K, C, KH, KW);
+        writeGradW(acc, false, (long) K * R, gradW, gradBias, K, C, KH, KW);
     }
 
     /**
-     * Long reductions (the mid layer, R = 288): one GEMM over the whole batch instead of one per image,
-     * gradW^T [R, K] = cols [R, N*P] * gT [N*P, K], where cols holds every image's im2col rows side by side and
-     * gT is gradOut transposed per image (K*N*P elements, R/K times fewer than cols, so that copy is the cheap
-     * one). The reduction dimension N*P is long, so the kernels' GEMM runs blocked and parallel at full speed,
-     * and both operands are row-major (unit-stride packing).
+     * Long reductions (the mid layer, R = 288): per image gradW^T [R, K] += cols [R, P] * gT [P, K], where cols
+     * is the image's im2col (R*P floats: stays in L2) and gT its gradOut transposed (K*P elements), so both GEMM
+     * operands are row-major (unit-stride packing; the transposed-B view of the straightforward formulation
+     * made the GEMM gather). The batch is split into one contiguous run of images per thread, each thread
+     * accumulating into its own [R, K] slice with single-threaded GEMMs (no synchronisation per image); the
+     * slices are summed at the end.
      */
     private static void backwardWeightGemm(VectorKernels k, Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias,
                                            int N, int C, int K, int KH, int KW, int OH, int OW) {
-        int R = C * KH * KW, P = OH * OW;
-        long NP = (long) N * P;
+        int R = C * KH * KW, P = OH * OW, RK = R * K;
         DType dt = x.dtype();
-        Tensor cols = ConvScratch.get(ConvScratch.COL, dt, R * NP);
-        Tensor gT = ConvScratch.get(ConvScratch.GT, dt, NP * K);
-        Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) K * R + K);
-        Parallel.forRange(N, 1, (lo, hi) -> {
-            for (int n = lo; n < hi; n++) {
-                im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * P, NP);
-                transposeImage(gradOut, n, K, OH, OW, gT);
+        int parts = Math.max(1, Math.min(Parallel.threads(), N));
+        Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) parts * RK + K);
+        Parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int part = lo; part < hi; part++) {
+                int n0 = (int) ((long) N * part / parts), n1 = (int) ((long) N * (part + 1) / parts);
+                Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+                Tensor gT = ConvScratch.get(ConvScratch.GT, dt, (long) P * K);
+                Tensor colV = col.view(new int[] {R, P}, new long[] {P, 1}, 0), gTV = gT.view(new int[] {P, K}, new long[] {K, 1}, 0);
+                Tensor accV = acc.view(new int[] {R, K}, new long[] {K, 1}, (long) part * RK);
+                if (n0 == n1) k.fill(accV, 0);
+                for (int n = n0; n < n1; n++) {
+                    im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+                    transposeImage(gradOut, n, K, OH, OW, gT);
+                    k.gemm(1, colV, gTV, n == n0 ? 0 : 1, accV);
+                }
             }
         });
-        int np = Math.toIntExact(NP);
-        k.gemm(1, cols.view(new int[] {R, np}, new long[] {NP, 1}, 0), gT.view(new int[] {np, K}, new long[] {K, 1}, 0), 0,
-                acc.view(new int[] {R, K}, new long[] {K, 1}, 0));
+        for (int part = 1; part < parts; part++)
+            for (int e = 0; e < RK; e++) acc.write(e, acc.read(e) + acc.read((long) part * RK + e));
+        long biasAt = (long) parts * RK;
         if (gradBias != null) {
             long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
             boolean f32unit = dt == DType.F32 && unitRows(gradOut);
@@ -574,18 +582,18 @@ final class VectorConv {
                             for (int ow = 0; ow < OW; ow++) s += gradOut.read(base + oh * gs2 + ow * gs3);
                     }
                 }
-                acc.write((long) K * R + kk, s);
+                acc.write(biasAt + kk, s);
             }
         }
-        writeGradW(acc, true, gradW, gradBias, K, C, KH, KW);
+        writeGradW(acc, true, biasAt, gradW, gradBias, K, C, KH, KW);
     }
 
-    /** gT[(n*P + p) * K + kk] = gradOut[n, kk, p] (p = oh*OW + ow). */
+    /** gT[p * K + kk] = gradOut[n, kk, p] (p = oh*OW + ow). */
     private static void transposeImage(Tensor g, int n, int K, int OH, int OW, Tensor gT) {
         int P = OH * OW;
         long base = g.offset() + n * g.stride(0), s1 = g.stride(1), s2 = g.stride(2), s3 = g.stride(3);
         MemorySegment src = g.segment(), dst = gT.segment();
-        long d0 = (long) n * P * K;
+        long d0 = 0;
         boolean unit = s3 == 1 && s2 == OW;
         if (g.dtype() == DType.F32) {
             for (int kk = 0; kk < K; kk++) {
@@ -608,8 +616,8 @@ final class VectorConv {
         }
     }
 
-    /** gradW[kk, c, i, j] = acc[kk*R + r] (or acc[r*K + kk] when transposed), gradBias[kk] = acc[K*R + kk]. */
-    private static void writeGradW(Tensor acc, boolean transposed, Tensor gradW, Tensor gradBias, int K, int C, int KH, int KW) {
+    /** gradW[kk, c, i, j] = acc[kk*R + r] (or acc[r*K + kk] when transposed), gradBias[kk] = acc[biasAt + kk]. */
+    private static void writeGradW(Tensor acc, boolean transposed, long biasAt, Tensor gradW, Tensor gradBias, int K, int C, int KH, int KW) {
         int R = C * KH * KW;
         long wo = gradW.offset(), w0 = gradW.stride(0), w1 = gradW.stride(1), w2 = gradW.stride(2), w3 = gradW.stride(3);
         for (int kk = 0; kk < K; kk++) {
@@ -618,7 +626,7 @@ final class VectorConv {
                 for (int i = 0; i < KH; i++)
                     for (int j = 0; j < KW; j++, r++)
                         gradW.write(wo + kk * w0 + c * w1 + i * w2 + j * w3, acc.read(transposed ? (long) r * K + kk : (long) kk * R + r));
-            if (gradBias != null) gradBias.write(gradBias.offset() + kk * gradBias.stride(0), acc.read((long) K * R + kk));
+            if (gradBias != null) gradBias.write(gradBias.offset() + kk * gradBias.stride(0), acc.read(biasAt + kk));
         }
     }
 
