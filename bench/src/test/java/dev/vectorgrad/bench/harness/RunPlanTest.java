@@ -1,0 +1,175 @@
+package dev.vectorgrad.bench.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class RunPlanTest {
+    static final String P = "dev.vectorgrad.bench.";
+    static final List<String> T = List.of("1", "2");
+    static final RunPlan.Iter ANNOTATED = new RunPlan.Iter(1, 3, 1, 5, 1);
+
+    static RunPlan.Bench bench(String name, RunPlan.Iter it, Object... kv) {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            @SuppressWarnings("unchecked") List<String> v = (List<String>) kv[i + 1];
+            m.put((String) kv[i], v);
+        }
+        return new RunPlan.Bench(P + name, m, it);
+    }
+
+    /** A build like ours: GemmBench without iteration annotations, the others with them, both peers. */
+    static List<RunPlan.Bench> build() {
+        List<String> shapes = List.of("4", "64", "256", "1024", "2048", "32x5408x64", "5408x32x64:TN", "32x64x5408:NT", "32x64x10");
+        List<RunPlan.Bench> b = new ArrayList<>();
+        b.add(bench("GemmBench.gemm", null, "backend", List.of("vector", "openblas", "scalar"), "shape", shapes, "threads", T));
+        for (String m : List.of("add", "exp", "sum")) {
+            b.add(bench("ElementwiseBench." + m, ANNOTATED, "backend", List.of("vector", "native", "scalar"),
+                    "size", List.of("1024", "65536", "1048576"), "threads", T));
+        }
+        b.add(bench("ElementwiseBench.softmax", ANNOTATED, "backend", List.of("vector", "native", "scalar"),
+                "shape", List.of("32x10", "1024x1024"), "threads", T));
+        for (String m : List.of("forward", "backwardData", "backwardWeight")) {
+            b.add(bench("ConvBench." + m, ANNOTATED, "backend", List.of("vector", "openblas"), "shape", List.of("mnist", "mid")));
+        }
+        b.add(bench("TrainBench.mnistTrainStep", ANNOTATED, "backend", List.of("vector"), "threads", T));
+        b.add(bench("TrainBench.mlpTrainStep", ANNOTATED, "backend", List.of("vector", "scalar"), "threads", T));
+        b.add(bench("InferBench.mnistInfer", ANNOTATED, "backend", List.of("vector", "scalar"), "threads", T));
+        b.add(bench("InferBench.mlpInfer", ANNOTATED, "backend", List.of("vector", "scalar"), "threads", T));
+        for (String peer : List.of("PeerDjlBench", "PeerNd4jBench")) {
+            b.add(bench(peer + ".gemm", ANNOTATED, "shape", shapes.subList(1, shapes.size()), "threads", T));
+            b.add(bench(peer + ".add", ANNOTATED, "size", List.of("1024", "65536", "1048576"), "threads", T));
+            b.add(bench(peer + ".softmax", ANNOTATED, "shape", List.of("32x10", "1024x1024"), "threads", T));
+            b.add(bench(peer + ".mnistInfer", ANNOTATED, "threads", T));
+        }
+        b.add(bench("PeerNd4jBench.gemmMmul", ANNOTATED, "shape", shapes.subList(1, shapes.size()), "threads", T));
+        b.add(bench("PeerDjlBench.mnistTrainStep", ANNOTATED, "threads", T));
+        return b;
+    }
+
+    static RunPlan plan(String... args) {
+        return RunPlan.build(BenchOptions.parse(args), build());
+    }
+
+    @Test
+    void quickGemmSplitsVectorOpenblasAndScalarWithTheirOwnParamsAndWarmup() {
+        RunPlan p = plan("gemm", "--quick");
+        assertEquals(List.of("gemm vector", "gemm openblas", "gemm scalar"), p.steps().stream().map(RunPlan.Step::label).toList());
+        RunPlan.Step vec = p.steps().get(0);
+        assertEquals(List.of("vector"), vec.params().get("backend"));
+        assertEquals(RunPlan.QUICK_GEMM, vec.params().get("shape"));
+        assertEquals(12, vec.configurations()); // 6 shapes x 2 thread counts
+        assertEquals(RunPlan.VEC, vec.iter());
+        // configurations x (fork start + warmup + measurement)
+        assertEquals(12 * (RunPlan.FORK_START_S + 4 * 0.5 + 3 * 0.4), vec.estimateSeconds(), 1e-9);
+        RunPlan.Step scalar = p.steps().get(2);
+        assertEquals(List.of("1"), scalar.params().get("threads")); // the oracle is single-threaded
+        assertEquals(2, scalar.configurations());
+        assertEquals(26, p.configurations());
+        assertEquals(p.steps().stream().mapToDouble(RunPlan.Step::estimateSeconds).sum(), p.estimateSeconds(), 1e-9);
+        assertTrue(p.describe().contains("26 configurations"), p.describe());
+    }
+
+    @Test
+    void userParamsThreadsAndIncludeOverrideTheQuickPlan() {
+        RunPlan p = plan("all", "--quick", "--threads", "2", "--include", "GemmBench", "-p", "shape=64");
+        assertEquals(List.of("gemm vector", "gemm openblas", "gemm scalar"), p.steps().stream().map(RunPlan.Step::label).toList());
+        for (RunPlan.Step s : p.steps()) {
+            assertEquals(List.of("64"), s.params().get("shape"));
+            assertEquals(List.of("2"), s.params().get("threads"));
+            assertTrue(Pattern.compile(s.include()).matcher(P + "GemmBench.gemm").find());
+            assertTrue(!Pattern.compile(s.include()).matcher(P + "ConvBench.forward").find());
+        }
+        assertEquals(3, p.configurations());
+    }
+
+    @Test
+    void quickPeersUseTheSameParamNamesAndSkipTheAllocatingMmul() {
+        RunPlan p = plan("gemm", "--quick", "--peers");
+        RunPlan.Step peers = p.steps().get(p.steps().size() - 1);
+        assertEquals("gemm peers", peers.label());
+        assertEquals(List.of("64", "256", "1024"), peers.params().get("shape"));
+        assertEquals(List.of(P + "PeerDjlBench.gemm", P + "PeerNd4jBench.gemm"), peers.benches().stream().map(RunPlan.Bench::name).toList());
+        assertEquals(12, peers.configurations());
+        assertEquals(12 * (RunPlan.PEER_FORK_START_S + 2 * 0.4 + 3 * 0.4), peers.estimateSeconds(), 1e-9);
+    }
+
+    @Test
+    void quickTrainingWarmsTheMnistStepUpForSeconds() {
+        RunPlan p = plan("train", "--quick");
+        RunPlan.Step mnist = p.steps().get(0);
+        assertEquals(List.of(P + "TrainBench.mnistTrainStep"), mnist.benches().stream().map(RunPlan.Bench::name).toList());
+        assertTrue(mnist.iter().warmups() * mnist.iter().warmupSec() >= 5, mnist.toString());
+        assertEquals(List.of(P + "TrainBench.mlpTrainStep"), p.steps().get(1).benches().stream().map(RunPlan.Bench::name).toList());
+    }
+
+    @Test
+    void fullRunsKeepAnnotationsAndGiveUnannotatedClassesOneForkNotJmhsFive() {
+        RunPlan p = plan("all", "--peers");
+        RunPlan.Step gemm = p.steps().stream().filter(s -> s.label().equals("gemm GemmBench")).findFirst().orElseThrow();
+        assertEquals(RunPlan.FULL_DEFAULT, gemm.iter());
+        assertEquals(3 * 9 * 2, gemm.configurations());
+        RunPlan.Step elem = p.steps().stream().filter(s -> s.label().equals("elementwise ElementwiseBench")).findFirst().orElseThrow();
+        assertNull(elem.iter());
+        assertEquals((3 * 3 * 3 + 3 * 2) * 2 * (RunPlan.FORK_START_S + 3 + 5), elem.estimateSeconds(), 1e-9);
+        RunPlan.Step djl = p.steps().stream().filter(s -> s.label().equals("gemm PeerDjlBench")).findFirst().orElseThrow();
+        assertTrue(Pattern.compile(djl.include()).matcher(P + "PeerDjlBench.gemm").find());
+        assertTrue(!Pattern.compile(djl.include()).matcher(P + "PeerNd4jBench.gemm").find());
+        assertTrue(!Pattern.compile(djl.include()).matcher(P + "PeerDjlBench.add").find());
+    }
+
+    /** The real benchmark list of this build: the quick plan of 'all' must stay under the 10 minutes of issue 8. */
+    @Test
+    void quickAllOfThisBuildIsEstimatedUnderTenMinutes() {
+        List<RunPlan.Bench> real = RunPlan.available();
+        RunPlan p = RunPlan.build(BenchOptions.parse(new String[] {"all", "--quick"}), real);
+        assertTrue(p.estimateSeconds() < 600, p.describe());
+        for (String suite : List.of("gemm", "conv", "elementwise", "train", "infer")) {
+            assertTrue(p.steps().stream().anyMatch(s -> s.label().startsWith(suite)), suite + " missing:\n" + p.describe());
+        }
+        RunPlan.Bench softmax = real.stream().filter(b -> b.name().equals(P + "ElementwiseBench.softmax")).findFirst().orElseThrow();
+        assertEquals(List.of("32x10", "1024x1024"), softmax.params().get("shape"));
+    }
+
+    static final Pattern PARAM = Pattern.compile("@Param\\(\\{([^}]*)\\}\\)\\s*public\\s+\\w+\\s+(\\w+);");
+
+    /**
+     * The peers are compiled only with -Ppeers, so their sources are read here: every @Param they declare must have
+     * the name and values of one of ours, or the summary cannot pair the rows (the old peers used 'n').
+     */
+    @Test
+    void peerParamsUseOurNamesAndValues() throws Exception {
+        Map<String, Set<String>> ours = new LinkedHashMap<>();
+        for (RunPlan.Bench b : RunPlan.available()) {
+            if (b.peer()) continue;
+            for (Map.Entry<String, List<String>> e : b.params().entrySet()) ours.computeIfAbsent(e.getKey(), k -> new HashSet<>()).addAll(e.getValue());
+        }
+        int checked = 0;
+        for (String peer : List.of("PeerDjlBench", "PeerNd4jBench")) {
+            String src = Files.readString(Path.of("src/peers/java/dev/vectorgrad/bench/" + peer + ".java"));
+            Matcher m = PARAM.matcher(src);
+            while (m.find()) {
+                String name = m.group(2);
+                assertTrue(ours.containsKey(name), peer + " @Param '" + name + "' is not a param of any of our benchmarks");
+                for (String v : m.group(1).split(",")) {
+                    String value = v.strip().replace("\"", "");
+                    assertTrue(ours.get(name).contains(value), peer + " " + name + "=" + value + " is not one of our values " + ours.get(name));
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 20, "only " + checked + " peer param values found");
+    }
+}
