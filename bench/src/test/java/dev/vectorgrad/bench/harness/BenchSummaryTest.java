@@ -185,6 +185,25 @@ class BenchSummaryTest {
     }
 
     @Test
+    void gemmShapesChartSquareSizesInGflopsAcrossUnitsAndTheRestAsBars(@TempDir Path dir) throws Exception {
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"64\",\"threads\":\"1\"}", 9_000, "ns/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"256\",\"threads\":\"1\"}", 400_000, "ns/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"64\",\"threads\":\"1\"}", 20, "us/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"256\",\"threads\":\"1\"}", 390, "us/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"32x5408x64\",\"threads\":\"1\"}", 90_000, "ns/op", 0.0)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("gemm", json, 1);
+        assertEquals("shape", BenchChart.sizeParam(s.rows()));
+        assertTrue(BenchChart.plotsGflops("gemm", "shape", "ns/op"));
+        BenchSummary.Row peer = find(s, "gemm", "djl-pytorch", 1);
+        assertEquals(peer.score() * 1000, BenchChart.scoreIn(peer, "ns/op"), 1e-6);
+        assertTrue(Double.isNaN(BenchChart.scoreIn(peer, "ops/s")));
+        List<Path> charts = BenchChart.write(s, dir);
+        assertEquals(List.of(dir.resolve("chart-gemm.png"), dir.resolve("chart-gemm-shapes.png")), charts);
+        for (Path c : charts) assertTrue(Files.size(c) > 1000, c.toString());
+    }
+
+    @Test
     void runnerSummarisesARawJmhFileIntoJsonMarkdownAndCharts(@TempDir Path dir) throws Exception {
         Path raw = dir.resolve("raw.json");
         Files.writeString(raw, "[" + String.join(",",
