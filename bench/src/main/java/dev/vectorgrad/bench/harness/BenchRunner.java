@@ -76,6 +76,11 @@ public final class BenchRunner {
                     try {
                         new Runner(options(step, stepJson), OutputFormatFactory.createFormatInstance(jmhOut, VerboseMode.NORMAL)).run();
                     } catch (RunnerException e) {
+                        if (String.valueOf(e.getMessage()).contains("JMH lock")) {
+                            // JMH allows one run per machine (/tmp/jmh.lock): say so instead of an empty table.
+                            throw new IOException("another JMH run holds /tmp/jmh.lock on this machine (two runs would disturb each "
+                                    + "other's timings): wait for it to finish, or add -Djmh.ignoreLock=true to the java command line");
+                        }
                         err.println("[bench] run " + i + " (" + step.label() + ") failed: " + e.getMessage());
                     }
                     if (Files.exists(stepJson)) {

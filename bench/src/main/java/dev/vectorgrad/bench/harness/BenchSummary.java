@@ -126,12 +126,24 @@ public final class BenchSummary {
     static List<Row> withRatios(List<Row> rows) {
         Map<String, List<Row>> groups = new LinkedHashMap<>();
         for (Row r : rows) groups.computeIfAbsent(new TreeMap<>(r.params()) + "|" + r.method() + "|" + r.threads(), k -> new ArrayList<>()).add(r);
+        // The scalar oracle is single-threaded: its row at any thread count (the fewest) can stand for the others,
+        // which the quick plan runs on the first thread count only.
+        Map<String, Row> scalarAnyThreads = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (!r.backend().equals("scalar")) continue;
+            scalarAnyThreads.merge(new TreeMap<>(r.params()) + "|" + r.method(), r, (a, b) -> a.threads() <= b.threads() ? a : b);
+        }
         List<Row> out = new ArrayList<>();
         for (List<Row> g : groups.values()) {
             Row ref = reference(g);
+            String refName = ref == null ? null : ref.backend();
+            if (ref == null) {
+                ref = scalarAnyThreads.get(new TreeMap<>(g.get(0).params()) + "|" + g.get(0).method());
+                if (ref != null) refName = "scalar " + ref.threads() + "t";
+            }
             for (Row r : g) {
                 double ratio = ref == null ? Double.NaN : speedup(r, ref);
-                out.add(Double.isNaN(ratio) ? r : r.withRatio(ref.backend(), ratio));
+                out.add(Double.isNaN(ratio) ? r : r.withRatio(refName, ratio));
             }
         }
         out.sort(Comparator.comparing(Row::bench).thenComparing(r -> sortKey(r.params())).thenComparingInt(Row::threads)

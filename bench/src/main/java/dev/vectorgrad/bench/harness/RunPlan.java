@@ -141,8 +141,8 @@ public final class RunPlan {
     public String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "plan (%s): %d JMH runs, %d configurations (one forked JVM each), estimated %s "
-                + "(%.0f s per fork start, %.0f s for a peer, + warmup + measurement; a loaded machine takes longer)%n",
-                quick ? "quick" : "full", steps.size(), configurations(), duration(estimateSeconds()), FORK_START_S, PEER_FORK_START_S));
+                + "(%s s per fork start, %s s for a peer, + warmup + measurement; a loaded machine takes longer)%n",
+                quick ? "quick" : "full", steps.size(), configurations(), duration(estimateSeconds()), num(FORK_START_S), num(PEER_FORK_START_S)));
         for (Step s : steps) sb.append("  ").append(s).append('\n');
         return sb.toString();
     }

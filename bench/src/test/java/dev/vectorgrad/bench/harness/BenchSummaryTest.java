@@ -94,6 +94,23 @@ class BenchSummaryTest {
     }
 
     @Test
+    void theSingleThreadedScalarRowIsTheReferenceForOtherThreadCountsWithoutOne() {
+        String json = "[" + String.join(",",
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"scalar\",\"size\":\"1024\",\"threads\":\"1\"}", 16, "us/op", 0.0),
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"vector\",\"size\":\"1024\",\"threads\":\"1\"}", 2, "us/op", 0.0),
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"vector\",\"size\":\"1024\",\"threads\":\"2\"}", 4, "us/op", 0.0),
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"vector\",\"size\":\"65536\",\"threads\":\"2\"}", 4, "us/op", 0.0)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("elementwise", json, 2);
+        assertEquals("scalar", find(s, "exp", "vector", 1).ref());
+        assertEquals(8.0, find(s, "exp", "vector", 1).ratio(), 1e-12);
+        BenchSummary.Row two = s.rows().stream().filter(r -> r.threads() == 2 && r.params().get("size").equals("1024")).findFirst().orElseThrow();
+        assertEquals("scalar 1t", two.ref());
+        assertEquals(4.0, two.ratio(), 1e-12);
+        BenchSummary.Row other = s.rows().stream().filter(r -> r.params().get("size").equals("65536")).findFirst().orElseThrow();
+        assertNull(other.ref()); // no scalar row of that size at all
+    }
+
+    @Test
     void headlineComparesOurBestBackendWithTheBestPeerPerThreadCount() {
         String json = "[" + String.join(",",
                 entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"1024\",\"threads\":\"2\"}", 16_000_000, "ns/op", 0.0),
