@@ -119,7 +119,7 @@ public final class BenchRunner {
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include(step.include())
                 .shouldFailOnError(false)
-                .jvmArgsAppend(FORK_JVM_ARGS.toArray(String[]::new))
+                .jvmArgsAppend(java.util.stream.Stream.concat(FORK_JVM_ARGS.stream(), step.jvmArgs().stream()).toArray(String[]::new))
                 .addProfiler(GCProfiler.class)
                 .resultFormat(ResultFormatType.JSON)
                 .result(result.toString());

@@ -22,8 +22,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * generated at build time: configurations (one forked JVM each) x (fork start + warmup + measurement).
  *
  * <p><b>Quick</b> ({@code --quick}) trims the @Param lists and iteration times per class, keeping enough warmup
- * for the Vector API model benchmarks to reach C2 (the MNIST training step gets 5 x 1 s; with 2 x 0.3 s it was
- * still interpreted/C1-compiled: 100 ms and 115 MB per step):
+ * for the Vector API model benchmarks to reach C2 (the MNIST training step gets 6 x 1 s; with 2 x 0.3 s it was
+ * still interpreted/C1-compiled: 100 ms and 115 MB per step), and forks with -Xbatch ({@link #QUICK_JVM_ARGS}):
  * <ul>
  *   <li>GemmBench: vector and openblas at shape 64, 256, 1024 and the MNIST fc1 products (32x5408x64 and its
  *       two backward products); scalar at 64 and 32x64x10 on the first thread count only (the scalar oracle
@@ -32,9 +32,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *   <li>ConvBench, PoolLossBench: their own @Params, 4 x 0.5 s + 3 x 0.4 s.</li>
  *   <li>ElementwiseBench: vector and native at size 1k and 1M (and both softmax shapes), scalar the same on the
  *       first thread count; OptimizerBench its own @Params.</li>
- *   <li>TrainBench: the MNIST step 5 x 1 s warmup, 3 x 1 s; the other vector steps 4 x 0.5 s, 3 x 0.5 s, scalar
+ *   <li>TrainBench: the MNIST step 6 x 1 s warmup, 3 x 1 s; the other vector steps 6 x 0.5 s, 3 x 0.5 s, scalar
  *       2 x 0.4 s + 3 x 0.4 s on the first thread count.</li>
- *   <li>InferBench: vector 4 x 0.5 s, 3 x 0.5 s; scalar 2 x 0.4 s, 3 x 0.4 s on the first thread count.</li>
+ *   <li>InferBench: vector 6 x 0.5 s, 3 x 0.5 s; scalar 2 x 0.4 s, 3 x 0.4 s on the first thread count.</li>
  *   <li>Peers ({@code --peers}): gemm at 64, 256, 1024 (no gemmMmul), add/exp/sum at 1k, softmax at 32x10,
  *       the model steps; 2 x 0.4 s + 3 x 0.4 s for kernels, 3 x 0.6 s + 3 x 0.5 s for models.</li>
  * </ul>
@@ -67,13 +67,22 @@ public final class RunPlan {
      * first warmup iteration, 0.46 ms in the fifth on the loaded machine), so they get 4 x 0.5 s.
      */
     static final Iter VEC = new Iter(1, 4, 0.5, 3, 0.4);
-    static final Iter MODEL = new Iter(1, 4, 0.5, 3, 0.5);
-    static final Iter HEAVY = new Iter(1, 5, 1.0, 3, 1.0);
+    static final Iter MODEL = new Iter(1, 6, 0.5, 3, 0.5);
+    static final Iter HEAVY = new Iter(1, 6, 1.0, 3, 1.0);
     static final Iter PEER_MODEL = new Iter(1, 3, 0.6, 3, 0.5);
     /** For full runs of classes without @Fork/@Warmup/@Measurement. */
     static final Iter FULL_DEFAULT = new Iter(1, 3, 1.0, 5, 1.0);
     /** JMH's own defaults, used only to estimate a class that has no annotations when we do not override. */
     static final Iter JMH_DEFAULT = new Iter(5, 5, 10, 5, 10);
+
+    /**
+     * Extra flags of quick forks. -Xbatch: the benchmark thread waits for each JIT compilation instead of running
+     * the interpreted code meanwhile. Interpreted Vector API code boxes every vector (the first MNIST training step
+     * took 7-9 s on the loaded machine) and competes with the compiler threads for the 2 cores; with -Xbatch the
+     * step was at its steady state (~24 MB/op, a property of the kernels) after 4-5 x 1 s of warmup instead of
+     * still falling after 15. Steady-state code is the same; full runs do not use it.
+     */
+    public static final List<String> QUICK_JVM_ARGS = List.of("-Xbatch");
 
     static final List<String> QUICK_GEMM = List.of("64", "256", "1024", "32x5408x64", "5408x32x64:TN", "32x64x5408:NT");
 
@@ -93,7 +102,8 @@ public final class RunPlan {
      * One JMH run. include is a regex (find() on 'package.Class.method'); params override @Params of the benchmarks
      * that have them; iter null = the classes' annotations.
      */
-    public record Step(String label, String include, Map<String, List<String>> params, Iter iter, List<Bench> benches) {
+    public record Step(String label, String include, Map<String, List<String>> params, Iter iter, List<String> jvmArgs,
+                       List<Bench> benches) {
         /** Forked JVMs (configurations x forks) this step starts. */
         public int configurations() {
             int n = 0;
@@ -112,8 +122,8 @@ public final class RunPlan {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%-28s %3d configurations, est. %s (%s)", label, configurations(),
-                    duration(estimateSeconds()), iter == null ? "class annotations" : iter);
+            return String.format(Locale.ROOT, "%-28s %3d configurations, est. %s (%s%s)", label, configurations(),
+                    duration(estimateSeconds()), iter == null ? "class annotations" : iter, jvmArgs.isEmpty() ? "" : ", " + String.join(" ", jvmArgs));
         }
     }
 
@@ -190,7 +200,8 @@ public final class RunPlan {
                 params.putAll(o.params()); // the user's -p wins
                 List<Bench> resolved = new ArrayList<>();
                 for (Bench b : benches) resolved.add(b.annotated() == null ? new Bench(b.name(), b.params(), JMH_DEFAULT) : b);
-                steps.add(new Step(t.label, combine(t.include, o.include()), Map.copyOf(params), t.iter, List.copyOf(resolved)));
+                steps.add(new Step(t.label, combine(t.include, o.include()), Map.copyOf(params), t.iter,
+                        o.quick() ? QUICK_JVM_ARGS : List.of(), List.copyOf(resolved)));
             }
         }
         return new RunPlan(steps, o.quick());

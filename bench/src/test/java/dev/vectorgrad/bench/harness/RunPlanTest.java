@@ -72,6 +72,7 @@ class RunPlanTest {
         assertEquals(RunPlan.QUICK_GEMM, vec.params().get("shape"));
         assertEquals(12, vec.configurations()); // 6 shapes x 2 thread counts
         assertEquals(RunPlan.VEC, vec.iter());
+        assertEquals(List.of("-Xbatch"), vec.jvmArgs()); // quick forks compile in the foreground
         // configurations x (fork start + warmup + measurement)
         assertEquals(12 * (RunPlan.FORK_START_S + 4 * 0.5 + 3 * 0.4), vec.estimateSeconds(), 1e-9);
         RunPlan.Step scalar = p.steps().get(2);
@@ -111,7 +112,7 @@ class RunPlanTest {
         RunPlan p = plan("train", "--quick");
         RunPlan.Step mnist = p.steps().get(0);
         assertEquals(List.of(P + "TrainBench.mnistTrainStep"), mnist.benches().stream().map(RunPlan.Bench::name).toList());
-        assertTrue(mnist.iter().warmups() * mnist.iter().warmupSec() >= 5, mnist.toString());
+        assertTrue(mnist.iter().warmups() * mnist.iter().warmupSec() >= 6, mnist.toString());
         assertEquals(List.of(P + "TrainBench.mlpTrainStep"), p.steps().get(1).benches().stream().map(RunPlan.Bench::name).toList());
     }
 
@@ -120,6 +121,7 @@ class RunPlanTest {
         RunPlan p = plan("all", "--peers");
         RunPlan.Step gemm = p.steps().stream().filter(s -> s.label().equals("gemm GemmBench")).findFirst().orElseThrow();
         assertEquals(RunPlan.FULL_DEFAULT, gemm.iter());
+        assertEquals(List.of(), gemm.jvmArgs());
         assertEquals(3 * 9 * 2, gemm.configurations());
         RunPlan.Step elem = p.steps().stream().filter(s -> s.label().equals("elementwise ElementwiseBench")).findFirst().orElseThrow();
         assertNull(elem.iter());
@@ -128,6 +130,22 @@ class RunPlanTest {
         assertTrue(Pattern.compile(djl.include()).matcher(P + "PeerDjlBench.gemm").find());
         assertTrue(!Pattern.compile(djl.include()).matcher(P + "PeerNd4jBench.gemm").find());
         assertTrue(!Pattern.compile(djl.include()).matcher(P + "PeerDjlBench.add").find());
+    }
+
+    @Test
+    void aStepBecomesJmhOptionsWithItsParamsIterationsAndFlags() {
+        RunPlan.Step vec = plan("gemm", "--quick", "--threads", "2").steps().get(0);
+        org.openjdk.jmh.runner.options.Options o = BenchRunner.options(vec, Path.of("x.json"));
+        assertEquals(List.of(vec.include()), o.getIncludes());
+        assertEquals(List.of("vector"), List.copyOf(o.getParameter("backend").get()));
+        assertEquals(List.of("2"), List.copyOf(o.getParameter("threads").get()));
+        assertEquals(4, o.getWarmupIterations().get());
+        assertEquals(500, o.getWarmupTime().get().convertTo(java.util.concurrent.TimeUnit.MILLISECONDS));
+        assertEquals(3, o.getMeasurementIterations().get());
+        assertEquals(1, o.getForkCount().get());
+        List<String> jvm = List.copyOf(o.getJvmArgsAppend().get());
+        assertTrue(jvm.containsAll(BenchRunner.FORK_JVM_ARGS) && jvm.contains("-Xbatch"), jvm.toString());
+        assertEquals(1, o.getProfilers().size()); // the GC profiler, for alloc_bytes_per_op
     }
 
     /** The real benchmark list of this build: the quick plan of 'all' must stay under the 10 minutes of issue 8. */
