@@ -61,12 +61,12 @@ public final class RunPlan {
     }
 
     /** Native code (openblas, JNI, the peers' kernels) and the scalar oracle: little to warm up. */
-    static final Iter LIGHT = new Iter(1, 2, 0.4, 3, 0.4);
+    static final Iter LIGHT = new Iter(1, 2, 0.3, 3, 0.3);
     /**
      * Vector API kernels: until C2 compiles them every vector is a boxed object (a 64^3 GEMM took 214 ms in the
-     * first warmup iteration, 0.46 ms in the fifth on the loaded machine), so they get 4 x 0.5 s.
+     * first warmup iteration, 0.46 ms in the fifth on the loaded machine, without -Xbatch), so they get 4 x 0.4 s.
      */
-    static final Iter VEC = new Iter(1, 4, 0.5, 3, 0.4);
+    static final Iter VEC = new Iter(1, 4, 0.4, 3, 0.3);
     static final Iter MODEL = new Iter(1, 6, 0.5, 3, 0.5);
     static final Iter HEAVY = new Iter(1, 6, 1.0, 3, 1.0);
     static final Iter PEER_MODEL = new Iter(1, 3, 0.6, 3, 0.5);
@@ -85,6 +85,9 @@ public final class RunPlan {
     public static final List<String> QUICK_JVM_ARGS = List.of("-Xbatch");
 
     static final List<String> QUICK_GEMM = List.of("64", "256", "1024", "32x5408x64", "5408x32x64:TN", "32x64x5408:NT");
+    static final List<String> QUICK_SIZES = List.of("1024", "1048576");
+    static final String QUICK_POOL_LOSS = "PoolLossBench\\.(maxPool|maxPoolBackward|softmaxCrossEntropy)$";
+    static final String QUICK_OPTIMIZER = "OptimizerBench\\.(adam|sgdMomentum)$";
 
     /** One benchmark method as JMH's generated list describes it: default @Param values and annotated iterations. */
     public record Bench(String name, Map<String, List<String>> params, Iter annotated) {
@@ -193,10 +196,21 @@ public final class RunPlan {
                     }
                 }
             }
+            if (o.quick()) {
+                // A class of the suite that no quick template covers (added later) still runs, with its own @Params.
+                List<String> covered = new ArrayList<>();
+                for (Template t : templates) for (Bench b : matching(available, t.include, null)) covered.add(b.simpleClass());
+                java.util.Set<String> missing = new java.util.TreeSet<>();
+                for (Bench b : matching(available, Suites.PKG + Suites.ours(suite) + "\\.", null)) {
+                    if (!covered.contains(b.simpleClass())) missing.add(b.simpleClass());
+                }
+                for (String c : missing) templates.add(new Template(suite + " " + c, Suites.PKG + c + "\\.", Map.of("threads", threads), VEC));
+            }
             for (Template t : templates) {
                 List<Bench> benches = matching(available, t.include, o.include());
                 if (benches.isEmpty()) continue;
-                Map<String, List<String>> params = new LinkedHashMap<>(t.params);
+                Map<String, List<String>> params = declaredOnly(t.params, benches);
+                if (params == null) continue; // e.g. a 'native' run for a class without that backend
                 params.putAll(o.params()); // the user's -p wins
                 List<Bench> resolved = new ArrayList<>();
                 for (Bench b : benches) resolved.add(b.annotated() == null ? new Bench(b.name(), b.params(), JMH_DEFAULT) : b);
@@ -207,6 +221,35 @@ public final class RunPlan {
         return new RunPlan(steps, o.quick());
     }
 
+    /**
+     * The template's @Param values that the step's benchmarks declare (JMH would run an undeclared value too, e.g.
+     * a backend the class does not support); null when a param that all of them have keeps no value.
+     */
+    static Map<String, List<String>> declaredOnly(Map<String, List<String>> wanted, List<Bench> benches) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> w : wanted.entrySet()) {
+            java.util.Set<String> declared = new java.util.HashSet<>();
+            boolean anyHas = false, allHave = true;
+            for (Bench b : benches) {
+                List<String> d = b.params().get(w.getKey());
+                if (d == null) {
+                    allHave = false;
+                } else {
+                    anyHas = true;
+                    declared.addAll(d);
+                }
+            }
+            if (!anyHas || w.getKey().equals("threads")) {
+                out.put(w.getKey(), w.getValue());
+                continue;
+            }
+            List<String> keep = w.getValue().stream().filter(declared::contains).toList();
+            if (keep.isEmpty() && allHave) return null;
+            if (!keep.isEmpty()) out.put(w.getKey(), keep);
+        }
+        return out;
+    }
+
     private record Template(String label, String include, Map<String, List<String>> params, Iter iter) {}
 
     private static List<Template> quickTemplates(String suite, List<String> threads, List<String> first) {
@@ -215,19 +258,34 @@ public final class RunPlan {
             case "gemm" -> List.of(
                     new Template("gemm vector", p + "GemmBench\\.", Map.of("backend", List.of("vector"), "shape", QUICK_GEMM,
                             "threads", threads), VEC),
-                    new Template("gemm openblas", p + "GemmBench\\.", Map.of("backend", List.of("openblas"), "shape", QUICK_GEMM,
-                            "threads", threads), LIGHT),
+                    new Template("gemm openblas+native", p + "GemmBench\\.", Map.of("backend", List.of("openblas", "native"),
+                            "shape", QUICK_GEMM, "threads", threads), LIGHT),
                     new Template("gemm scalar", p + "GemmBench\\.", Map.of("backend", List.of("scalar"),
                             "shape", List.of("64", "32x64x10"), "threads", first), LIGHT));
-            case "conv" -> List.of(new Template("conv", p + Suites.ours("conv") + "\\.", Map.of("threads", threads), VEC));
+            case "conv" -> List.of(
+                    new Template("conv vector", p + "ConvBench\\.", Map.of("backend", List.of("vector"), "threads", threads), VEC),
+                    new Template("conv openblas", p + "ConvBench\\.", Map.of("backend", List.of("openblas"), "threads", threads), LIGHT),
+                    // The MNIST model's pooling and loss; the other pools and losses in full runs only.
+                    new Template("pool+loss vector", p + QUICK_POOL_LOSS, Map.of("backend", List.of("vector"), "shape", List.of("32x10"),
+                            "threads", threads), VEC),
+                    new Template("pool+loss native", p + QUICK_POOL_LOSS, Map.of("backend", List.of("native"), "shape", List.of("32x10"),
+                            "threads", threads), LIGHT),
+                    new Template("pool+loss scalar", p + QUICK_POOL_LOSS, Map.of("backend", List.of("scalar"), "shape", List.of("32x10"),
+                            "threads", first), LIGHT));
             case "elementwise" -> List.of(
                     new Template("elementwise vector", p + "ElementwiseBench\\.", Map.of("backend", List.of("vector"),
-                            "size", List.of("1024", "1048576"), "threads", threads), VEC),
+                            "size", QUICK_SIZES, "shape", List.of("32x10"), "threads", threads), VEC),
                     new Template("elementwise native", p + "ElementwiseBench\\.", Map.of("backend", List.of("native"),
-                            "size", List.of("1024", "1048576"), "threads", threads), LIGHT),
+                            "size", QUICK_SIZES, "shape", List.of("32x10"), "threads", threads), LIGHT),
                     new Template("elementwise scalar", p + "ElementwiseBench\\.", Map.of("backend", List.of("scalar"),
-                            "size", List.of("1024", "1048576"), "threads", first), LIGHT),
-                    new Template("optimizer", p + "OptimizerBench\\.", Map.of("threads", threads), VEC));
+                            "size", QUICK_SIZES, "shape", List.of("32x10"), "threads", first), LIGHT),
+                    // Adam (the MNIST model's) and SGD with momentum at about the MNIST model's parameter count.
+                    new Template("optimizer vector", p + QUICK_OPTIMIZER, Map.of("backend", List.of("vector"), "size", List.of("350000"),
+                            "threads", threads), VEC),
+                    new Template("optimizer native", p + QUICK_OPTIMIZER, Map.of("backend", List.of("native"), "size", List.of("350000"),
+                            "threads", threads), LIGHT),
+                    new Template("optimizer scalar", p + QUICK_OPTIMIZER, Map.of("backend", List.of("scalar"), "size", List.of("350000"),
+                            "threads", first), LIGHT));
             case "train" -> List.of(
                     new Template("train mnist step", p + "TrainBench\\.mnistTrainStep$", Map.of("threads", threads), HEAVY),
                     new Template("train vector", p + "TrainBench\\.(?!mnistTrainStep$)\\w+$", Map.of("backend", List.of("vector"),
