@@ -29,7 +29,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       two backward products); scalar at 64 and 32x64x10 on the first thread count only (the scalar oracle
  *       is single-threaded). Vector API code (vector backend rows, conv, optimizer) gets 4 x 0.5 s warmup and
  *       3 x 0.4 s measurement; native code (openblas, native, the peers) and scalar 2 x 0.4 s + 3 x 0.4 s.</li>
- *   <li>ConvBench, PoolLossBench: their own @Params, 4 x 0.5 s + 3 x 0.4 s.</li>
+ *   <li>ConvBench at the MNIST layer (vector; openblas and native), PoolLossBench's max pooling and softmax
+ *       cross-entropy at 32x10.</li>
  *   <li>ElementwiseBench: vector and native at size 1k and 1M (and both softmax shapes), scalar the same on the
  *       first thread count; OptimizerBench its own @Params.</li>
  *   <li>TrainBench: the MNIST step 6 x 1 s warmup, 3 x 1 s; the other vector steps 6 x 0.5 s, 3 x 0.5 s, scalar
@@ -263,8 +264,11 @@ public final class RunPlan {
                     new Template("gemm scalar", p + "GemmBench\\.", Map.of("backend", List.of("scalar"),
                             "shape", List.of("64", "32x64x10"), "threads", first), LIGHT));
             case "conv" -> List.of(
-                    new Template("conv vector", p + "ConvBench\\.", Map.of("backend", List.of("vector"), "threads", threads), VEC),
-                    new Template("conv openblas", p + "ConvBench\\.", Map.of("backend", List.of("openblas"), "threads", threads), LIGHT),
+                    // The MNIST model's layer; the mid layer in full runs only.
+                    new Template("conv vector", p + "ConvBench\\.", Map.of("backend", List.of("vector"), "shape", List.of("mnist"),
+                            "threads", threads), VEC),
+                    new Template("conv openblas+native", p + "ConvBench\\.", Map.of("backend", List.of("openblas", "native"),
+                            "shape", List.of("mnist"), "threads", threads), LIGHT),
                     // The MNIST model's pooling and loss; the other pools and losses in full runs only.
                     new Template("pool+loss vector", p + QUICK_POOL_LOSS, Map.of("backend", List.of("vector"), "shape", List.of("32x10"),
                             "threads", threads), VEC),

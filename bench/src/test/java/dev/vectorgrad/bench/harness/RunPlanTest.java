@@ -126,10 +126,11 @@ class RunPlanTest {
         b.add(bench("PoolLossBench.softmaxCrossEntropy", ANNOTATED, "backend", List.of("vector", "scalar", "native"), "threads", T,
                 "shape", List.of("32x10", "256x1000")));
         RunPlan p = RunPlan.build(BenchOptions.parse(new String[] {"conv", "--quick"}), b);
-        assertEquals(List.of("conv vector", "conv openblas", "pool+loss vector", "pool+loss native", "pool+loss scalar"),
+        assertEquals(List.of("conv vector", "conv openblas+native", "pool+loss vector", "pool+loss native", "pool+loss scalar"),
                 p.steps().stream().map(RunPlan.Step::label).toList());
         RunPlan.Step conv = p.steps().get(0);
-        assertEquals(6, conv.configurations()); // ConvBench has no threads @Param: 3 methods x 2 shapes
+        assertEquals(3, conv.configurations()); // this ConvBench has no threads @Param: 3 methods at the mnist shape
+        assertEquals(List.of("openblas"), p.steps().get(1).params().get("backend")); // nor a native backend
         RunPlan.Step pool = p.steps().get(2);
         assertEquals(List.of(P + "PoolLossBench.maxPool", P + "PoolLossBench.softmaxCrossEntropy"),
                 pool.benches().stream().map(RunPlan.Bench::name).toList()); // avgPool: full runs only
@@ -186,8 +187,8 @@ class RunPlanTest {
     }
 
     /**
-     * The classes as the other branches have them at the time of writing (GemmBench with a native backend,
-     * PoolLossBench with 8 methods, OptimizerBench with 4 at 2 sizes): after the merge, quick 'all' stays under the
+     * The classes as the other branches have them at the time of writing (GemmBench and ConvBench with a native
+     * backend, ConvBench with threads, PoolLossBench with 8 methods, OptimizerBench with 4 at 2 sizes): after the merge, quick 'all' stays under the
      * 10 minutes of issue 8, with the estimate's 2 s per fork.
      */
     @Test
@@ -196,6 +197,11 @@ class RunPlanTest {
         b.removeIf(x -> x.name().equals(P + "GemmBench.gemm"));
         b.add(bench("GemmBench.gemm", null, "backend", List.of("vector", "native", "openblas", "scalar"),
                 "shape", List.of("64", "256", "1024", "32x5408x64", "5408x32x64:TN", "32x64x5408:NT", "32x64x10"), "threads", T));
+        b.removeIf(x -> x.name().startsWith(P + "ConvBench."));
+        for (String m : List.of("forward", "backwardData", "backwardWeight")) {
+            b.add(bench("ConvBench." + m, ANNOTATED, "backend", List.of("vector", "native", "openblas"), "shape", List.of("mnist", "mid"),
+                    "threads", T));
+        }
         for (String m : List.of("maxPool", "maxPoolBackward", "avgPool", "avgPoolBackward", "globalAvgPool")) {
             b.add(bench("PoolLossBench." + m, ANNOTATED, "backend", List.of("vector", "scalar", "native"), "threads", T));
         }
@@ -211,6 +217,7 @@ class RunPlanTest {
         assertTrue(p.estimateSeconds() < 600, p.describe());
         assertEquals(24, p.steps().stream().filter(s -> s.label().equals("gemm openblas+native")).findFirst().orElseThrow().configurations());
         assertEquals(4, p.steps().stream().filter(s -> s.label().equals("optimizer vector")).findFirst().orElseThrow().configurations());
+        assertEquals(12, p.steps().stream().filter(s -> s.label().equals("conv openblas+native")).findFirst().orElseThrow().configurations());
     }
 
     /** The real benchmark list of this build: the quick plan of 'all' must stay under the 10 minutes of issue 8. */
