@@ -61,6 +61,14 @@ public final class BenchRunner {
                         + Suites.includes(o.suite(), o.peers()) + (o.include() == null ? "" : " and '" + o.include() + "'") + ")");
             }
             err.print("[bench] " + plan.describe());
+            double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            if (load >= 0) {
+                String machine = String.format(Locale.ROOT, "machine: %d cores, load average %.1f at the start%s", defaultThreads, load,
+                        load > 0.5 * defaultThreads ? " (other work is running: timings are disturbed and the run takes longer than "
+                                + "estimated; compare only ratios within this run)" : "");
+                notes.add(machine);
+                err.println("[bench] " + machine);
+            }
             Path log = dir.resolve("jmh.log");
             JsonArray merged = new JsonArray();
             long t0 = System.nanoTime();
