@@ -20,6 +20,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.vectorgrad.bench.harness.GemmShape;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,8 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Peer: DJL 0.35.1 with the PyTorch engine (libtorch 2.7.1 CPU from the pytorch-native-cpu jar, no download:
- * -Dai.djl.offline=true). Same workload names and params as ours so the harness pairs them: gemm (n x n, fresh
- * output as DJL has no out= variant), add (in place, a += b), and the MNIST CNN / 10->64->64->1 MLP built
+ * -Dai.djl.offline=true). Same workload names and @Param names/values as ours so the harness pairs them: gemm
+ * ({@code shape} as GemmBench; fresh output as DJL has no out= variant), add (in place, a += b), exp and sum
+ * ({@code size} as ElementwiseBench; exp into a fresh output), softmax over the last axis ({@code shape} rows x
+ * cols, fresh output), and the MNIST CNN / 10->64->64->1 MLP built
  * from DJL blocks: training step at batch 32 with Adam (mnistTrainStep, mlpTrainStep), batch-1 inference
  * (mnistInfer, mlpInfer). Per-step intermediates live in a sub-manager closed after the step.
  */
@@ -56,10 +59,11 @@ public class PeerDjlBench {
         return Engine.getEngine("PyTorch").newBaseManager();
     }
 
+    /** Same {@code shape} values as GemmBench (square n, the MNIST dense-layer products); a T operand is a transposed view. */
     @State(Scope.Thread)
     public static class Gemm {
-        @Param({"64", "256", "1024"})
-        public int n;
+        @Param({"64", "256", "1024", "32x5408x64", "5408x32x64:TN", "32x64x5408:NT", "32x64x10"})
+        public String shape;
 
         @Param({"1", "2"})
         public int threads;
@@ -69,9 +73,12 @@ public class PeerDjlBench {
 
         @Setup(Level.Trial)
         public void setup() {
+            GemmShape g = GemmShape.parse(shape);
             manager = open(threads);
-            a = manager.randomUniform(-1f, 1f, new Shape(n, n), DataType.FLOAT32);
-            b = manager.randomUniform(-1f, 1f, new Shape(n, n), DataType.FLOAT32);
+            a = manager.randomUniform(-1f, 1f, new Shape(g.storedA()[0], g.storedA()[1]), DataType.FLOAT32);
+            b = manager.randomUniform(-1f, 1f, new Shape(g.storedB()[0], g.storedB()[1]), DataType.FLOAT32);
+            if (g.transA()) a = a.transpose(); // a strided view: libtorch passes the transpose flag to its GEMM
+            if (g.transB()) b = b.transpose();
         }
 
         @TearDown(Level.Trial)
@@ -80,9 +87,10 @@ public class PeerDjlBench {
         }
     }
 
+    /** Same {@code size} values as ElementwiseBench. */
     @State(Scope.Thread)
-    public static class Add {
-        @Param({"1024"})
+    public static class Vec {
+        @Param({"1024", "65536", "1048576"})
         public int size;
 
         @Param({"1", "2"})
@@ -96,6 +104,31 @@ public class PeerDjlBench {
             manager = open(threads);
             a = manager.randomUniform(-1f, 1f, new Shape(size), DataType.FLOAT32);
             b = manager.randomUniform(-1e-6f, 1e-6f, new Shape(size), DataType.FLOAT32);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            manager.close();
+        }
+    }
+
+    /** Same {@code shape} values as ElementwiseBench.softmax: rows x cols, softmax over the last axis. */
+    @State(Scope.Thread)
+    public static class Soft {
+        @Param({"32x10", "1024x1024"})
+        public String shape;
+
+        @Param({"1", "2"})
+        public int threads;
+
+        NDManager manager;
+        NDArray x;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            String[] rc = shape.split("x");
+            manager = open(threads);
+            x = manager.randomUniform(-4f, 4f, new Shape(Integer.parseInt(rc[0]), Integer.parseInt(rc[1])), DataType.FLOAT32);
         }
 
         @TearDown(Level.Trial)
@@ -267,7 +300,28 @@ public class PeerDjlBench {
     }
 
     @Benchmark
-    public NDArray add(Add s) {
+    public NDArray add(Vec s) {
         return s.a.addi(s.b);
+    }
+
+    @Benchmark
+    public float exp(Vec s) {
+        try (NDArray e = s.a.exp()) {
+            return e.getFloat(0);
+        }
+    }
+
+    @Benchmark
+    public float sum(Vec s) {
+        try (NDArray t = s.a.sum()) {
+            return t.getFloat();
+        }
+    }
+
+    @Benchmark
+    public float softmax(Soft s) {
+        try (NDArray p = s.x.softmax(-1)) {
+            return p.getFloat(0, 0);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.vectorgrad.bench;
 
+import dev.vectorgrad.bench.harness.GemmShape;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.enums.WeightsFormat;
@@ -8,6 +9,8 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Peer: ND4J 1.0.0-M2.1 (nd4j-native, linux-x86_64-avx2 build; this machine has no AVX-512). gemm is
  * {@code Nd4j.gemm} into a preallocated output (ND4J's fastest path), gemmMmul the everyday {@code a.mmul(b)}
- * that allocates its result, add is in place ({@code a.addi(b)}); mnistInfer / mlpInfer are batch-1 forward
+ * that allocates its result (both with GemmBench's {@code shape} values), add in place ({@code a.addi(b)}), exp into a
+ * preallocated output, sum ({@code sumNumber}), softmax over the last axis into a preallocated output; mnistInfer / mlpInfer are batch-1 forward
  * passes of the same models written with ND4J's op namespaces (Nd4j.cnn(), Nd4j.nn().relu, mmul, addiRowVector; ND4J's relu_layer op rejects a row-vector input). No training
  * step: that needs SameDiff or DL4J, which this harness does not pull in.
  */
@@ -44,40 +48,67 @@ public class PeerNd4jBench {
         Nd4j.factory().blas().setMaxThreads(threads);
     }
 
+    /** Same {@code shape} values as GemmBench (square n, the MNIST dense-layer products). */
     @State(Scope.Thread)
     public static class Gemm {
-        @Param({"64", "256", "1024"})
-        public int n;
+        @Param({"64", "256", "1024", "32x5408x64", "5408x32x64:TN", "32x64x5408:NT", "32x64x10"})
+        public String shape;
 
         @Param({"1", "2"})
         public int threads;
 
-        INDArray a, b, c;
+        GemmShape g;
+        INDArray a, b, c, aOp, bOp;
 
         @Setup(Level.Trial)
         public void setup() {
             init(threads);
-            a = Nd4j.rand(DataType.FLOAT, n, n);
-            b = Nd4j.rand(DataType.FLOAT, n, n);
-            c = Nd4j.create(DataType.FLOAT, n, n);
+            g = GemmShape.parse(shape);
+            a = Nd4j.rand(DataType.FLOAT, g.storedA()[0], g.storedA()[1]);
+            b = Nd4j.rand(DataType.FLOAT, g.storedB()[0], g.storedB()[1]);
+            c = Nd4j.create(DataType.FLOAT, g.m(), g.n());
+            aOp = g.transA() ? a.transpose() : a; // views, for mmul
+            bOp = g.transB() ? b.transpose() : b;
         }
     }
 
+    /** Same {@code size} values as ElementwiseBench. */
     @State(Scope.Thread)
-    public static class Add {
-        @Param({"1024"})
+    public static class Vec {
+        @Param({"1024", "65536", "1048576"})
         public int size;
 
         @Param({"1", "2"})
         public int threads;
 
-        INDArray a, b;
+        INDArray a, b, out;
 
         @Setup(Level.Trial)
         public void setup() {
             init(threads);
             a = Nd4j.rand(DataType.FLOAT, size);
             b = Nd4j.rand(DataType.FLOAT, size).muli(1e-6);
+            out = Nd4j.create(DataType.FLOAT, size);
+        }
+    }
+
+    /** Same {@code shape} values as ElementwiseBench.softmax: rows x cols, softmax over the last axis. */
+    @State(Scope.Thread)
+    public static class Soft {
+        @Param({"32x10", "1024x1024"})
+        public String shape;
+
+        @Param({"1", "2"})
+        public int threads;
+
+        INDArray x, out;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            init(threads);
+            String[] rc = shape.split("x");
+            x = Nd4j.rand(DataType.FLOAT, Integer.parseInt(rc[0]), Integer.parseInt(rc[1])).subi(0.5).muli(8);
+            out = Nd4j.create(DataType.FLOAT, x.shape());
         }
     }
 
@@ -131,16 +162,31 @@ public class PeerNd4jBench {
 
     @Benchmark
     public INDArray gemm(Gemm s) {
-        return Nd4j.gemm(s.a, s.b, s.c, false, false, 1.0, 0.0);
+        return Nd4j.gemm(s.a, s.b, s.c, s.g.transA(), s.g.transB(), 1.0, 0.0);
     }
 
     @Benchmark
     public INDArray gemmMmul(Gemm s) {
-        return s.a.mmul(s.b);
+        return s.aOp.mmul(s.bOp);
     }
 
     @Benchmark
-    public INDArray add(Add s) {
+    public INDArray add(Vec s) {
         return s.a.addi(s.b);
+    }
+
+    @Benchmark
+    public INDArray exp(Vec s) {
+        return Nd4j.exec(new Exp(s.a, s.out));
+    }
+
+    @Benchmark
+    public double sum(Vec s) {
+        return s.a.sumNumber().doubleValue();
+    }
+
+    @Benchmark
+    public INDArray[] softmax(Soft s) {
+        return Nd4j.exec(new SoftMax(s.x, s.out, -1));
     }
 }

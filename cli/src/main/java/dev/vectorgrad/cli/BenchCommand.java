@@ -26,6 +26,10 @@ final class BenchCommand {
             System.err.println(BenchOptions.USAGE);
             return 2;
         }
+        if (o.dryRun()) {
+            System.out.print(BenchRunner.plan(o).describe());
+            return 0;
+        }
         try {
             BenchRunner.Outcome r = BenchRunner.run(o, System.out, System.err);
             System.out.println();

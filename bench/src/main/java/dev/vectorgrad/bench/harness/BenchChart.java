@@ -31,32 +31,60 @@ public final class BenchChart {
         for (Map.Entry<String, List<BenchSummary.Row>> e : byBench.entrySet()) {
             List<BenchSummary.Row> rows = e.getValue();
             String xParam = sizeParam(rows);
-            Path file = dir.resolve("chart-" + e.getKey().replaceAll("[^A-Za-z0-9_-]", "_") + ".png");
-            if (xParam != null) BitmapEncoder.saveBitmap(xyChart(e.getKey(), xParam, rows), file.toString(), BitmapEncoder.BitmapFormat.PNG);
-            else BitmapEncoder.saveBitmap(barChart(e.getKey(), rows), file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            String base = "chart-" + e.getKey().replaceAll("[^A-Za-z0-9_-]", "_");
+            Path file = dir.resolve(base + ".png");
+            if (xParam == null) {
+                BitmapEncoder.saveBitmap(barChart(e.getKey(), rows), file.toString(), BitmapEncoder.BitmapFormat.PNG);
+                out.add(file);
+                continue;
+            }
+            BitmapEncoder.saveBitmap(xyChart(e.getKey(), xParam, rows), file.toString(), BitmapEncoder.BitmapFormat.PNG);
             out.add(file);
+            // Rows whose size is not a number (GEMM shapes like 32x5408x64) get a bar chart of their own.
+            List<BenchSummary.Row> other = rows.stream().filter(r -> number(r.params().get(xParam)) == null).toList();
+            if (!other.isEmpty()) {
+                Path f2 = dir.resolve(base + "-" + xParam + "s.png");
+                BitmapEncoder.saveBitmap(barChart(e.getKey() + " (" + xParam + "s)", other), f2.toString(), BitmapEncoder.BitmapFormat.PNG);
+                out.add(f2);
+            }
         }
         return out;
     }
 
-    /** The numeric parameter with at least two positive values (n, size, ...), or null. */
+    /**
+     * The parameter with at least two distinct positive numeric values (n, size, a GEMM shape list with square
+     * sizes, ...), or null; rows with a non-numeric value of it are charted separately.
+     */
     static String sizeParam(List<BenchSummary.Row> rows) {
         Map<String, java.util.Set<Double>> values = new TreeMap<>();
         for (BenchSummary.Row r : rows) {
             for (Map.Entry<String, String> p : r.params().entrySet()) {
-                try {
-                    double v = Double.parseDouble(p.getValue());
-                    if (v > 0) values.computeIfAbsent(p.getKey(), k -> new java.util.TreeSet<>()).add(v);
-                } catch (NumberFormatException ex) {
-                    values.put(p.getKey(), null);
-                }
+                Double v = number(p.getValue());
+                java.util.Set<Double> set = values.computeIfAbsent(p.getKey(), k -> new java.util.TreeSet<>());
+                if (v != null && v > 0) set.add(v);
             }
         }
-        for (String preferred : List.of("n", "size")) {
+        for (String preferred : List.of("n", "size", "shape")) {
             if (values.get(preferred) != null && values.get(preferred).size() >= 2) return preferred;
         }
-        for (Map.Entry<String, java.util.Set<Double>> v : values.entrySet()) if (v.getValue() != null && v.getValue().size() >= 2) return v.getKey();
+        for (Map.Entry<String, java.util.Set<Double>> v : values.entrySet()) if (v.getValue().size() >= 2) return v.getKey();
         return null;
+    }
+
+    static Double number(String s) {
+        if (s == null) return null;
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The row's score in unit (converting between time units), or NaN when it does not convert. */
+    static double scoreIn(BenchSummary.Row r, String unit) {
+        if (r.unit().equals(unit)) return r.score();
+        double from = toSeconds(r.unit()), to = toSeconds(unit);
+        return from > 0 && to > 0 ? r.score() * from / to : Double.NaN;
     }
 
     static String seriesName(BenchSummary.Row r, String xParam) {
@@ -68,7 +96,7 @@ public final class BenchChart {
 
     /** Square GEMM (a size param n, time per op): GFLOPS = 2 n^3 / time, the usual way to compare GEMMs. */
     static boolean plotsGflops(String method, String xParam, String unit) {
-        return xParam.equals("n") && method.toLowerCase(java.util.Locale.ROOT).matches("(gemm|matmul).*") && toSeconds(unit) > 0;
+        return (xParam.equals("n") || xParam.equals("shape")) && method.toLowerCase(java.util.Locale.ROOT).matches("(gemm|matmul).*") && toSeconds(unit) > 0;
     }
 
     /** Seconds per unit of a JMH time-per-op unit, or -1. */
@@ -87,14 +115,16 @@ public final class BenchChart {
         boolean gflops = plotsGflops(method, xParam, unit);
         XYChart c = new XYChartBuilder().width(900).height(560)
                 .title(method + (gflops ? " (GFLOPS = 2n^3/time, higher is better)" : " (" + unit + ", lower is better)"))
-                .xAxisTitle(xParam).yAxisTitle(gflops ? "GFLOPS" : unit).build();
+                .xAxisTitle(xParam.equals("shape") ? "n (square shapes)" : xParam).yAxisTitle(gflops ? "GFLOPS" : unit).build();
         c.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideE)
                 .setMarkerSize(6);
         Map<String, TreeMap<Double, Double>> series = new LinkedHashMap<>();
         for (BenchSummary.Row r : rows) {
-            if (!r.unit().equals(unit) || !(r.score() > 0) || r.params().get(xParam) == null) continue;
-            double x = Double.parseDouble(r.params().get(xParam));
-            double y = gflops ? 2 * x * x * x / (r.score() * toSeconds(unit)) / 1e9 : r.score();
+            double score = scoreIn(r, unit);
+            Double xv = number(r.params().get(xParam));
+            if (!(score > 0) || xv == null || !(xv > 0)) continue;
+            double x = xv;
+            double y = gflops ? 2 * x * x * x / (score * toSeconds(unit)) / 1e9 : score;
             series.computeIfAbsent(seriesName(r, xParam), k -> new TreeMap<>()).put(x, y);
         }
         for (Map.Entry<String, TreeMap<Double, Double>> s : series.entrySet()) {
@@ -114,10 +144,11 @@ public final class BenchChart {
         Map<Integer, Map<String, Double>> byThreads = new TreeMap<>();
         List<String> categories = new ArrayList<>();
         for (BenchSummary.Row r : rows) {
-            if (!r.unit().equals(unit) || !(r.score() > 0)) continue;
+            double score = scoreIn(r, unit);
+            if (!(score > 0)) continue;
             String cat = r.backend() + (r.params().isEmpty() ? "" : " " + BenchSummary.paramString(r.params()));
             if (!categories.contains(cat)) categories.add(cat);
-            byThreads.computeIfAbsent(r.threads(), k -> new LinkedHashMap<>()).put(cat, r.score());
+            byThreads.computeIfAbsent(r.threads(), k -> new LinkedHashMap<>()).put(cat, score);
         }
         for (Map.Entry<Integer, Map<String, Double>> t : byThreads.entrySet()) {
             List<Double> ys = new ArrayList<>();

@@ -17,14 +17,17 @@ public record BenchOptions(
         Path outDir,
         String include,
         Map<String, List<String>> params,
-        Path from) {
+        Path from,
+        boolean dryRun) {
 
     public static final String USAGE = """
             usage: ./vectorgrad bench <suite> [options]
               suites: gemm, conv, elementwise, train, infer, all
               --peers            also run the peer libraries (needs a build with -Ppeers: DJL/libtorch, ND4J)
               --threads 1,2      kernel threads to measure (benchmarks with a 'threads' @Param); default 1,2
-              --quick            short run: 1 fork, 2 warmup + 3 measurement iterations of 0.3 s
+              --quick            short run (under 10 min for 'all'): fewer @Param values per class, 1 fork, short
+                                 iterations but seconds of warmup for Vector API code (see bench/README.md)
+              --dry-run          print the plan (JMH runs, configurations, estimated time) and exit
               --json             print the summary JSON as the last stdout line (JMH's log goes to jmh.log)
               --out DIR          where results go (default bench-results); a <timestamp>/ folder is made in it
               --include REGEX    only benchmarks whose 'Class.method' matches (within the suite)
@@ -33,7 +36,7 @@ public record BenchOptions(
 
     public static BenchOptions parse(String[] args) {
         String suite = null;
-        boolean peers = false, quick = false, json = false;
+        boolean peers = false, quick = false, json = false, dryRun = false;
         List<Integer> threads = List.of(1, 2);
         Path out = Path.of("bench-results");
         String include = null;
@@ -45,6 +48,7 @@ public record BenchOptions(
                 case "--peers" -> peers = true;
                 case "--quick" -> quick = true;
                 case "--json" -> json = true;
+                case "--dry-run" -> dryRun = true;
                 case "--threads" -> threads = parseThreads(value(args, ++i, a));
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--include" -> include = value(args, ++i, a);
@@ -66,7 +70,7 @@ public record BenchOptions(
         if (!Suites.NAMES.contains(suite)) {
             throw new IllegalArgumentException("unknown suite '" + suite + "'; known: " + String.join(", ", Suites.NAMES));
         }
-        return new BenchOptions(suite, peers, threads, quick, json, out, include, params, from);
+        return new BenchOptions(suite, peers, threads, quick, json, out, include, params, from, dryRun);
     }
 
     private static String value(String[] args, int i, String opt) {

@@ -1,6 +1,11 @@
 package dev.vectorgrad.bench.harness;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,14 +13,17 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs a suite through JMH's Runner API in forked JVMs with the class path of the calling JVM (the CLI's) and
@@ -26,6 +34,7 @@ public final class BenchRunner {
     /** JVM flags every forked benchmark JVM gets. */
     public static final List<String> FORK_JVM_ARGS = List.of(
             "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss4m",
+            "--sun-misc-unsafe-memory-access=allow", // JMH's own use of Unsafe, keeps its warnings out of the log
             "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", "-Djava.awt.headless=true");
 
     private BenchRunner() {}
@@ -37,50 +46,69 @@ public final class BenchRunner {
         Files.createDirectories(dir);
         Path raw = dir.resolve("jmh.json");
         int defaultThreads = Runtime.getRuntime().availableProcessors();
-        if (o.peers() && !peersBuilt()) {
-            err.println("[bench] --peers: the peer benchmarks are not in this build; build them once with "
-                    + "'mvn -Ppeers -pl cli -am -DskipTests package' (downloads DJL/libtorch and ND4J, ~330 MB)");
+        List<String> notes = new ArrayList<>();
+        if (o.peers() && !peersBuilt() && o.from() == null) {
+            notes.add("peers djl-pytorch, nd4j: not in this build; build them once with 'mvn -Ppeers -pl cli -am -DskipTests package' "
+                    + "(downloads DJL/libtorch and ND4J, ~330 MB; the ./vectorgrad launcher rebuilds without them when sources change)");
+            err.println("[bench] " + notes.get(0));
         }
         if (o.from() != null) {
             Files.copy(o.from(), raw);
         } else {
-            ChainedOptionsBuilder b = new OptionsBuilder()
-                    .shouldFailOnError(false)
-                    .jvmArgsAppend(FORK_JVM_ARGS.toArray(String[]::new))
-                    .addProfiler(GCProfiler.class)
-                    .resultFormat(ResultFormatType.JSON)
-                    .result(raw.toString());
-            List<String> includes = Suites.includes(o.suite(), o.peers());
-            if (o.include() == null) {
-                for (String inc : includes) b.include(inc);
-            } else {
-                // JMH ORs its includes; the user's regex narrows the suite, so both go into one pattern.
-                b.include("^(?=.*(" + String.join("|", includes) + "))(?=.*(" + o.include() + ")).*");
+            RunPlan plan = plan(o);
+            if (plan.steps().isEmpty()) {
+                throw new IOException("no benchmark of suite '" + o.suite() + "' is in this build (classes matching "
+                        + Suites.includes(o.suite(), o.peers()) + (o.include() == null ? "" : " and '" + o.include() + "'") + ")");
             }
-            List<String> t = new ArrayList<>();
-            for (int x : o.threads()) t.add(Integer.toString(x));
-            b.param("threads", t.toArray(String[]::new));
-            for (Map.Entry<String, List<String>> p : o.params().entrySet()) b.param(p.getKey(), p.getValue().toArray(String[]::new));
-            if (o.quick()) {
-                b.forks(1).warmupIterations(2).warmupTime(TimeValue.milliseconds(300))
-                        .measurementIterations(3).measurementTime(TimeValue.milliseconds(300));
+            err.print("[bench] " + plan.describe());
+            double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            if (load >= 0) {
+                String machine = String.format(Locale.ROOT, "machine: %d cores, load average %.1f at the start%s", defaultThreads, load,
+                        load > 0.5 * defaultThreads ? " (other work is running: timings are disturbed and the run takes longer than "
+                                + "estimated; compare only ratios within this run)" : "");
+                notes.add(machine);
+                err.println("[bench] " + machine);
             }
-            if (o.json()) {
-                b.output(dir.resolve("jmh.log").toString());
-                err.println("[bench] running JMH, log in " + dir.resolve("jmh.log"));
-            }
-            try {
-                new Runner(b.build()).run();
-            } catch (RunnerException e) {
-                if (String.valueOf(e.getMessage()).contains("No benchmarks to run")) {
-                    throw new IOException("no benchmark of suite '" + o.suite() + "' is in this build (classes matching "
-                            + includes + (o.include() == null ? "" : " and '" + o.include() + "'") + ")");
+            Path log = dir.resolve("jmh.log");
+            JsonArray merged = new JsonArray();
+            long t0 = System.nanoTime();
+            try (OutputStream logFile = Files.newOutputStream(log)) {
+                PrintStream jmhOut = new PrintStream(o.json() ? logFile : new TeeStream(logFile, out), true);
+                if (o.json()) err.println("[bench] running JMH, log in " + log);
+                int i = 0;
+                for (RunPlan.Step step : plan.steps()) {
+                    i++;
+                    long s0 = System.nanoTime();
+                    err.printf(Locale.ROOT, "[bench] run %d/%d: %s%n", i, plan.steps().size(), step);
+                    Path stepJson = dir.resolve("jmh-" + i + ".json");
+                    try {
+                        new Runner(options(step, stepJson), OutputFormatFactory.createFormatInstance(jmhOut, VerboseMode.NORMAL)).run();
+                    } catch (RunnerException e) {
+                        if (String.valueOf(e.getMessage()).contains("JMH lock")) {
+                            // JMH allows one run per machine (/tmp/jmh.lock): say so instead of an empty table.
+                            throw new IOException("another JMH run holds /tmp/jmh.lock on this machine (two runs would disturb each "
+                                    + "other's timings): wait for it to finish, or add -Djmh.ignoreLock=true to the java command line");
+                        }
+                        err.println("[bench] run " + i + " (" + step.label() + ") failed: " + e.getMessage());
+                    }
+                    if (Files.exists(stepJson)) {
+                        for (JsonElement e : JsonParser.parseString(Files.readString(stepJson)).getAsJsonArray()) merged.add(e);
+                        Files.delete(stepJson);
+                    }
+                    err.printf(Locale.ROOT, "[bench] run %d/%d took %s (estimated %s); %s so far of %s estimated%n", i, plan.steps().size(),
+                            RunPlan.duration((System.nanoTime() - s0) / 1e9), RunPlan.duration(step.estimateSeconds()),
+                            RunPlan.duration((System.nanoTime() - t0) / 1e9), RunPlan.duration(plan.estimateSeconds()));
                 }
-                throw e;
+                jmhOut.flush();
             }
-            if (!Files.exists(raw)) throw new IOException("JMH wrote no result file (no benchmark matched suite '" + o.suite() + "'?)");
+            Files.writeString(raw, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(merged) + "\n");
+            List<String> failed = RunLog.notes(RunLog.failures(Files.readString(log)));
+            for (String n : failed) err.println("[bench] " + n);
+            notes.addAll(failed);
+            err.println("[bench] all runs took " + RunPlan.duration((System.nanoTime() - t0) / 1e9) + " (estimated "
+                    + RunPlan.duration(plan.estimateSeconds()) + ")");
         }
-        BenchSummary summary = BenchSummary.fromJmhJson(o.suite(), Files.readString(raw), defaultThreads);
+        BenchSummary summary = BenchSummary.fromJmhJson(o.suite(), Files.readString(raw), defaultThreads).withNotes(notes);
         if (summary.rows().isEmpty()) {
             err.println("[bench] no results: no benchmark of suite '" + o.suite() + "' ran (classes missing from this build?)");
         }
@@ -88,6 +116,60 @@ public final class BenchRunner {
         Files.writeString(dir.resolve("summary.md"), summary.markdown());
         List<Path> charts = summary.rows().isEmpty() ? List.of() : BenchChart.write(summary, dir);
         return new Outcome(dir, summary, charts);
+    }
+
+    /** What a run with these options would execute, over the benchmarks of this build. */
+    public static RunPlan plan(BenchOptions o) {
+        return RunPlan.build(o, RunPlan.available());
+    }
+
+    static org.openjdk.jmh.runner.options.Options options(RunPlan.Step step, Path result) {
+        ChainedOptionsBuilder b = new OptionsBuilder()
+                .include(step.include())
+                .shouldFailOnError(false)
+                .jvmArgsAppend(java.util.stream.Stream.concat(FORK_JVM_ARGS.stream(), step.jvmArgs().stream()).toArray(String[]::new))
+                .addProfiler(GCProfiler.class)
+                .resultFormat(ResultFormatType.JSON)
+                .result(result.toString());
+        for (Map.Entry<String, List<String>> p : step.params().entrySet()) b.param(p.getKey(), p.getValue().toArray(String[]::new));
+        RunPlan.Iter it = step.iter();
+        if (it != null) {
+            b.forks(it.forks()).warmupIterations(it.warmups()).warmupTime(millis(it.warmupSec()))
+                    .measurementIterations(it.measurements()).measurementTime(millis(it.measurementSec()));
+        }
+        return b.build();
+    }
+
+    private static TimeValue millis(double seconds) {
+        return TimeValue.milliseconds(Math.round(seconds * 1000));
+    }
+
+    /** Writes to two streams (JMH's output to the terminal and to jmh.log). */
+    static final class TeeStream extends OutputStream {
+        private final OutputStream a, b;
+
+        TeeStream(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+            b.flush();
+        }
     }
 
     /** True when the peer classes (built only with -Ppeers) are on the class path. */

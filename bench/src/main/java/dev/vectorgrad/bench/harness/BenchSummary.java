@@ -32,6 +32,12 @@ public final class BenchSummary {
             return unit.endsWith("/op");
         }
 
+        /** Seconds per op for a time-per-op unit, else NaN. */
+        double seconds() {
+            double u = BenchChart.toSeconds(unit);
+            return u > 0 ? score * u : Double.NaN;
+        }
+
         Row withRatio(String r, double x) {
             return new Row(bench, method, backend, peer, params, threads, score, error, unit, allocBytesPerOp, r, x);
         }
@@ -39,10 +45,25 @@ public final class BenchSummary {
 
     private final String suite;
     private final List<Row> rows;
+    private final List<String> notes;
 
-    private BenchSummary(String suite, List<Row> rows) {
+    private BenchSummary(String suite, List<Row> rows, List<String> notes) {
         this.suite = suite;
         this.rows = rows;
+        this.notes = List.copyOf(notes);
+    }
+
+    /** The same results with lines that say what could not run and why (from the JMH log). */
+    public BenchSummary withNotes(List<String> more) {
+        List<String> n = new ArrayList<>(notes);
+        n.addAll(more);
+        return new BenchSummary(suite, rows, n);
+    }
+
+    public List<String> notes() {
+        List<String> n = new ArrayList<>(notes);
+        n.addAll(peerGaps());
+        return n;
     }
 
     public List<Row> rows() {
@@ -91,7 +112,7 @@ public final class BenchSummary {
             rows.add(new Row(cls + "." + method, method, Suites.backendOf(cls, backendParam), Suites.isPeer(cls),
                     Map.copyOf(params), threads, score, err, unit, alloc, null, Double.NaN));
         }
-        return new BenchSummary(suite, withRatios(rows));
+        return new BenchSummary(suite, withRatios(rows), List.of());
     }
 
     private static double parseDouble(JsonElement e) {
@@ -105,16 +126,24 @@ public final class BenchSummary {
     static List<Row> withRatios(List<Row> rows) {
         Map<String, List<Row>> groups = new LinkedHashMap<>();
         for (Row r : rows) groups.computeIfAbsent(new TreeMap<>(r.params()) + "|" + r.method() + "|" + r.threads(), k -> new ArrayList<>()).add(r);
+        // The scalar oracle is single-threaded: its row at any thread count (the fewest) can stand for the others,
+        // which the quick plan runs on the first thread count only.
+        Map<String, Row> scalarAnyThreads = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (!r.backend().equals("scalar")) continue;
+            scalarAnyThreads.merge(new TreeMap<>(r.params()) + "|" + r.method(), r, (a, b) -> a.threads() <= b.threads() ? a : b);
+        }
         List<Row> out = new ArrayList<>();
         for (List<Row> g : groups.values()) {
             Row ref = reference(g);
+            String refName = ref == null ? null : ref.backend();
+            if (ref == null) {
+                ref = scalarAnyThreads.get(new TreeMap<>(g.get(0).params()) + "|" + g.get(0).method());
+                if (ref != null) refName = "scalar " + ref.threads() + "t";
+            }
             for (Row r : g) {
-                if (ref == null || !ref.unit().equals(r.unit())) {
-                    out.add(r);
-                } else {
-                    double ratio = r.lowerIsBetter() ? ref.score() / r.score() : r.score() / ref.score();
-                    out.add(r.withRatio(ref.backend(), ratio));
-                }
+                double ratio = ref == null ? Double.NaN : speedup(r, ref);
+                out.add(Double.isNaN(ratio) ? r : r.withRatio(refName, ratio));
             }
         }
         out.sort(Comparator.comparing(Row::bench).thenComparing(r -> sortKey(r.params())).thenComparingInt(Row::threads)
@@ -151,7 +180,120 @@ public final class BenchSummary {
     }
 
     private static boolean better(Row a, Row b) {
-        return a.lowerIsBetter() ? a.score() < b.score() : a.score() > b.score();
+        return speedup(a, b) > 1;
+    }
+
+    /**
+     * How many times faster row is than ref: time ratio for time-per-op units (converted, so ns/op compares with
+     * us/op), score ratio for the same throughput unit, NaN when the units do not compare.
+     */
+    static double speedup(Row row, Row ref) {
+        if (row.seconds() > 0 && ref.seconds() > 0) return ref.seconds() / row.seconds();
+        if (!row.unit().equals(ref.unit())) return Double.NaN;
+        return row.lowerIsBetter() ? ref.score() / row.score() : row.score() / ref.score();
+    }
+
+    /** A workload of the headline: its label, method name and @Params (backend and threads aside). */
+    record Workload(String label, String method, Map<String, String> params, long flops, int batch) {}
+
+    /** GEMM 256/1024, the MNIST training step, MNIST and MLP batch-1 inference (issue 8's headline). */
+    static final List<Workload> HEADLINES = List.of(
+            new Workload("GEMM 256x256x256 F32", "gemm", Map.of("shape", "256"), 2L * 256 * 256 * 256, 0),
+            new Workload("GEMM 1024x1024x1024 F32", "gemm", Map.of("shape", "1024"), 2L * 1024 * 1024 * 1024, 0),
+            new Workload("MNIST CNN training step, batch 32", "mnistTrainStep", Map.of(), 0, 32),
+            new Workload("MNIST CNN inference, batch 1", "mnistInfer", Map.of(), 0, 0),
+            new Workload("MLP 10-64-64-1 inference, batch 1", "mlpInfer", Map.of(), 0, 0));
+
+    /** Peers known not to do a workload, and why (one line each in the notes when that peer ran at all). */
+    static final Map<String, String> KNOWN_GAPS = Map.of(
+            "nd4j", "no training step (mnistTrainStep, mlpTrainStep): ND4J needs SameDiff or DL4J for one, which the harness "
+                    + "does not pull in");
+
+    /** One headline line: our best backend and the best peer at one thread count; ratio > 1 = ours faster. */
+    public record Headline(String workload, int threads, Row ours, Row peer, double ratio, String oursText, String peerText) {}
+
+    public List<Headline> headline() {
+        List<Headline> out = new ArrayList<>();
+        for (Workload w : HEADLINES) {
+            TreeMap<Integer, List<Row>> byThreads = new TreeMap<>();
+            for (Row r : rows) {
+                if (r.method().equals(w.method()) && r.params().equals(w.params())) byThreads.computeIfAbsent(r.threads(), k -> new ArrayList<>()).add(r);
+            }
+            for (Map.Entry<Integer, List<Row>> t : byThreads.entrySet()) {
+                Row ours = null, peer = null;
+                for (Row r : t.getValue()) {
+                    if (!(r.score() > 0)) continue;
+                    if (r.peer()) {
+                        if (peer == null || better(r, peer)) peer = r;
+                    } else if (ours == null || better(r, ours)) {
+                        ours = r;
+                    }
+                }
+                if (ours == null && peer == null) continue;
+                double ratio = ours != null && peer != null ? speedup(ours, peer) : Double.NaN;
+                out.add(new Headline(w.label(), t.getKey(), ours, peer, ratio, describe(ours, w), describe(peer, w)));
+            }
+        }
+        return out;
+    }
+
+    /** "vector 412 us (81 GFLOPS)", "djl-pytorch 8.51 ms (3,762 img/s)", "-" for none. */
+    static String describe(Row r, Workload w) {
+        if (r == null) return "-";
+        double sec = r.seconds();
+        if (!(sec > 0)) return r.backend() + " " + fmt(r.score()) + " " + r.unit();
+        String derived = "";
+        if (w.flops() > 0) derived = String.format(Locale.ROOT, " (%.0f GFLOPS)", w.flops() / sec / 1e9);
+        else if (w.batch() > 0) derived = String.format(Locale.ROOT, " (%,.0f img/s)", w.batch() / sec);
+        return r.backend() + " " + time(sec) + derived;
+    }
+
+    /** A duration with a readable unit: "9.57 us", "412 us", "19.3 ms". */
+    static String time(double sec) {
+        String[] units = {"s", "ms", "us", "ns"};
+        double v = sec;
+        int u = 0;
+        while (u < units.length - 1 && Math.abs(v) < 1) {
+            v *= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.0f %s" : Math.abs(v) >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
+    }
+
+    /** Lines for peers that ran but have no row for a headline workload they are known not to do. */
+    List<String> peerGaps() {
+        java.util.Set<String> peersRun = new java.util.TreeSet<>();
+        for (Row r : rows) if (r.peer()) peersRun.add(r.backend());
+        List<String> out = new ArrayList<>();
+        boolean training = rows.stream().anyMatch(r -> r.method().endsWith("TrainStep"));
+        for (String p : peersRun) {
+            boolean trains = rows.stream().anyMatch(r -> r.peer() && r.backend().equals(p) && r.method().endsWith("TrainStep"));
+            if (training && !trains && KNOWN_GAPS.containsKey(p)) out.add("peer " + p + ": " + KNOWN_GAPS.get(p));
+        }
+        return out;
+    }
+
+    private String headlineSection(boolean markdown) {
+        List<Headline> h = headline();
+        List<String> n = notes();
+        if (h.isEmpty() && n.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder("\n");
+        if (!h.isEmpty()) {
+            sb.append(markdown ? "### Headline: our best backend vs the best peer (same run)\n\n"
+                    : "headline: our best backend vs the best peer (same run; > 1 = ours faster)\n");
+            List<String[]> lines = new ArrayList<>();
+            lines.add(new String[] {"workload", "threads", "ours (best backend)", "best peer", "ours vs peer"});
+            for (Headline x : h) {
+                lines.add(new String[] {x.workload(), Integer.toString(x.threads()), x.oursText(), x.peerText(),
+                        Double.isFinite(x.ratio()) ? String.format(Locale.ROOT, "%.2fx", x.ratio()) : "-"});
+            }
+            sb.append(render(lines, markdown, 4));
+        }
+        if (!n.isEmpty()) {
+            sb.append(markdown ? "\nNotes:\n\n" : "notes:\n");
+            for (String line : n) sb.append(markdown ? "- " : "  ").append(line).append('\n');
+        }
+        return sb.toString();
     }
 
     /** The summary as one JSON object (one line). */
@@ -179,8 +321,33 @@ public final class BenchSummary {
             results.add(o);
         }
         root.add("results", results);
+        JsonArray head = new JsonArray();
+        for (Headline h : headline()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("workload", h.workload());
+            o.addProperty("threads", h.threads());
+            o.add("ours", rowRef(h.ours()));
+            o.add("peer", rowRef(h.peer()));
+            if (Double.isFinite(h.ratio())) o.addProperty("ours_vs_peer", h.ratio());
+            else o.add("ours_vs_peer", null);
+            head.add(o);
+        }
+        root.add("headline", head);
+        JsonArray ns = new JsonArray();
+        for (String n : notes()) ns.add(n);
+        root.add("notes", ns);
         Gson g = new GsonBuilder().serializeNulls().serializeSpecialFloatingPointValues().create();
         return g.toJson(root);
+    }
+
+    private static JsonElement rowRef(Row r) {
+        if (r == null) return com.google.gson.JsonNull.INSTANCE;
+        JsonObject o = new JsonObject();
+        o.addProperty("bench", r.bench());
+        o.addProperty("backend", r.backend());
+        o.addProperty("score", r.score());
+        o.addProperty("unit", r.unit());
+        return o;
     }
 
     /** A plain-text table, one row per result, with the ratio against the reference. */
@@ -194,7 +361,7 @@ public final class BenchSummary {
                 r.ref() == null ? "-" : String.format(Locale.ROOT, "%.2fx %s", r.ratio(), r.ref())
             });
         }
-        return render(lines, false);
+        return render(lines, false, 4) + headlineSection(false);
     }
 
     /** The same table as GitHub markdown. */
@@ -208,7 +375,11 @@ public final class BenchSummary {
                 r.ref() == null ? "-" : String.format(Locale.ROOT, "%.2fx %s", r.ratio(), r.ref())
             });
         }
-        return render(lines, true);
+        return render(lines, true, 4) + headlineSection(true);
+    }
+
+    private static boolean right(int col, int cols, int rightFrom) {
+        return cols == 8 ? col >= rightFrom && col != 5 : col >= rightFrom;
     }
 
     static String paramString(Map<String, String> p) {
@@ -230,7 +401,8 @@ public final class BenchSummary {
         return String.format(Locale.ROOT, "%.3g", v);
     }
 
-    private static String render(List<String[]> lines, boolean markdown) {
+    /** Columns from rightFrom on are right-aligned, except column 5 of the result table (the unit). */
+    private static String render(List<String[]> lines, boolean markdown, int rightFrom) {
         int cols = lines.get(0).length;
         int[] w = new int[cols];
         for (String[] l : lines) for (int i = 0; i < cols; i++) w[i] = Math.max(w[i], l[i].length());
@@ -239,7 +411,7 @@ public final class BenchSummary {
             String[] l = lines.get(li);
             if (markdown) sb.append("| ");
             for (int i = 0; i < cols; i++) {
-                boolean right = i >= 4 && i != 5;
+                boolean right = right(i, cols, rightFrom);
                 String cell = right ? " ".repeat(w[i] - l[i].length()) + l[i] : l[i] + " ".repeat(w[i] - l[i].length());
                 sb.append(cell).append(markdown ? " | " : "  ");
             }
@@ -248,7 +420,7 @@ public final class BenchSummary {
             if (li == 0) {
                 if (markdown) {
                     sb.append('|');
-                    for (int i = 0; i < cols; i++) sb.append(i >= 4 && i != 5 ? "-".repeat(w[i] + 1) + ":|" : "-".repeat(w[i] + 2) + "|");
+                    for (int i = 0; i < cols; i++) sb.append(right(i, cols, rightFrom) ? "-".repeat(w[i] + 1) + ":|" : "-".repeat(w[i] + 2) + "|");
                 } else {
                     int total = 0;
                     for (int x : w) total += x + 2;

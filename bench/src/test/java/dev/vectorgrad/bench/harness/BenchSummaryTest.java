@@ -70,6 +70,100 @@ class BenchSummaryTest {
         assertEquals(s.toJson(), BenchSummary.fromJmhJson("all", json, 2).toJson());
     }
 
+    @Test
+    void peersPairWithOursOnTheSameShapeAcrossTimeUnits() {
+        // GemmBench reports ns/op, the peers us/op: the ratio converts, so 400,000 ns vs 200 us is 0.5x.
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"256\",\"threads\":\"1\"}", 400_000, "ns/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"openblas\",\"shape\":\"256\",\"threads\":\"1\"}", 100_000, "ns/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"256\",\"threads\":\"1\"}", 200, "us/op", 1500.0),
+                entry(P + "PeerNd4jBench.gemm", "{\"shape\":\"256\",\"threads\":\"1\"}", 150, "us/op", 4000.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"32x5408x64\",\"threads\":\"1\"}", 90_000, "ns/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"32x5408x64\",\"threads\":\"1\"}", 45, "us/op", 1500.0)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("gemm", json, 2);
+        BenchSummary.Row vec = s.rows().stream().filter(r -> r.backend().equals("vector") && r.params().get("shape").equals("256"))
+                .findFirst().orElseThrow();
+        assertEquals("nd4j", vec.ref()); // the best peer (150 us < 200 us), compared in seconds
+        assertEquals(150e-6 / 400e-6, vec.ratio(), 1e-12);
+        assertEquals(1.5, find(s, "gemm", "openblas", 1).ratio(), 1e-12);
+        BenchSummary.Row fc1 = s.rows().stream().filter(r -> r.backend().equals("vector") && r.params().get("shape").equals("32x5408x64"))
+                .findFirst().orElseThrow();
+        assertEquals(0.5, fc1.ratio(), 1e-12);
+        assertTrue(Double.isNaN(BenchSummary.speedup(vec.withRatio(null, 1), new BenchSummary.Row("x", "gemm", "b", false, Map.of(), 1,
+                3, 0, "ops/s", 0, null, Double.NaN))), "time and throughput do not compare");
+    }
+
+    @Test
+    void theSingleThreadedScalarRowIsTheReferenceForOtherThreadCountsWithoutOne() {
+        String json = "[" + String.join(",",
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"scalar\",\"size\":\"1024\",\"threads\":\"1\"}", 16, "us/op", 0.0),
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"vector\",\"size\":\"1024\",\"threads\":\"1\"}", 2, "us/op", 0.0),
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"vector\",\"size\":\"1024\",\"threads\":\"2\"}", 4, "us/op", 0.0),
+                entry(P + "ElementwiseBench.exp", "{\"backend\":\"vector\",\"size\":\"65536\",\"threads\":\"2\"}", 4, "us/op", 0.0)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("elementwise", json, 2);
+        assertEquals("scalar", find(s, "exp", "vector", 1).ref());
+        assertEquals(8.0, find(s, "exp", "vector", 1).ratio(), 1e-12);
+        BenchSummary.Row two = s.rows().stream().filter(r -> r.threads() == 2 && r.params().get("size").equals("1024")).findFirst().orElseThrow();
+        assertEquals("scalar 1t", two.ref());
+        assertEquals(4.0, two.ratio(), 1e-12);
+        BenchSummary.Row other = s.rows().stream().filter(r -> r.params().get("size").equals("65536")).findFirst().orElseThrow();
+        assertNull(other.ref()); // no scalar row of that size at all
+    }
+
+    @Test
+    void headlineComparesOurBestBackendWithTheBestPeerPerThreadCount() {
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"1024\",\"threads\":\"2\"}", 16_000_000, "ns/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"openblas\",\"shape\":\"1024\",\"threads\":\"2\"}", 12_000_000, "ns/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"1024\",\"threads\":\"2\"}", 13_000, "us/op", 2000.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"64\",\"threads\":\"2\"}", 9_000, "ns/op", 0.0),
+                entry(P + "TrainBench.mnistTrainStep", "{\"backend\":\"vector\",\"threads\":\"1\"}", 20_000, "us/op", 0.0),
+                entry(P + "PeerDjlBench.mnistTrainStep", "{\"threads\":\"1\"}", 8_000, "us/op", 30000.0),
+                entry(P + "InferBench.mlpInfer", "{\"backend\":\"vector\",\"threads\":\"1\"}", 1.5, "us/op", 624.0),
+                entry(P + "InferBench.mlpInfer", "{\"backend\":\"scalar\",\"threads\":\"1\"}", 7.9, "us/op", 624.0),
+                entry(P + "PeerNd4jBench.mlpInfer", "{\"threads\":\"1\"}", 210, "us/op", 43000.0),
+                entry(P + "PeerDjlBench.mlpInfer", "{\"threads\":\"1\"}", 30, "us/op", 4600.0),
+                entry(P + "InferBench.mnistInfer", "{\"backend\":\"vector\",\"threads\":\"1\"}", 300, "us/op", 1000.0)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("all", json, 2).withNotes(List.of("backend native could not run 2 configurations: x"));
+        List<BenchSummary.Headline> h = s.headline();
+        assertEquals(List.of("GEMM 1024x1024x1024 F32", "MNIST CNN training step, batch 32", "MNIST CNN inference, batch 1",
+                "MLP 10-64-64-1 inference, batch 1"), h.stream().map(BenchSummary.Headline::workload).toList());
+        BenchSummary.Headline gemm = h.get(0);
+        assertEquals("openblas", gemm.ours().backend()); // our best backend, not just vector
+        assertEquals(13.0 / 12.0, gemm.ratio(), 1e-12);
+        assertEquals("openblas 12.0 ms (179 GFLOPS)", gemm.oursText());
+        assertEquals("djl-pytorch 13.0 ms (165 GFLOPS)", gemm.peerText());
+        assertEquals(0.4, h.get(1).ratio(), 1e-12);
+        assertEquals("djl-pytorch 8.00 ms (4,000 img/s)", h.get(1).peerText());
+        assertEquals("-", h.get(2).peerText());
+        assertTrue(Double.isNaN(h.get(2).ratio()));
+        assertEquals("djl-pytorch", h.get(3).peer().backend());
+        assertEquals(20.0, h.get(3).ratio(), 1e-9);
+        assertEquals(List.of("backend native could not run 2 configurations: x",
+                "peer nd4j: " + BenchSummary.KNOWN_GAPS.get("nd4j")), s.notes());
+        String md = s.markdown();
+        assertTrue(md.contains("### Headline: our best backend vs the best peer (same run)"), md);
+        assertTrue(md.lines().anyMatch(l -> l.matches("\\| MLP 10-64-64-1 inference, batch 1 \\| 1 +\\| vector 1\\.50 us +\\| "
+                + "djl-pytorch 30\\.0 us +\\| +20\\.00x \\|")), md);
+        assertTrue(md.contains("- peer nd4j: no training step"), md);
+        assertTrue(s.table().contains("headline: our best backend vs the best peer"), s.table());
+        JsonObject root = JsonParser.parseString(s.toJson()).getAsJsonObject();
+        JsonObject first = root.getAsJsonArray("headline").get(0).getAsJsonObject();
+        assertEquals("GEMM 1024x1024x1024 F32", first.get("workload").getAsString());
+        assertEquals(13.0 / 12.0, first.get("ours_vs_peer").getAsDouble(), 1e-12);
+        assertEquals("openblas", first.getAsJsonObject("ours").get("backend").getAsString());
+        assertEquals(2, root.getAsJsonArray("notes").size());
+    }
+
+    @Test
+    void timesReadWithAUnitThatFits() {
+        assertEquals("9.57 us", BenchSummary.time(9.57e-6));
+        assertEquals("412 us", BenchSummary.time(412e-6));
+        assertEquals("19.3 ms", BenchSummary.time(19.3e-3));
+        assertEquals("2.00 s", BenchSummary.time(2));
+        assertEquals("850 ns", BenchSummary.time(850e-9));
+    }
+
     static BenchSummary.Row find(BenchSummary s, String method, String backend, int threads) {
         return s.rows().stream().filter(r -> r.method().equals(method) && r.backend().equals(backend) && r.threads() == threads)
                 .findFirst().orElseThrow();
@@ -105,6 +199,25 @@ class BenchSummaryTest {
             byte[] b = Files.readAllBytes(c);
             assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', c.toString());
         }
+    }
+
+    @Test
+    void gemmShapesChartSquareSizesInGflopsAcrossUnitsAndTheRestAsBars(@TempDir Path dir) throws Exception {
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"64\",\"threads\":\"1\"}", 9_000, "ns/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"256\",\"threads\":\"1\"}", 400_000, "ns/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"64\",\"threads\":\"1\"}", 20, "us/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"256\",\"threads\":\"1\"}", 390, "us/op", 0.0),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"32x5408x64\",\"threads\":\"1\"}", 90_000, "ns/op", 0.0)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("gemm", json, 1);
+        assertEquals("shape", BenchChart.sizeParam(s.rows()));
+        assertTrue(BenchChart.plotsGflops("gemm", "shape", "ns/op"));
+        BenchSummary.Row peer = find(s, "gemm", "djl-pytorch", 1);
+        assertEquals(peer.score() * 1000, BenchChart.scoreIn(peer, "ns/op"), 1e-6);
+        assertTrue(Double.isNaN(BenchChart.scoreIn(peer, "ops/s")));
+        List<Path> charts = BenchChart.write(s, dir);
+        assertEquals(List.of(dir.resolve("chart-gemm.png"), dir.resolve("chart-gemm-shapes.png")), charts);
+        for (Path c : charts) assertTrue(Files.size(c) > 1000, c.toString());
     }
 
     @Test
