@@ -50,6 +50,9 @@ class JniKernelsSafetyTest {
         m.put("unary", t -> k.unary(UnaryOp.EXP, t[0], t[1]));
         m.put("binary", t -> k.binary(BinaryOp.ADD, t[0], t[1], t[1]));
         m.put("binaryScalar", t -> k.binaryScalar(BinaryOp.MUL, t[0], 2, t[1]));
+        m.put("compare", t -> k.compare(dev.vectorgrad.kernels.CompareOp.LT, t[0], t[0], t[1]));
+        m.put("where", t -> k.where(t[0], t[0], t[0], t[1]));
+        m.put("copy", t -> k.copy(t[0], t[1]));
         m.put("reduce", t -> k.reduce(ReduceOp.SUM, t[0], 1, t[1]));
         m.put("softmax", t -> k.softmax(t[0], 1, t[1]));
         m.put("logSoftmax", t -> k.logSoftmax(t[0], 1, t[1]));
