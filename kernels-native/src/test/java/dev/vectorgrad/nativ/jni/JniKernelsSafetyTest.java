@@ -154,6 +154,30 @@ class JniKernelsSafetyTest {
     }
 
     @Test
+    void opsWithIndexTensorsRejectClosedTensors() {
+        JniKernels k = nativeOnly();
+        Tensor logits, labels, img, pooled, argmax, gradIn;
+        try (Scope s = Scope.open()) {
+            logits = Tensor.zeros(DType.F32, 2, 3);
+            labels = Tensor.ofInts(new int[] {0, 2}, 2);
+            img = Tensor.zeros(DType.F32, 1, 1, 4, 4);
+            pooled = Tensor.zeros(DType.F32, 1, 1, 2, 2);
+            argmax = Tensor.zeros(DType.I32, 1, 1, 2, 2);
+            gradIn = Tensor.zeros(DType.F32, 1, 1, 4, 4);
+        }
+        Executable[] calls = {
+            () -> k.softmaxCrossEntropy(logits, labels, Reduction.MEAN, null),
+            () -> k.maxPool2d(img, POOL, pooled, argmax),
+            () -> k.maxPool2dBackward(pooled, argmax, POOL, gradIn),
+        };
+        for (Executable c : calls) {
+            var e = assertThrows(IllegalStateException.class, c);
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        }
+        stillWorks(k);
+    }
+
+    @Test
     void otherThreadsCannotUseAConfinedTensor() throws Exception {
         JniKernels k = nativeOnly();
         try (Scope s = Scope.open()) {
