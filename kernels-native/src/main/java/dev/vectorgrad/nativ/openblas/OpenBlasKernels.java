@@ -13,10 +13,12 @@ import dev.vectorgrad.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * GEMM, and conv2d forward through im2col + GEMM, on OpenBLAS. Row-major cblas: an operand whose column
+ * GEMM, and conv2d (forward: im2col + GEMM per image; backward data: GEMM + col2im; backward weight: im2col +
+ * GEMM accumulated over the batch, the bias gradient as a GEMM with a ones vector) on OpenBLAS. 1x1 stride-1
+ * unpadded convolutions skip im2col/col2im. Row-major cblas: an operand whose column
  * stride is 1 goes as NoTrans with ld = row stride; one whose row stride is 1 goes as Trans with ld = column
  * stride (a transposed view, no copy). A C with unit row stride is handled as C^T = B^T A^T. Views with no
- * unit stride, non-contiguous conv operands and the conv backward passes go to the next backend.
+ * unit stride and non-contiguous conv operands go to the next backend.
  *
  * <p>Every call checks liveness and shapes in Java before the downcall (OpenBLAS trusts its arguments).
  *
@@ -30,6 +32,7 @@ public final class OpenBlasKernels extends ForwardingKernels {
     /** At or below this many multiply-adds the downcall skips the thread-state transition. */
     private static final long CRITICAL_MAX = 64L * 64 * 64;
     private static final ThreadLocal<Tensor[]> COL = ThreadLocal.withInitial(() -> new Tensor[2]);
+    private static final ThreadLocal<Tensor[]> ONES = ThreadLocal.withInitial(() -> new Tensor[2]);
     private final OpenBlas.Handles h;
     private final boolean gemmOn, convOn;
     private int threadsSet = -1;
@@ -160,41 +163,60 @@ public final class OpenBlasKernels extends ForwardingKernels {
         return t;
     }
 
+    /** {N, C, H, W, K, KH, KW, OH, OW} after checking ranks, channels, fit and the output (or gradOut) shape. */
+    private static int[] convGeom(String op, int[] xShape, Tensor w, Tensor out, Conv2dSpec sp) {
+        if (xShape.length != 4) throw new IllegalArgumentException(op + ": input must be NCHW (rank 4), got " + Shapes.str(xShape));
+        rank(op, "weight", w, 4);
+        int N = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3], K = w.dim(0), KH = w.dim(2), KW = w.dim(3);
+        if (w.dim(1) != C) {
+            throw new IllegalArgumentException(op + ": weight " + Shapes.str(w.shape()) + " expects " + w.dim(1)
+                    + " input channels but the input " + Shapes.str(xShape) + " has " + C);
+        }
+        int OH = sp.outH(H, KH), OW = sp.outW(W, KW);
+        if (OH <= 0 || OW <= 0) {
+            throw new IllegalArgumentException(op + ": kernel " + KH + "x" + KW + " does not fit input " + Shapes.str(xShape) + " with " + sp);
+        }
+        shape(op, "output", out, N, K, OH, OW);
+        return new int[] {N, C, H, W, K, KH, KW, OH, OW};
+    }
+
+    /** All non-null tensors of one floating dtype and contiguous, and the column matrix indexable by int. */
+    private static boolean convHandles(int[] g, Tensor... ts) {
+        DType dt = ts[0].dtype();
+        if (dt != DType.F32 && dt != DType.F64) return false;
+        for (Tensor t : ts) if (t != null && (t.dtype() != dt || !t.isContiguous())) return false;
+        long ckk = (long) g[1] * g[5] * g[6], l = (long) g[7] * g[8];
+        return ckk * l <= Integer.MAX_VALUE && (long) g[4] * Math.max(ckk, l) <= Integer.MAX_VALUE;
+    }
+
+    private static boolean pointwise(int[] g, Conv2dSpec sp) {
+        return g[5] == 1 && g[6] == 1 && sp.strideH() == 1 && sp.strideW() == 1 && sp.padH() == 0 && sp.padW() == 0;
+    }
+
+    private static void alive(Tensor... ts) {
+        for (Tensor t : ts) if (t != null) t.checkAlive();
+    }
+
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
         if (!convOn) {
             next.conv2d(x, w, bias, sp, out);
             return;
         }
-        x.checkAlive();
-        w.checkAlive();
-        out.checkAlive();
-        if (bias != null) bias.checkAlive();
-        rank("conv2d", "input", x, 4);
-        rank("conv2d", "weight", w, 4);
-        int N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), K = w.dim(0), KH = w.dim(2), KW = w.dim(3);
-        if (w.dim(1) != C) {
-            throw new IllegalArgumentException("conv2d: weight " + Shapes.str(w.shape()) + " expects " + w.dim(1)
-                    + " input channels but the input " + Shapes.str(x.shape()) + " has " + C);
-        }
-        int OH = sp.outH(H, KH), OW = sp.outW(W, KW);
-        if (OH <= 0 || OW <= 0) {
-            throw new IllegalArgumentException("conv2d: kernel " + KH + "x" + KW + " does not fit input " + Shapes.str(x.shape()) + " with " + sp);
-        }
-        shape("conv2d", "output", out, N, K, OH, OW);
-        if (bias != null) shape("conv2d", "bias", bias, K);
-        DType dt = x.dtype();
-        boolean ok = (dt == DType.F32 || dt == DType.F64) && w.dtype() == dt && out.dtype() == dt && (bias == null || bias.dtype() == dt)
-                && x.isContiguous() && w.isContiguous() && out.isContiguous();
-        long CKK = (long) C * KH * KW, L = (long) OH * OW;
-        if (!ok || CKK > Integer.MAX_VALUE || L > Integer.MAX_VALUE || CKK * L > Integer.MAX_VALUE) {
+        alive(x, w, bias, out);
+        int[] g = convGeom("conv2d", x.shape(), w, out, sp);
+        if (bias != null) shape("conv2d", "bias", bias, g[4]);
+        if (!convHandles(g, x, w, bias, out)) {
             next.conv2d(x, w, bias, sp, out);
             return;
         }
+        int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
+        int CKK = C * KH * KW, L = OH * OW;
         if (N == 0 || K == 0 || L == 0) return;
+        DType dt = x.dtype();
         int es = dt.byteSize();
-        boolean pointwise = KH == 1 && KW == 1 && sp.strideH() == 1 && sp.strideW() == 1 && sp.padH() == 0 && sp.padW() == 0;
-        Tensor col = pointwise || CKK == 0 ? null : colBuffer(dt, CKK * L);
+        boolean pw = pointwise(g, sp);
+        Tensor col = pw || CKK == 0 ? null : colBuffer(dt, (long) CKK * L);
         long wa = w.address(), xa = x.address(), oa = out.address();
         for (int n = 0; n < N; n++) {
             long colAddr;
@@ -204,8 +226,93 @@ public final class OpenBlasKernels extends ForwardingKernels {
                 Im2col.im2col(x, n, sp, KH, KW, OH, OW, col, 0);
                 colAddr = col.address();
             }
-            raw(dt, K, (int) L, (int) CKK, 1.0, wa, CKK == 0 ? 1 : CKK, colAddr, L, 0.0, oa + (long) n * K * L * es, (int) L);
+            raw(dt, K, L, CKK, 1.0, wa, Math.max(1, CKK), colAddr, L, 0.0, oa + (long) n * K * L * es, L);
         }
         if (bias != null) next.biasActivation(out, bias, 1, Activation.IDENTITY, out);
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn) {
+        if (!convOn) {
+            next.conv2dBackwardData(gradOut, w, sp, gradIn);
+            return;
+        }
+        alive(gradOut, w, gradIn);
+        int[] g = convGeom("conv2dBackwardData", gradIn.shape(), w, gradOut, sp);
+        if (!convHandles(g, gradOut, w, gradIn)) {
+            next.conv2dBackwardData(gradOut, w, sp, gradIn);
+            return;
+        }
+        int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
+        int CKK = C * KH * KW, L = OH * OW;
+        if (N == 0 || C == 0 || H == 0 || W == 0) return;
+        DType dt = w.dtype();
+        int es = dt.byteSize();
+        boolean pw = pointwise(g, sp);
+        Tensor col = pw ? null : colBuffer(dt, (long) CKK * L);
+        long wa = w.address(), ga = gradOut.address(), ia = gradIn.address();
+        for (int n = 0; n < N; n++) {
+            long go = ga + (long) n * K * L * es;
+            // col [CKK, L] = w^T [CKK, K] @ gradOut_n [K, L]; w is stored [K, CKK], so op(A) is its transpose.
+            long dst = pw ? ia + (long) n * C * H * W * es : col.address();
+            raw(dt, CKK, L, K, 1.0, wa, -Math.max(1, CKK), go, Math.max(1, L), 0.0, dst, Math.max(1, L));
+            if (!pw) Im2col.col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
+        }
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
+        if (!convOn) {
+            next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias);
+            return;
+        }
+        alive(x, gradOut, gradW, gradBias);
+        int[] g = convGeom("conv2dBackwardWeight", x.shape(), gradW, gradOut, sp);
+        if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
+        if (!convHandles(g, x, gradOut, gradW, gradBias)) {
+            next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias);
+            return;
+        }
+        int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
+        int CKK = C * KH * KW, L = OH * OW;
+        if (K == 0) return;
+        DType dt = x.dtype();
+        if (N == 0 || L == 0 || CKK == 0) {
+            next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); // zero-size sums: the fallback writes the zeros
+            return;
+        }
+        int es = dt.byteSize();
+        boolean pw = pointwise(g, sp);
+        Tensor col = pw ? null : colBuffer(dt, (long) CKK * L);
+        Tensor ones = gradBias == null ? null : onesBuffer(dt, L);
+        long xa = x.address(), ga = gradOut.address(), wa = gradW.address(), ba = gradBias == null ? 0 : gradBias.address();
+        for (int n = 0; n < N; n++) {
+            long go = ga + (long) n * K * L * es;
+            long colAddr;
+            if (pw) {
+                colAddr = xa + (long) n * C * H * W * es;
+            } else {
+                Im2col.im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+                colAddr = col.address();
+            }
+            double beta = n == 0 ? 0.0 : 1.0;
+            // gradW [K, CKK] (+)= gradOut_n [K, L] @ col^T [L, CKK]; col is stored [CKK, L].
+            raw(dt, K, CKK, L, 1.0, go, L, colAddr, -L, beta, wa, CKK);
+            // gradBias [K] (+)= gradOut_n [K, L] @ ones [L].
+            if (ones != null) raw(dt, K, 1, L, 1.0, go, L, ones.address(), 1, beta, ba, 1);
+        }
+    }
+
+    /** Per-thread buffer of at least n ones (grow-only, global scope). */
+    private static Tensor onesBuffer(DType dt, long n) {
+        Tensor[] bufs = ONES.get();
+        int d = dt == DType.F32 ? 0 : 1;
+        Tensor t = bufs[d];
+        if (t == null || t.numel() < n) {
+            t = Tensor.zeros(Scope.global(), dt, Math.toIntExact(Math.max(n, 1)));
+            for (long i = 0; i < t.numel(); i++) t.setFlat(i, 1.0);
+            bufs[d] = t;
+        }
+        return t;
     }
 }

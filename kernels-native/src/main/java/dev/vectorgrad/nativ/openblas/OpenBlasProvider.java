@@ -4,7 +4,7 @@ import dev.vectorgrad.kernels.Kernels;
 import dev.vectorgrad.kernels.KernelsProvider;
 
 /**
- * OpenBLAS (org.bytedeco:openblas, the native library inside the jar): GEMM and conv2d forward (im2col + GEMM)
+ * OpenBLAS (org.bytedeco:openblas, the native library inside the jar): GEMM and conv2d forward and backward (im2col/col2im + GEMM)
  * through FFM downcalls on the tensors' addresses; every other op, and views OpenBLAS cannot describe, go to
  * the fallback. Thread count: see {@link OpenBlasKernels}.
  */
@@ -42,5 +42,5 @@ public final class OpenBlasProvider implements KernelsProvider {
     }
 
     @Override
-    public String ops() { return "gemm, conv2d forward (im2col + gemm)"; }
+    public String ops() { return "gemm, conv2d forward and backward (im2col/col2im + gemm)"; }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * conv2d forward through im2col + OpenBLAS GEMM against the scalar oracle on random geometries (strides,
- * padding, dilation, 1x1 pointwise, bias or none, F32 and F64), and the Java-side guards of the OpenBLAS
+ * conv2d forward and both backward passes through im2col/col2im + OpenBLAS GEMM against the scalar oracle on
+ * random geometries (strides, padding, dilation, 1x1 pointwise, bias or none, F32 and F64), and the Java-side guards of the OpenBLAS
  * entry points: a wrong shape or a closed tensor gives an exception before the downcall and the JVM lives on.
  */
 class OpenBlasConvAndSafetyTest {
@@ -87,15 +87,37 @@ class OpenBlasConvAndSafetyTest {
                             // |x|,|w|,|b| <= 1: each output is a dot product of length c*kh*kw plus the bias.
                             int len = c * kh * kw;
                             double u = dt == DType.F32 ? 0x1p-24 : 0x1p-53, tol = 2 * (len + 4) * u * (len + 1);
-                            for (long i = 0; i < want.numel(); i++) {
-                                if (!(Math.abs(want.getFlat(i) - got.getFlat(i)) <= tol)) {
-                                    fail("conv2d " + dt + " x[" + n + "," + c + "," + h + "," + w + "] w[" + kOut + "," + c + "," + kh + "," + kw
-                                            + "] " + sp + " at " + i + ": want " + want.getFlat(i) + " got " + got.getFlat(i) + " tol " + tol);
-                                }
-                            }
+                            String geom = dt + " x[" + n + "," + c + "," + h + "," + w + "] w[" + kOut + "," + c + "," + kh + "," + kw + "] " + sp;
+                            within("conv2d " + geom, want, got, tol);
+                            // Backward data: each input gradient sums at most kOut*kh*kw products of values in [-1, 1].
+                            Tensor gradOut = random(r, dt, n, kOut, oh, ow);
+                            Tensor wantIn = Tensor.zeros(dt, n, c, h, w), gotIn = Tensor.zeros(dt, n, c, h, w);
+                            gotIn.setFlat(0, Double.NaN);
+                            ORACLE.conv2dBackwardData(gradOut, wt, sp, wantIn);
+                            k.conv2dBackwardData(gradOut, wt, sp, gotIn);
+                            int lenD = kOut * kh * kw;
+                            within("conv2dBackwardData " + geom, wantIn, gotIn, 2 * (lenD + 4) * u * (lenD + 1));
+                            // Backward weight and bias: sums over n*oh*ow products.
+                            Tensor wantW = Tensor.zeros(dt, kOut, c, kh, kw), gotW = Tensor.zeros(dt, kOut, c, kh, kw);
+                            Tensor wantB = bias == null ? null : Tensor.zeros(dt, kOut), gotB = bias == null ? null : Tensor.zeros(dt, kOut);
+                            gotW.setFlat(0, Double.NaN);
+                            ORACLE.conv2dBackwardWeight(x, gradOut, sp, wantW, wantB);
+                            k.conv2dBackwardWeight(x, gradOut, sp, gotW, gotB);
+                            int lenW = n * oh * ow;
+                            double tolW = 2 * (lenW + 4) * u * (lenW + 1);
+                            within("conv2dBackwardWeight " + geom, wantW, gotW, tolW);
+                            if (bias != null) within("conv2dBackwardWeight bias " + geom, wantB, gotB, tolW);
                         }
                     }
                 });
+    }
+
+    private static void within(String what, Tensor want, Tensor got, double tol) {
+        for (long i = 0; i < want.numel(); i++) {
+            if (!(Math.abs(want.getFlat(i) - got.getFlat(i)) <= tol)) {
+                fail(what + " at " + i + ": want " + want.getFlat(i) + " got " + got.getFlat(i) + " tol " + tol);
+            }
+        }
     }
 
     @Test
@@ -124,6 +146,12 @@ class OpenBlasConvAndSafetyTest {
             assertThrows(IllegalArgumentException.class, () -> k.conv2d(x, w, Tensor.zeros(dt, 4), Conv2dSpec.of(1, 0), Tensor.zeros(dt, 1, 3, 3, 3)));
             assertThrows(IllegalArgumentException.class, () -> k.conv2d(x, Tensor.zeros(dt, 3, 2, 7, 7), null, Conv2dSpec.of(1, 0),
                     Tensor.zeros(dt, 1, 3, 1, 1)));
+            Tensor gradOut = Tensor.zeros(dt, 1, 3, 3, 3);
+            assertThrows(IllegalArgumentException.class, () -> k.conv2dBackwardData(Tensor.zeros(dt, 1, 3, 4, 4), w, Conv2dSpec.of(1, 0), x));
+            assertThrows(IllegalArgumentException.class, () -> k.conv2dBackwardData(gradOut, w, Conv2dSpec.of(1, 0), Tensor.zeros(dt, 1, 3, 5, 5)));
+            assertThrows(IllegalArgumentException.class, () -> k.conv2dBackwardWeight(x, gradOut, Conv2dSpec.of(1, 0), Tensor.zeros(dt, 3, 2, 2, 2), null));
+            assertThrows(IllegalArgumentException.class, () -> k.conv2dBackwardWeight(x, gradOut, Conv2dSpec.of(1, 0), w, Tensor.zeros(dt, 2)));
+            assertThrows(IllegalArgumentException.class, () -> k.conv2dBackwardWeight(x, Tensor.zeros(dt, 2, 3, 3, 3), Conv2dSpec.of(1, 0), w, null));
         }
         stillWorks(k);
     }
@@ -141,7 +169,8 @@ class OpenBlasConvAndSafetyTest {
             out = Tensor.zeros(DType.F32, 1, 3, 3, 3);
         }
         for (var call : new org.junit.jupiter.api.function.Executable[] {() -> k.gemm(1, a, b, 0, c),
-            () -> k.conv2d(x, w, null, Conv2dSpec.of(1, 0), out)}) {
+            () -> k.conv2d(x, w, null, Conv2dSpec.of(1, 0), out), () -> k.conv2dBackwardData(out, w, Conv2dSpec.of(1, 0), x),
+            () -> k.conv2dBackwardWeight(x, out, Conv2dSpec.of(1, 0), w, null)}) {
             var e = assertThrows(IllegalStateException.class, call);
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
         }

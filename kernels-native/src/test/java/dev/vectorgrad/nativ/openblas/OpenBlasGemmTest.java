@@ -47,7 +47,7 @@ class OpenBlasGemmTest {
     @Test
     void availabilityNamesTheLibrary() {
         assertFalse(PROVIDER.availability().reason().isBlank());
-        assertEquals("gemm, conv2d forward (im2col + gemm)", PROVIDER.ops());
+        assertEquals("gemm, conv2d forward and backward (im2col/col2im + gemm)", PROVIDER.ops());
     }
 
     @Test
