@@ -118,6 +118,54 @@ VG_CLONES void binary_f64(int op, const double* a, const double* b, double* o, i
 VG_CLONES void binary_scalar_f32(int op, const float* a, double s, float* o, int64_t n) { binary_scalar_impl<float>(op, a, s, o, n); }
 VG_CLONES void binary_scalar_f64(int op, const double* a, double s, double* o, int64_t n) { binary_scalar_impl<double>(op, a, s, o, n); }
 
+// ------------------------------------------------------------------ compare, where, copy (dtype casts)
+
+enum Compare { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
+
+// out = a op b ? 1 : 0 in out's type; comparing in T is exact (float -> double keeps order and equality).
+template <class T, class O> void compare_impl(int op, const T* a, const T* b, O* o, int64_t n) {
+    switch (op) {
+        case C_EQ: for (int64_t i = 0; i < n; i++) o[i] = O(a[i] == b[i]); break;
+        case C_NE: for (int64_t i = 0; i < n; i++) o[i] = O(a[i] != b[i]); break;
+        case C_LT: for (int64_t i = 0; i < n; i++) o[i] = O(a[i] < b[i]); break;
+        case C_LE: for (int64_t i = 0; i < n; i++) o[i] = O(a[i] <= b[i]); break;
+        case C_GT: for (int64_t i = 0; i < n; i++) o[i] = O(a[i] > b[i]); break;
+        case C_GE: for (int64_t i = 0; i < n; i++) o[i] = O(a[i] >= b[i]); break;
+        default: break;
+    }
+}
+
+template <class T> void compare_to(int op, const T* a, const T* b, int outDt, void* o, int64_t n) {
+    if (outDt == 0) compare_impl<T, float>(op, a, b, static_cast<float*>(o), n);
+    else if (outDt == 1) compare_impl<T, double>(op, a, b, static_cast<double*>(o), n);
+    else compare_impl<T, int32_t>(op, a, b, static_cast<int32_t*>(o), n);
+}
+
+// Java's (int) conversion of a double: NaN -> 0, saturating at the int range (a plain cast is undefined there).
+VG_INLINE int32_t java_d2i(double v) {
+    if (v != v) return 0;
+    if (v >= 2147483647.0) return std::numeric_limits<int32_t>::max();
+    if (v <= -2147483648.0) return std::numeric_limits<int32_t>::min();
+    return int32_t(v);
+}
+
+template <class O> struct Conv {
+    template <class I> static VG_INLINE O of(I v) { return O(v); }
+};
+template <> struct Conv<int32_t> {
+    template <class I> static VG_INLINE int32_t of(I v) { return java_d2i(double(v)); }
+};
+
+template <class I, class O> void copy_cast(const I* s, O* d, int64_t n) {
+    for (int64_t i = 0; i < n; i++) d[i] = Conv<O>::of(s[i]);
+}
+
+template <class I> void copy_from(const I* s, int dstDt, void* d, int64_t n) {
+    if (dstDt == 0) copy_cast<I, float>(s, static_cast<float*>(d), n);
+    else if (dstDt == 1) copy_cast<I, double>(s, static_cast<double*>(d), n);
+    else copy_cast<I, int32_t>(s, static_cast<int32_t*>(d), n);
+}
+
 // ------------------------------------------------------------------ reductions (double accumulation)
 
 template <class T> double reduce_line(int op, const T* x, int64_t stride, int64_t n) {
@@ -863,4 +911,33 @@ VG_JNI(void, biasActivation)(JNIEnv*, jclass, jint dt, jlong x, jlong bias, jlon
 VG_JNI(void, activationBackward)(JNIEnv*, jclass, jint dt, jint act, jlong y, jlong gradOut, jlong gradIn, jlong n) {
     if (dt == 0) activation_backward<float>(act, P<float>(y), P<float>(gradOut), P<float>(gradIn), n);
     else activation_backward<double>(act, P<double>(y), P<double>(gradOut), P<double>(gradIn), n);
+}
+
+// dt of a, b (0 F32, 1 F64); outDt 0 F32, 1 F64, 2 I32.
+VG_JNI(void, compare)(JNIEnv*, jclass, jint dt, jint op, jlong a, jlong b, jint outDt, jlong out, jlong n) {
+    if (dt == 0) compare_to<float>(op, P<float>(a), P<float>(b), outDt, P<void>(out), n);
+    else compare_to<double>(op, P<double>(a), P<double>(b), outDt, P<void>(out), n);
+}
+
+VG_JNI(void, where)(JNIEnv*, jclass, jint dt, jlong cond, jlong a, jlong b, jlong out, jlong n) {
+    if (dt == 0) {
+        const float *c = P<float>(cond), *x = P<float>(a), *y = P<float>(b);
+        float* o = P<float>(out);
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] != 0 ? x[i] : y[i];
+    } else {
+        const double *c = P<double>(cond), *x = P<double>(a), *y = P<double>(b);
+        double* o = P<double>(out);
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] != 0 ? x[i] : y[i];
+    }
+}
+
+// srcDt, dstDt: 0 F32, 1 F64, 2 I32. Same dtype is a memmove (src == dst is allowed).
+VG_JNI(void, copy)(JNIEnv*, jclass, jint srcDt, jlong src, jint dstDt, jlong dst, jlong n) {
+    if (srcDt == dstDt) {
+        if (src != dst) std::memmove(P<void>(dst), P<void>(src), size_t(n) * (srcDt == 1 ? 8 : 4));
+        return;
+    }
+    if (srcDt == 0) copy_from<float>(P<float>(src), dstDt, P<void>(dst), n);
+    else if (srcDt == 1) copy_from<double>(P<double>(src), dstDt, P<void>(dst), n);
+    else copy_from<int32_t>(P<int32_t>(src), dstDt, P<void>(dst), n);
 }

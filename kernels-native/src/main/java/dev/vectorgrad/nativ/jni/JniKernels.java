@@ -2,9 +2,11 @@ package dev.vectorgrad.nativ.jni;
 
 import dev.vectorgrad.kernels.Activation;
 import dev.vectorgrad.kernels.BinaryOp;
+import dev.vectorgrad.kernels.CompareOp;
 import dev.vectorgrad.kernels.Conv2dSpec;
 import dev.vectorgrad.kernels.ForwardingKernels;
 import dev.vectorgrad.kernels.Kernels;
+import dev.vectorgrad.kernels.Log;
 import dev.vectorgrad.kernels.OptimizerSteps;
 import dev.vectorgrad.kernels.Parallel;
 import dev.vectorgrad.kernels.Pool2dSpec;
@@ -15,6 +17,8 @@ import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Shapes;
 import dev.vectorgrad.tensor.Tensor;
 import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The C++ kernels ({@code cpp/src/vectorgrad_native.cpp}) behind the {@link Kernels} contract.
@@ -37,6 +41,18 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public String name() { return "native"; }
+
+    private static final Set<String> DECLINED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Logs, once per op, that a call went to the next backend because the C++ code does not take its layout
+     * (a strided or broadcast view, I32 data). The call is still answered by {@link #next}.
+     */
+    private void declined(String op) {
+        if (DECLINED.add(op)) {
+            Log.info("native: " + op + " with a non-contiguous, broadcast or I32 operand forwarded to " + next.name() + " (logged once per op)");
+        }
+    }
 
     // ------------------------------------------------------------------ checks
 
@@ -93,7 +109,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out) {
         alive(x, out);
-        if (!handles(x, out)) { next.unary(op, x, out); return; }
+        if (!handles(x, out)) { declined("unary"); next.unary(op, x, out); return; }
         sameShape("unary " + op, x, out);
         int d = dt(x), es = x.dtype().byteSize(), o = op.ordinal();
         long xa = x.address(), oa = out.address();
@@ -103,7 +119,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         alive(a, b, out);
-        if (!handles(a, b, out)) { next.binary(op, a, b, out); return; }
+        if (!handles(a, b, out)) { declined("binary"); next.binary(op, a, b, out); return; }
         sameShape("binary " + op, a, out);
         sameShape("binary " + op, b, out);
         int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
@@ -114,7 +130,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void binaryScalar(BinaryOp op, Tensor a, double s, Tensor out) {
         alive(a, out);
-        if (!handles(a, out)) { next.binaryScalar(op, a, s, out); return; }
+        if (!handles(a, out)) { declined("binaryScalar"); next.binaryScalar(op, a, s, out); return; }
         sameShape("binaryScalar " + op, a, out);
         int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
         long aa = a.address(), oa = out.address();
@@ -124,8 +140,45 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void fill(Tensor out, double v) {
         alive(out);
-        if (!handles(out)) { next.fill(out, v); return; }
+        if (!handles(out)) { declined("fill"); next.fill(out, v); return; }
         NativeLib.fill(dt(out), out.address(), out.numel(), v);
+    }
+
+    private static int anyDt(Tensor t) {
+        return t.dtype() == DType.F32 ? 0 : t.dtype() == DType.F64 ? 1 : 2;
+    }
+
+    @Override
+    public void compare(CompareOp op, Tensor a, Tensor b, Tensor out) {
+        alive(a, b, out);
+        if (!handles(a, b) || !out.isContiguous()) { declined("compare"); next.compare(op, a, b, out); return; }
+        sameShape("compare " + op, a, out);
+        sameShape("compare " + op, b, out);
+        int d = dt(a), es = a.dtype().byteSize(), od = anyDt(out), oes = out.dtype().byteSize(), o = op.ordinal();
+        long aa = a.address(), ba = b.address(), oa = out.address();
+        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.compare(d, o, aa + lo * es, ba + lo * es, od, oa + lo * oes, hi - lo));
+    }
+
+    @Override
+    public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        alive(cond, a, b, out);
+        if (!handles(a, cond, b, out)) { declined("where"); next.where(cond, a, b, out); return; }
+        sameShape("where", cond, out);
+        sameShape("where", a, out);
+        sameShape("where", b, out);
+        int d = dt(a), es = a.dtype().byteSize();
+        long ca = cond.address(), aa = a.address(), ba = b.address(), oa = out.address();
+        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.where(d, ca + lo * es, aa + lo * es, ba + lo * es, oa + lo * es, hi - lo));
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        alive(src, dst);
+        if (!src.isContiguous() || !dst.isContiguous()) { declined("copy"); next.copy(src, dst); return; }
+        sameShape("copy", src, dst);
+        int sd = anyDt(src), dd = anyDt(dst), ses = src.dtype().byteSize(), des = dst.dtype().byteSize();
+        long sa = src.address(), da = dst.address();
+        chunks(dst.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.copy(sd, sa + lo * ses, dd, da + lo * des, hi - lo));
     }
 
     // ------------------------------------------------------------------ reductions
@@ -139,7 +192,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
         alive(x, out);
-        if (!handles(x) || !out.isContiguous()) { next.reduce(op, x, axis, out); return; }
+        if (!handles(x) || !out.isContiguous()) { declined("reduce"); next.reduce(op, x, axis, out); return; }
         int[] s = x.shape();
         if (axis < 0 || axis >= s.length) throw new IllegalArgumentException("reduce: axis " + axis + " out of range for shape " + Shapes.str(s));
         int[] expect = s.clone();
@@ -157,7 +210,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public double reduceAll(ReduceOp op, Tensor x) {
         alive(x);
-        if (!handles(x)) return next.reduceAll(op, x);
+        if (!handles(x)) { declined("reduceAll"); return next.reduceAll(op, x); }
         checkNonEmptyFor("reduceAll", op, x.numel(), x);
         return NativeLib.reduceAll(dt(x), op.ordinal(), x.address(), x.numel());
     }
@@ -175,6 +228,7 @@ public final class JniKernels extends ForwardingKernels {
     private void softmaxImpl(boolean log, Tensor x, int axis, Tensor out) {
         alive(x, out);
         if (!handles(x, out)) {
+            declined(log ? "logSoftmax" : "softmax");
             if (log) next.logSoftmax(x, axis, out);
             else next.softmax(x, axis, out);
             return;
@@ -221,6 +275,7 @@ public final class JniKernels extends ForwardingKernels {
         int d = dt(a);
         Mat la = layout(a), lb = layout(b), lc = layout(c);
         if (d < 0 || dt(b) != d || dt(c) != d || la == null || lb == null || lc == null || lc.trans()) {
+            declined("gemm");
             next.gemm(alpha, a, b, beta, c);
             return;
         }
@@ -254,7 +309,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
         alive(x, w, bias, out);
-        if (!handles(x, w, bias, out)) { next.conv2d(x, w, bias, sp, out); return; }
+        if (!handles(x, w, bias, out)) { declined("conv2d"); next.conv2d(x, w, bias, sp, out); return; }
         rank("conv2d", "input", x, 4);
         int[] g = convGeom("conv2d", x, w, out, x.shape(), sp);
         if (bias != null) shape("conv2d", "bias", bias, g[4]);
@@ -283,7 +338,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void conv2dBackwardData(Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn) {
         alive(gradOut, w, gradIn);
-        if (!handles(gradOut, w, gradIn)) { next.conv2dBackwardData(gradOut, w, sp, gradIn); return; }
+        if (!handles(gradOut, w, gradIn)) { declined("conv2dBackwardData"); next.conv2dBackwardData(gradOut, w, sp, gradIn); return; }
         rank("conv2dBackwardData", "gradIn", gradIn, 4);
         int[] g = convGeom("conv2dBackwardData", gradIn, w, gradOut, gradIn.shape(), sp);
         long wa = w.address();
@@ -296,7 +351,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
         alive(x, gradOut, gradW, gradBias);
-        if (!handles(x, gradOut, gradW, gradBias)) { next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); return; }
+        if (!handles(x, gradOut, gradW, gradBias)) { declined("conv2dBackwardWeight"); next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); return; }
         rank("conv2dBackwardWeight", "input", x, 4);
         int[] g = convGeom("conv2dBackwardWeight", x, gradW, gradOut, x.shape(), sp);
         if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
@@ -319,7 +374,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void maxPool2d(Tensor x, Pool2dSpec sp, Tensor out, Tensor argmax) {
         alive(x, out, argmax);
-        if (!handles(x, out) || !indexTensor(argmax)) { next.maxPool2d(x, sp, out, argmax); return; }
+        if (!handles(x, out) || !indexTensor(argmax)) { declined("maxPool2d"); next.maxPool2d(x, sp, out, argmax); return; }
         int[] g = poolGeom("maxPool2d", x, sp, out, x.shape());
         if (argmax != null) shape("maxPool2d", "argmax", argmax, out.shape());
         NativeLib.maxPool2d(dt(x), g, x.address(), out.address(), addr(argmax));
@@ -329,7 +384,7 @@ public final class JniKernels extends ForwardingKernels {
     public void maxPool2dBackward(Tensor gradOut, Tensor argmax, Pool2dSpec sp, Tensor gradIn) {
         alive(gradOut, argmax, gradIn);
         if (argmax == null) throw new IllegalArgumentException("maxPool2dBackward needs the argmax of the forward pass");
-        if (!handles(gradOut, gradIn) || !indexTensor(argmax)) { next.maxPool2dBackward(gradOut, argmax, sp, gradIn); return; }
+        if (!handles(gradOut, gradIn) || !indexTensor(argmax)) { declined("maxPool2dBackward"); next.maxPool2dBackward(gradOut, argmax, sp, gradIn); return; }
         int[] g = poolGeom("maxPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
         shape("maxPool2dBackward", "argmax", argmax, gradOut.shape());
         NativeLib.maxPool2dBackward(dt(gradOut), g, gradOut.address(), argmax.address(), gradIn.address());
@@ -338,7 +393,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void avgPool2d(Tensor x, Pool2dSpec sp, Tensor out) {
         alive(x, out);
-        if (!handles(x, out)) { next.avgPool2d(x, sp, out); return; }
+        if (!handles(x, out)) { declined("avgPool2d"); next.avgPool2d(x, sp, out); return; }
         int[] g = poolGeom("avgPool2d", x, sp, out, x.shape());
         NativeLib.avgPool2d(dt(x), g, x.address(), out.address());
     }
@@ -346,7 +401,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void avgPool2dBackward(Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
         alive(gradOut, gradIn);
-        if (!handles(gradOut, gradIn)) { next.avgPool2dBackward(gradOut, sp, gradIn); return; }
+        if (!handles(gradOut, gradIn)) { declined("avgPool2dBackward"); next.avgPool2dBackward(gradOut, sp, gradIn); return; }
         int[] g = poolGeom("avgPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
         NativeLib.avgPool2dBackward(dt(gradOut), g, gradOut.address(), gradIn.address());
     }
@@ -356,7 +411,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void biasActivation(Tensor x, Tensor bias, int channelAxis, Activation act, Tensor out) {
         alive(x, bias, out);
-        if (!handles(x, bias, out)) { next.biasActivation(x, bias, channelAxis, act, out); return; }
+        if (!handles(x, bias, out)) { declined("biasActivation"); next.biasActivation(x, bias, channelAxis, act, out); return; }
         sameShape("biasActivation", x, out);
         int[] s = x.shape();
         if (channelAxis < 0 || channelAxis >= s.length) {
@@ -372,7 +427,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void activationBackward(Activation act, Tensor y, Tensor gradOut, Tensor gradIn) {
         alive(y, gradOut, gradIn);
-        if (!handles(y, gradOut, gradIn)) { next.activationBackward(act, y, gradOut, gradIn); return; }
+        if (!handles(y, gradOut, gradIn)) { declined("activationBackward"); next.activationBackward(act, y, gradOut, gradIn); return; }
         sameShape("activationBackward", y, gradOut);
         sameShape("activationBackward", y, gradIn);
         NativeLib.activationBackward(dt(y), act.ordinal(), y.address(), gradOut.address(), gradIn.address(), y.numel());
@@ -387,7 +442,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public double softmaxCrossEntropy(Tensor logits, Tensor labels, Reduction r, Tensor grad) {
         alive(logits, labels, grad);
-        if (!handles(logits, grad) || !indexTensor(labels) || labels == null) return next.softmaxCrossEntropy(logits, labels, r, grad);
+        if (!handles(logits, grad) || !indexTensor(labels) || labels == null) { declined("softmaxCrossEntropy"); return next.softmaxCrossEntropy(logits, labels, r, grad); }
         rank("softmaxCrossEntropy", "logits", logits, 2);
         int N = logits.dim(0), C = logits.dim(1);
         shape("softmaxCrossEntropy", "labels", labels, N);
@@ -403,7 +458,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public double softmaxCrossEntropyProbs(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         alive(logits, targets, grad);
-        if (!handles(logits, targets, grad)) return next.softmaxCrossEntropyProbs(logits, targets, r, grad);
+        if (!handles(logits, targets, grad)) { declined("softmaxCrossEntropyProbs"); return next.softmaxCrossEntropyProbs(logits, targets, r, grad); }
         rank("softmaxCrossEntropyProbs", "logits", logits, 2);
         sameShape("softmaxCrossEntropyProbs", logits, targets);
         if (grad != null) sameShape("softmaxCrossEntropyProbs grad", grad, logits);
@@ -414,7 +469,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public double bceWithLogits(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         alive(logits, targets, grad);
-        if (!handles(logits, targets, grad)) return next.bceWithLogits(logits, targets, r, grad);
+        if (!handles(logits, targets, grad)) { declined("bceWithLogits"); return next.bceWithLogits(logits, targets, r, grad); }
         sameShape("bceWithLogits", logits, targets);
         if (grad != null) sameShape("bceWithLogits grad", grad, logits);
         long n = logits.numel();
@@ -424,7 +479,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public double mse(Tensor pred, Tensor target, Reduction r, Tensor grad) {
         alive(pred, target, grad);
-        if (!handles(pred, target, grad)) return next.mse(pred, target, r, grad);
+        if (!handles(pred, target, grad)) { declined("mse"); return next.mse(pred, target, r, grad); }
         sameShape("mse", pred, target);
         if (grad != null) sameShape("mse grad", grad, pred);
         long n = pred.numel();
@@ -444,7 +499,7 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void sgdUpdate(Tensor p, Tensor g, Tensor buf, OptimizerSteps.Sgd s) {
         alive(p, g, buf);
-        if (!handles(p, g, buf)) { next.sgdUpdate(p, g, buf, s); return; }
+        if (!handles(p, g, buf)) { declined("sgdUpdate"); next.sgdUpdate(p, g, buf, s); return; }
         sameShapes("sgdUpdate", p, g, buf);
         needBuffer("sgdUpdate", "momentum buffer", buf, s.momentum());
         NativeLib.sgdUpdate(dt(p), p.address(), g.address(), addr(buf), p.numel(), s.lr(), s.momentum(), s.dampening(), s.nesterov(), s.weightDecay());
@@ -454,7 +509,7 @@ public final class JniKernels extends ForwardingKernels {
     public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, OptimizerSteps.Adam s) {
         alive(p, g, m, v);
         if (m == null || v == null) throw new IllegalArgumentException("adamUpdate needs both moment buffers");
-        if (!handles(p, g, m, v)) { next.adamUpdate(p, g, m, v, s); return; }
+        if (!handles(p, g, m, v)) { declined("adamUpdate"); next.adamUpdate(p, g, m, v, s); return; }
         sameShapes("adamUpdate", p, g, m, v);
         double bc1 = 1 - Math.pow(s.beta1(), s.step()), bc2 = 1 - Math.pow(s.beta2(), s.step());
         NativeLib.adamUpdate(dt(p), p.address(), g.address(), m.address(), v.address(), p.numel(), s.lr(), s.beta1(), s.beta2(),
@@ -465,7 +520,7 @@ public final class JniKernels extends ForwardingKernels {
     public void rmsPropUpdate(Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
         alive(p, g, sq, buf);
         if (sq == null) throw new IllegalArgumentException("rmsPropUpdate needs the square-average buffer");
-        if (!handles(p, g, sq, buf)) { next.rmsPropUpdate(p, g, sq, buf, s); return; }
+        if (!handles(p, g, sq, buf)) { declined("rmsPropUpdate"); next.rmsPropUpdate(p, g, sq, buf, s); return; }
         sameShapes("rmsPropUpdate", p, g, sq, buf);
         needBuffer("rmsPropUpdate", "momentum buffer", buf, s.momentum());
         NativeLib.rmsPropUpdate(dt(p), p.address(), g.address(), sq.address(), addr(buf), p.numel(), s.lr(), s.alpha(), s.eps(),
@@ -476,7 +531,7 @@ public final class JniKernels extends ForwardingKernels {
     public void adadeltaUpdate(Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
         alive(p, g, sq, acc);
         if (sq == null || acc == null) throw new IllegalArgumentException("adadeltaUpdate needs both accumulators");
-        if (!handles(p, g, sq, acc)) { next.adadeltaUpdate(p, g, sq, acc, s); return; }
+        if (!handles(p, g, sq, acc)) { declined("adadeltaUpdate"); next.adadeltaUpdate(p, g, sq, acc, s); return; }
         sameShapes("adadeltaUpdate", p, g, sq, acc);
         NativeLib.adadeltaUpdate(dt(p), p.address(), g.address(), sq.address(), acc.address(), p.numel(), s.lr(), s.rho(), s.eps(), s.weightDecay());
     }

@@ -141,6 +141,15 @@ final class NativeLib {
 
     static native void fill(int dt, long out, long n, double v);
 
+    /** a, b of dtype dt (0 F32, 1 F64); out of outDt (0 F32, 1 F64, 2 I32) gets 1 or 0. */
+    static native void compare(int dt, int op, long a, long b, int outDt, long out, long n);
+
+    /** out = cond != 0 ? a : b, all of dtype dt. */
+    static native void where(int dt, long cond, long a, long b, long out, long n);
+
+    /** dst = src converted (0 F32, 1 F64, 2 I32; to I32 as Java's (int) cast does). */
+    static native void copy(int srcDt, long src, int dstDt, long dst, long n);
+
     static native double reduceAll(int dt, int op, long x, long n);
 
     /** x seen as [outer, n, inner]; out [outer, inner] with outDt 0 F32, 1 F64, 2 I32. */

@@ -50,6 +50,9 @@ class JniKernelsSafetyTest {
         m.put("unary", t -> k.unary(UnaryOp.EXP, t[0], t[1]));
         m.put("binary", t -> k.binary(BinaryOp.ADD, t[0], t[1], t[1]));
         m.put("binaryScalar", t -> k.binaryScalar(BinaryOp.MUL, t[0], 2, t[1]));
+        m.put("compare", t -> k.compare(dev.vectorgrad.kernels.CompareOp.LT, t[0], t[0], t[1]));
+        m.put("where", t -> k.where(t[0], t[0], t[0], t[1]));
+        m.put("copy", t -> k.copy(t[0], t[1]));
         m.put("reduce", t -> k.reduce(ReduceOp.SUM, t[0], 1, t[1]));
         m.put("softmax", t -> k.softmax(t[0], 1, t[1]));
         m.put("logSoftmax", t -> k.logSoftmax(t[0], 1, t[1]));
@@ -147,6 +150,30 @@ class JniKernelsSafetyTest {
         });
         assertThrows(IllegalStateException.class, () -> k.fill(t[0], 1));
         assertThrows(IllegalStateException.class, () -> k.reduceAll(ReduceOp.MAX, t[0]));
+        stillWorks(k);
+    }
+
+    @Test
+    void opsWithIndexTensorsRejectClosedTensors() {
+        JniKernels k = nativeOnly();
+        Tensor logits, labels, img, pooled, argmax, gradIn;
+        try (Scope s = Scope.open()) {
+            logits = Tensor.zeros(DType.F32, 2, 3);
+            labels = Tensor.ofInts(new int[] {0, 2}, 2);
+            img = Tensor.zeros(DType.F32, 1, 1, 4, 4);
+            pooled = Tensor.zeros(DType.F32, 1, 1, 2, 2);
+            argmax = Tensor.zeros(DType.I32, 1, 1, 2, 2);
+            gradIn = Tensor.zeros(DType.F32, 1, 1, 4, 4);
+        }
+        Executable[] calls = {
+            () -> k.softmaxCrossEntropy(logits, labels, Reduction.MEAN, null),
+            () -> k.maxPool2d(img, POOL, pooled, argmax),
+            () -> k.maxPool2dBackward(pooled, argmax, POOL, gradIn),
+        };
+        for (Executable c : calls) {
+            var e = assertThrows(IllegalStateException.class, c);
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        }
         stillWorks(k);
     }
 

@@ -47,12 +47,12 @@ class OpenBlasGemmTest {
     @Test
     void availabilityNamesTheLibrary() {
         assertFalse(PROVIDER.availability().reason().isBlank());
-        assertEquals("gemm", PROVIDER.ops());
+        assertEquals("gemm, conv2d forward and backward (im2col/col2im + gemm)", PROVIDER.ops());
     }
 
     @Test
     void unitStrideViewsRunOnOpenBlas() {
-        Kernels ob = PROVIDER.create(REFUSE);
+        Kernels ob = new OpenBlasKernels(OpenBlas.handles(), REFUSE, true, true);
         int[] sizes = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129};
         long seed = 1;
         for (int threads = 1; threads <= 2; threads++) {
@@ -76,7 +76,7 @@ class OpenBlasGemmTest {
     @Test
     void anyViewAgreesWithOracle() {
         // Views with no unit stride fall through to the scalar backend; the result must be the same either way.
-        Kernels ob = PROVIDER.create(new ScalarKernels());
+        Kernels ob = new OpenBlasKernels(OpenBlas.handles(), new ScalarKernels(), true, true);
         qt().withExamples(40).withShrinkCycles(10)
                 .forAll(integers().between(1, 120), integers().between(1, 120), integers().between(1, 120), longs().all())
                 .checkAssert((m, n, k, seed) -> GemmTestSupport.randomCase(ob, new Random(seed).nextBoolean() ? DType.F32 : DType.F64, m, n, k, seed));
@@ -84,14 +84,14 @@ class OpenBlasGemmTest {
 
     @Test
     void largeProduct() {
-        Kernels ob = PROVIDER.create(REFUSE);
+        Kernels ob = new OpenBlasKernels(OpenBlas.handles(), REFUSE, true, true);
         Parallel.setThreads(2);
         GemmTestSupport.check(ob, DType.F32, 300, 257, 400, 1, 0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, 5);
     }
 
     @Test
     void noUnitStrideDeclines() {
-        Kernels ob = PROVIDER.create(REFUSE);
+        Kernels ob = new OpenBlasKernels(OpenBlas.handles(), REFUSE, true, true);
         assertThrows(AssertionError.class, () -> GemmTestSupport.check(ob, DType.F32, 4, 5, 6, 1, 0,
                 new Layout(false, 2, 3, 0), Layout.PLAIN, Layout.PLAIN, 1));
     }
