@@ -24,15 +24,19 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>{@code shape} is {@code n} (square) or {@code MxKxN} or {@code MxKxN:AB}, A/B = N or T: a T operand is a
  * transposed view of a row-major matrix (how backward passes call it). The CNN shapes: fc1 (32x5408)*(5408x64),
  * fc2 (32x64)*(64x10), the conv im2col product (21632x9)*(9x32), and their backward products.
- * The scalar backend is only meant for n <= 128 (its setup refuses bigger products).
+ * Backends: {@code vector} (Vector API, GemmF32), {@code native} (the JNI C++ kernels of kernels-native; every
+ * operand here is a plain or transposed row-major view, which it runs natively at every shape, rows split over
+ * the {@code threads} workers), {@code openblas} (cblas_sgemm through FFM, the reference of the ratios) and
+ * {@code scalar} (the oracle), only meant for n <= 128: its setup refuses bigger products. A backend whose
+ * library is missing fails its setup with the reason (e.g. "native backend unavailable: ...").
  *
- * <p>Short run: {@code java -jar ... GemmBench -p shape=64,256,1024 -p backend=vector,openblas -f 1 -wi 3 -i 5}
+ * <p>Short run: {@code java -jar ... GemmBench -p shape=64,256,1024 -p backend=vector,native,openblas -f 1 -wi 3 -i 5}
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class GemmBench {
-    @Param({"vector", "openblas", "scalar"})
+    @Param({"vector", "native", "openblas", "scalar"})
     public String backend;
 
     @Param({"4", "8", "16", "32", "64", "128", "256", "512", "1024", "2048",
