@@ -147,8 +147,52 @@ final class GemmF32 {
         int n = j.n, full = n - n % L;
         for (int i = i0; i < i1; i += 4) {
             int rows = Math.min(4, i1 - i);
-            for (int jj = 0; jj < full; jj += L) directBlock(j, i, rows, jj);
+            int jj = 0;
+            for (; jj + 2 * L <= full; jj += 2 * L) directBlock2(j, i, rows, jj);
+            for (; jj < full; jj += L) directBlock(j, i, rows, jj);
             if (full < n) directTail(j, i, rows, full);
+        }
+    }
+
+    /** 4 rows x 2 vectors: 8 independent accumulators, enough to keep both FMA pipes busy (4 are not). */
+    private static void directBlock2(Job j, int i, int rows, int jj) {
+        MemorySegment as = j.as, bs = j.bs;
+        long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
+        long a0 = j.ao + i * as0;
+        long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        long be = j.bo + jj;
+        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bs, be * ES, BO);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, bs, (be + L) * ES, BO);
+            long pe = p * as1;
+            FloatVector a = FloatVector.broadcast(S, as.getAtIndex(E, a0 + pe));
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, as.getAtIndex(E, a1 + pe));
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, as.getAtIndex(E, a2 + pe));
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, as.getAtIndex(E, a3 + pe));
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        long ce = j.co + i * j.cs0 + jj;
+        directStore(c00, j, ce);
+        directStore(c01, j, ce + L);
+        if (rows > 1) {
+            directStore(c10, j, ce + j.cs0);
+            directStore(c11, j, ce + j.cs0 + L);
+        }
+        if (rows > 2) {
+            directStore(c20, j, ce + 2 * j.cs0);
+            directStore(c21, j, ce + 2 * j.cs0 + L);
+        }
+        if (rows > 3) {
+            directStore(c30, j, ce + 3 * j.cs0);
+            directStore(c31, j, ce + 3 * j.cs0 + L);
         }
     }
 
