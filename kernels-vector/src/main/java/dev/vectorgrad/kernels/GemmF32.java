@@ -17,13 +17,20 @@ import jdk.incubator.vector.VectorSpecies;
  * (one sliver, KC x NR = 16 KB on AVX2, stays in L1), ir over MR-row slivers of A, then the MR x NR register
  * tile. With NC = 4096, A is packed once per k block for n up to 4096. (The other order, A sliver in L1 and
  * a B panel of L2 size, repacks A n / NC times; it measured no better here.) MR = 4 and NR = 2 vectors:
- * 8 accumulators + 2 B vectors + 1 broadcast. A 6 x 2 tile (15 of the 16 ymm registers) measured about half
- * as fast here, C2 seems to spill accumulators; 4 x 2 and 5 x 2 ran alike (on AVX-512 the same code gets 16
- * lanes per vector). Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read
- * once, at class initialisation). Packing zero-pads edges, so the microkernel always computes a whole tile;
- * only the store of an edge tile goes through a small buffer.
+ * 8 accumulators + 2 B vectors + 1 broadcast. Larger tiles lose on AVX2 with C2 (JDK 25): it schedules all
+ * of a k step's broadcasts before the FMAs, so 6 x 2 (12 accumulators) needs 2 + 6 + 12 > 16 ymm registers and
+ * keeps one accumulator on the stack (load, FMA, store every k step: the disassembly of the C2 code shows it),
+ * 5 x 2 likewise; 6 x 2 ran at 43 GFLOPS, 4 x 3 at ~25, 4 x 2 at 90-97 (near this Zen 3 core's FMA peak) on
+ * L2-resident packed data, thread CPU time. Unrolling k by 2/4/8 by hand did not help (C2 does not unroll this
+ * loop itself, but the 4 x 2 loop is FMA-bound already). On AVX-512 the same code gets 16 lanes per vector.
+ * Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read once, at class
+ * initialisation); with the C-tile touch in {@link #kernel} KC = 256/384/512/1024 measured alike at n = 512 and
+ * 1024 (within the noise of a loaded machine), so KC stays at the L1 size of a B sliver. Packing zero-pads edges,
+ * so the microkernel always computes a whole tile; only the store of an edge tile goes through a small buffer.
  *
- * <p>GENERATED COUNTERPART: GemmF64 is this file with Float -> Double (keep them in step).
+ * <p>GENERATED COUNTERPART: GemmF64 is made from this file by kernels-vector/gen-gemm-f64.sh (Float -> Double
+ * and a few literals); run it after every change here. A shared generic driver was not tried: a microkernel
+ * behind an interface call is the megamorphic pattern that boxes vectors.
  */
 final class GemmF32 {
     private GemmF32() {}
