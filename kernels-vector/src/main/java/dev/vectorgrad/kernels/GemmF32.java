@@ -49,7 +49,7 @@ final class GemmF32 {
     /** Below this many multiply-adds (m*n*k) a call runs on one thread. */
     static final long PARALLEL_MIN = 1L << 21;
     /** At or below this many multiply-adds, the unpacked direct path runs (when B and C rows are unit-stride). */
-    static final long DIRECT_MAX = 48L * 48 * 48;
+    static final long DIRECT_MAX = Long.getLong("vectorgrad.gemm.direct", 48L * 48 * 48);
 
     /** Per-thread packing buffers and an edge-tile buffer; allocated once per thread. */
     private static final class Buffers {
@@ -145,24 +145,35 @@ final class GemmF32 {
     // ------------------------------------------------------------------ direct path (small, no packing)
 
     /**
-     * Rows [i0, i1): 4 rows x 1 vector of accumulators, B rows read in place; whole vectors of columns, then one
-     * masked block for the column tail. Each block is straight-line code with no vector merged from two branches
-     * (a {@code cond ? load : maskedLoad} or an {@code if (beta != 0) r = ...} reassignment): such a merge made C2
-     * box the vectors, about 260 KB per 20x30x19 call, before this was split.
+     * Rows [i0, i1) in blocks of 4 rows, B rows read in place: 2-vector column blocks (8 accumulators, enough to
+     * keep both FMA pipes busy), a 1-vector block, then one masked block for the column tail. The accumulators go
+     * to the per-thread tile buffer and {@link #directFlush} applies alpha/beta from there: no vector crosses a
+     * method boundary or is merged from two branches (a {@code cond ? load : maskedLoad}, helper methods taking
+     * the accumulators, a mask passed in): each of those made C2 box vectors here (1.7 KB per 20x30x19 call in
+     * steady state, or 520 B depending on what C2 had inlined), checked by GemmTest.steadyStateAllocatesNothing.
      */
     private static void direct(Job j, int i0, int i1) {
+        float[] tile = BUFFERS.get().tile;
         int n = j.n, full = n - n % L;
         for (int i = i0; i < i1; i += 4) {
             int rows = Math.min(4, i1 - i);
             int jj = 0;
-            for (; jj + 2 * L <= full; jj += 2 * L) directBlock2(j, i, rows, jj);
-            for (; jj < full; jj += L) directBlock(j, i, rows, jj);
-            if (full < n) directTail(j, i, rows, full);
+            for (; jj + 2 * L <= full; jj += 2 * L) {
+                directBlock2(j, tile, i, rows, jj);
+                directFlush(j, tile, i, rows, jj, 2 * L);
+            }
+            for (; jj < full; jj += L) {
+                directBlock(j, tile, i, rows, jj);
+                directFlush(j, tile, i, rows, jj, L);
+            }
+            if (full < n) {
+                directTail(j, tile, i, rows, full);
+                directFlush(j, tile, i, rows, full, n - full);
+            }
         }
     }
 
-    /** 4 rows x 2 vectors: 8 independent accumulators, enough to keep both FMA pipes busy (4 are not). */
-    private static void directBlock2(Job j, int i, int rows, int jj) {
+    private static void directBlock2(Job j, float[] tile, int i, int rows, int jj) {
         MemorySegment as = j.as, bs = j.bs;
         long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
         long a0 = j.ao + i * as0;
@@ -186,24 +197,17 @@ final class GemmF32 {
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
-        long ce = j.co + i * j.cs0 + jj;
-        directStore(c00, j, ce);
-        directStore(c01, j, ce + L);
-        if (rows > 1) {
-            directStore(c10, j, ce + j.cs0);
-            directStore(c11, j, ce + j.cs0 + L);
-        }
-        if (rows > 2) {
-            directStore(c20, j, ce + 2 * j.cs0);
-            directStore(c21, j, ce + 2 * j.cs0 + L);
-        }
-        if (rows > 3) {
-            directStore(c30, j, ce + 3 * j.cs0);
-            directStore(c31, j, ce + 3 * j.cs0 + L);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
     }
 
-    private static void directBlock(Job j, int i, int rows, int jj) {
+    private static void directBlock(Job j, float[] tile, int i, int rows, int jj) {
         MemorySegment as = j.as, bs = j.bs;
         long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
         long a0 = j.ao + i * as0;
@@ -218,15 +222,14 @@ final class GemmF32 {
             c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + pe)).fma(bv, c2);
             c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
         }
-        long ce = j.co + i * j.cs0 + jj;
-        directStore(c0, j, ce);
-        if (rows > 1) directStore(c1, j, ce + j.cs0);
-        if (rows > 2) directStore(c2, j, ce + 2 * j.cs0);
-        if (rows > 3) directStore(c3, j, ce + 3 * j.cs0);
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
     }
 
-    private static void directTail(Job j, int i, int rows, int jj) {
-        VectorMask<Float> mask = S.indexInRange(jj, j.n); // made here: a mask passed in as an argument is an object
+    private static void directTail(Job j, float[] tile, int i, int rows, int jj) {
+        VectorMask<Float> mask = S.indexInRange(jj, j.n);
         MemorySegment as = j.as, bs = j.bs;
         long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
         long a0 = j.ao + i * as0;
@@ -241,30 +244,36 @@ final class GemmF32 {
             c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + pe)).fma(bv, c2);
             c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
         }
-        long ce = j.co + i * j.cs0 + jj;
-        directStoreMasked(c0, j, ce, mask);
-        if (rows > 1) directStoreMasked(c1, j, ce + j.cs0, mask);
-        if (rows > 2) directStoreMasked(c2, j, ce + 2 * j.cs0, mask);
-        if (rows > 3) directStoreMasked(c3, j, ce + 3 * j.cs0, mask);
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
     }
 
-    private static void directStore(FloatVector acc, Job j, long ce) {
-        long off = ce * ES;
-        if (j.beta == 0) {
-            acc.mul(j.alpha).intoMemorySegment(j.cs, off, BO);
-        } else {
-            FloatVector.fromMemorySegment(S, j.cs, off, BO).fma(FloatVector.broadcast(S, j.beta), acc.mul(j.alpha))
-                    .intoMemorySegment(j.cs, off, BO);
-        }
-    }
-
-    private static void directStoreMasked(FloatVector acc, Job j, long ce, VectorMask<Float> mask) {
-        long off = ce * ES;
-        if (j.beta == 0) {
-            acc.mul(j.alpha).intoMemorySegment(j.cs, off, BO, mask);
-        } else {
-            FloatVector.fromMemorySegment(S, j.cs, off, BO, mask).fma(FloatVector.broadcast(S, j.beta), acc.mul(j.alpha))
-                    .intoMemorySegment(j.cs, off, BO, mask);
+    /** C[i .. i+rows, jj .. jj+width] = alpha * tile + beta * C (beta == 0: C not read); tile rows NR apart. */
+    private static void directFlush(Job j, float[] tile, int i, int rows, int jj, int width) {
+        MemorySegment cs = j.cs;
+        long cs0 = j.cs0;
+        float alpha = j.alpha, beta = j.beta;
+        for (int r = 0; r < rows; r++) {
+            long ce = j.co + (i + r) * cs0 + jj;
+            int t = r * NR, c = 0;
+            for (; c + L <= width; c += L) {
+                long off = (ce + c) * ES;
+                FloatVector v = FloatVector.fromArray(S, tile, t + c).mul(alpha);
+                if (beta == 0) {
+                    v.intoMemorySegment(cs, off, BO);
+                } else {
+                    FloatVector.fromMemorySegment(S, cs, off, BO).fma(FloatVector.broadcast(S, beta), v)
+                            .intoMemorySegment(cs, off, BO);
+                }
+            }
+            for (; c < width; c++) {
+                long e = ce + c;
+                float v = alpha * tile[t + c];
+                if (beta != 0) v = Math.fma(beta, cs.getAtIndex(E, e), v);
+                cs.setAtIndex(E, e, v);
+            }
         }
     }
 
