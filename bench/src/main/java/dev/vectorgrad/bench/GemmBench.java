@@ -10,13 +10,16 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Float32 GEMM, c = a @ b, per backend and thread count. GFLOPS = 2 * m * n * k / (ns per op).
@@ -34,6 +37,11 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
+// 4 s of warm-up: the Vector API code runs boxed (thousands of times slower) until C2 compiles it, which on a
+// loaded 2-core machine took more than --quick's 0.6 s (a quick run showed shape=64 at 20-40 ms/op).
+@Warmup(iterations = 4, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class GemmBench {
     @Param({"vector", "native", "openblas", "scalar"})
