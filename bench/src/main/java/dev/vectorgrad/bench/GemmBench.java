@@ -10,13 +10,16 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Float32 GEMM, c = a @ b, per backend and thread count. GFLOPS = 2 * m * n * k / (ns per op).
@@ -24,15 +27,24 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>{@code shape} is {@code n} (square) or {@code MxKxN} or {@code MxKxN:AB}, A/B = N or T: a T operand is a
  * transposed view of a row-major matrix (how backward passes call it). The CNN shapes: fc1 (32x5408)*(5408x64),
  * fc2 (32x64)*(64x10), the conv im2col product (21632x9)*(9x32), and their backward products.
- * The scalar backend is only meant for n <= 128 (its setup refuses bigger products).
+ * Backends: {@code vector} (Vector API, GemmF32), {@code native} (the JNI C++ kernels of kernels-native; every
+ * operand here is a plain or transposed row-major view, which it runs natively at every shape, rows split over
+ * the {@code threads} workers), {@code openblas} (cblas_sgemm through FFM, the reference of the ratios) and
+ * {@code scalar} (the oracle), only meant for n <= 128: its setup refuses bigger products. A backend whose
+ * library is missing fails its setup with the reason (e.g. "native backend unavailable: ...").
  *
- * <p>Short run: {@code java -jar ... GemmBench -p shape=64,256,1024 -p backend=vector,openblas -f 1 -wi 3 -i 5}
+ * <p>Short run: {@code java -jar ... GemmBench -p shape=64,256,1024 -p backend=vector,native,openblas -f 1 -wi 3 -i 5}
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
+// 4 s of warm-up: the Vector API code runs boxed (thousands of times slower) until C2 compiles it, which on a
+// loaded 2-core machine took more than --quick's 0.6 s (a quick run showed shape=64 at 20-40 ms/op).
+@Warmup(iterations = 4, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class GemmBench {
-    @Param({"vector", "openblas", "scalar"})
+    @Param({"vector", "native", "openblas", "scalar"})
     public String backend;
 
     @Param({"4", "8", "16", "32", "64", "128", "256", "512", "1024", "2048",

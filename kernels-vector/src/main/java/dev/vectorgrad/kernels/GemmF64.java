@@ -17,13 +17,20 @@ import jdk.incubator.vector.VectorSpecies;
  * (one sliver, KC x NR = 16 KB on AVX2, stays in L1), ir over MR-row slivers of A, then the MR x NR register
  * tile. With NC = 4096, A is packed once per k block for n up to 4096. (The other order, A sliver in L1 and
  * a B panel of L2 size, repacks A n / NC times; it measured no better here.) MR = 4 and NR = 2 vectors:
- * 8 accumulators + 2 B vectors + 1 broadcast. A 6 x 2 tile (15 of the 16 ymm registers) measured about half
- * as fast here, C2 seems to spill accumulators; 4 x 2 and 5 x 2 ran alike (on AVX-512 the same code gets 16
- * lanes per vector). Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read
- * once, at class initialisation). Packing zero-pads edges, so the microkernel always computes a whole tile;
- * only the store of an edge tile goes through a small buffer.
+ * 8 accumulators + 2 B vectors + 1 broadcast. Larger tiles lose on AVX2 with C2 (JDK 25): it schedules all
+ * of a k step's broadcasts before the FMAs, so 6 x 2 (12 accumulators) needs 2 + 6 + 12 > 16 ymm registers and
+ * keeps one accumulator on the stack (load, FMA, store every k step: the disassembly of the C2 code shows it),
+ * 5 x 2 likewise; 6 x 2 ran at 43 GFLOPS, 4 x 3 at ~25, 4 x 2 at 90-97 (near this Zen 3 core's FMA peak) on
+ * L2-resident packed data, thread CPU time. Unrolling k by 2/4/8 by hand did not help (C2 does not unroll this
+ * loop itself, but the 4 x 2 loop is FMA-bound already). On AVX-512 the same code gets 16 lanes per vector.
+ * Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read once, at class
+ * initialisation); with the C-tile touch in {@link #kernel} KC = 256/384/512/1024 measured alike at n = 512 and
+ * 1024 (within the noise of a loaded machine), so KC stays at the L1 size of a B sliver. Packing zero-pads edges,
+ * so the microkernel always computes a whole tile; only the store of an edge tile goes through a small buffer.
  *
- * <p>Generated from GemmF32 (Float -> Double, ES 4 -> 8); change GemmF32 and regenerate, keep them in step.
+ * <p>GENERATED from GemmF32 by kernels-vector/gen-gemm-f64.sh (Float -> Double
+ * and a few literals): do not edit, change GemmF32 and rerun it. A shared generic driver was not tried: a microkernel
+ * behind an interface call is the megamorphic pattern that boxes vectors.
  */
 final class GemmF64 {
     private GemmF64() {}
@@ -42,13 +49,13 @@ final class GemmF64 {
     /** Below this many multiply-adds (m*n*k) a call runs on one thread. */
     static final long PARALLEL_MIN = 1L << 21;
     /** At or below this many multiply-adds, the unpacked direct path runs (when B and C rows are unit-stride). */
-    static final long DIRECT_MAX = 48L * 48 * 48;
+    static final long DIRECT_MAX = Long.getLong("vectorgrad.gemm.direct", 48L * 48 * 48);
 
     /** Per-thread packing buffers and an edge-tile buffer; allocated once per thread. */
     private static final class Buffers {
         final double[] ap = new double[MC * KC];
         final double[] bp = new double[KC * NC];
-        final double[] tile = new double[MR * NR];
+        final double[] tile = new double[MR * NR + 1]; // + the spare slot for the C touch in kernel()
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -137,48 +144,136 @@ final class GemmF64 {
 
     // ------------------------------------------------------------------ direct path (small, no packing)
 
-    /** Rows [i0, i1): 4 rows x 1 vector of accumulators, B rows read in place, masked column tail. */
+    /**
+     * Rows [i0, i1) in blocks of 4 rows, B rows read in place: 2-vector column blocks (8 accumulators, enough to
+     * keep both FMA pipes busy), a 1-vector block, then one masked block for the column tail. The accumulators go
+     * to the per-thread tile buffer and {@link #directFlush} applies alpha/beta from there: no vector crosses a
+     * method boundary or is merged from two branches (a {@code cond ? load : maskedLoad}, helper methods taking
+     * the accumulators, a mask passed in): each of those made C2 box vectors here (1.7 KB per 20x30x19 call in
+     * steady state, or 520 B depending on what C2 had inlined), checked by GemmTest.steadyStateAllocatesNothing.
+     */
     private static void direct(Job j, int i0, int i1) {
-        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
-        long ao = j.ao, as0 = j.as0, as1 = j.as1, bo = j.bo, bs0 = j.bs0, co = j.co, cs0 = j.cs0;
-        int n = j.n, k = j.k;
-        double alpha = j.alpha, beta = j.beta;
+        double[] tile = BUFFERS.get().tile;
+        int n = j.n, full = n - n % L;
         for (int i = i0; i < i1; i += 4) {
             int rows = Math.min(4, i1 - i);
-            long a0 = ao + i * as0;
-            long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
-            for (int jj = 0; jj < n; jj += L) {
-                VectorMask<Double> mask = S.indexInRange(jj, n);
-                DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-                long be = bo + jj;
-                boolean full = jj + L <= n;
-                for (int p = 0; p < k; p++, be += bs0) {
-                    DoubleVector bv = full ? DoubleVector.fromMemorySegment(S, bs, be * ES, BO)
-                            : DoubleVector.fromMemorySegment(S, bs, be * ES, BO, mask);
-                    long pe = p * as1;
-                    c0 = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + pe)).fma(bv, c0);
-                    c1 = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + pe)).fma(bv, c1);
-                    c2 = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + pe)).fma(bv, c2);
-                    c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
-                }
-                long ce = co + i * cs0 + jj;
-                directStore(c0, cs, ce, alpha, beta, mask, full);
-                if (rows > 1) directStore(c1, cs, ce + cs0, alpha, beta, mask, full);
-                if (rows > 2) directStore(c2, cs, ce + 2 * cs0, alpha, beta, mask, full);
-                if (rows > 3) directStore(c3, cs, ce + 3 * cs0, alpha, beta, mask, full);
+            int jj = 0;
+            for (; jj + 2 * L <= full; jj += 2 * L) {
+                directBlock2(j, tile, i, rows, jj);
+                directFlush(j, tile, i, rows, jj, 2 * L);
+            }
+            for (; jj < full; jj += L) {
+                directBlock(j, tile, i, rows, jj);
+                directFlush(j, tile, i, rows, jj, L);
+            }
+            if (full < n) {
+                directTail(j, tile, i, rows, full);
+                directFlush(j, tile, i, rows, full, n - full);
             }
         }
     }
 
-    private static void directStore(DoubleVector acc, MemorySegment cs, long ce, double alpha, double beta,
-                                    VectorMask<Double> mask, boolean full) {
-        DoubleVector r = acc.mul(alpha);
-        if (full) {
-            if (beta != 0) r = DoubleVector.fromMemorySegment(S, cs, ce * ES, BO).fma(DoubleVector.broadcast(S, beta), r);
-            r.intoMemorySegment(cs, ce * ES, BO);
-        } else {
-            if (beta != 0) r = DoubleVector.fromMemorySegment(S, cs, ce * ES, BO, mask).fma(DoubleVector.broadcast(S, beta), r);
-            r.intoMemorySegment(cs, ce * ES, BO, mask);
+    private static void directBlock2(Job j, double[] tile, int i, int rows, int jj) {
+        MemorySegment as = j.as, bs = j.bs;
+        long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
+        long a0 = j.ao + i * as0;
+        long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        long be = j.bo + jj;
+        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+            DoubleVector b0 = DoubleVector.fromMemorySegment(S, bs, be * ES, BO);
+            DoubleVector b1 = DoubleVector.fromMemorySegment(S, bs, (be + L) * ES, BO);
+            long pe = p * as1;
+            DoubleVector a = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + pe));
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + pe));
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + pe));
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + pe));
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+    }
+
+    private static void directBlock(Job j, double[] tile, int i, int rows, int jj) {
+        MemorySegment as = j.as, bs = j.bs;
+        long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
+        long a0 = j.ao + i * as0;
+        long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
+        DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+        long be = j.bo + jj;
+        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+            DoubleVector bv = DoubleVector.fromMemorySegment(S, bs, be * ES, BO);
+            long pe = p * as1;
+            c0 = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + pe)).fma(bv, c0);
+            c1 = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + pe)).fma(bv, c1);
+            c2 = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + pe)).fma(bv, c2);
+            c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+    }
+
+    private static void directTail(Job j, double[] tile, int i, int rows, int jj) {
+        VectorMask<Double> mask = S.indexInRange(jj, j.n);
+        MemorySegment as = j.as, bs = j.bs;
+        long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
+        long a0 = j.ao + i * as0;
+        long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
+        DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+        long be = j.bo + jj;
+        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+            DoubleVector bv = DoubleVector.fromMemorySegment(S, bs, be * ES, BO, mask);
+            long pe = p * as1;
+            c0 = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + pe)).fma(bv, c0);
+            c1 = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + pe)).fma(bv, c1);
+            c2 = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + pe)).fma(bv, c2);
+            c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+    }
+
+    /** C[i .. i+rows, jj .. jj+width] = alpha * tile + beta * C (beta == 0: C not read); tile rows NR apart. */
+    private static void directFlush(Job j, double[] tile, int i, int rows, int jj, int width) {
+        MemorySegment cs = j.cs;
+        long cs0 = j.cs0;
+        double alpha = j.alpha, beta = j.beta;
+        for (int r = 0; r < rows; r++) {
+            long ce = j.co + (i + r) * cs0 + jj;
+            int t = r * NR, c = 0;
+            for (; c + L <= width; c += L) {
+                long off = (ce + c) * ES;
+                DoubleVector v = DoubleVector.fromArray(S, tile, t + c).mul(alpha);
+                if (beta == 0) {
+                    v.intoMemorySegment(cs, off, BO);
+                } else {
+                    DoubleVector.fromMemorySegment(S, cs, off, BO).fma(DoubleVector.broadcast(S, beta), v)
+                            .intoMemorySegment(cs, off, BO);
+                }
+            }
+            for (; c < width; c++) {
+                long e = ce + c;
+                double v = alpha * tile[t + c];
+                if (beta != 0) v = Math.fma(beta, cs.getAtIndex(E, e), v);
+                cs.setAtIndex(E, e, v);
+            }
         }
     }
 
@@ -246,9 +341,12 @@ final class GemmF64 {
             int nr = Math.min(NR, nc - jr);
             long base = j.bo + p0 * bs0 + (j0 + jr) * bs1;
             if (nr == NR && bs1 == 1) {
-                // A bulk copy per row: vector loads here were not intrinsified (they boxed, 64 B per vector).
+                // Two vector loads per row: 2.2x the rate of a MemorySegment.copy of 16 doubles (measured alone).
                 for (int p = 0; p < kc; p++) {
-                    MemorySegment.copy(bs, E, (base + p * bs0) * ES, bp, dst + p * NR, NR);
+                    long off = (base + p * bs0) * ES;
+                    int d = dst + p * NR;
+                    DoubleVector.fromMemorySegment(S, bs, off, BO).intoArray(bp, d);
+                    DoubleVector.fromMemorySegment(S, bs, off + L * ES, BO).intoArray(bp, d + L);
                 }
             } else if (nr == NR) {
                 for (int p = 0; p < kc; p++) {
@@ -276,6 +374,21 @@ final class GemmF64 {
      */
     private static void kernel(double[] ap, int ai, double[] bp, int bi, int kc, Job j, double[] tile,
                                int i, int mr, int jj, int nr, double alpha, double beta) {
+        MemorySegment cs = j.cs;
+        long cs0 = j.cs0, cs1 = j.cs1;
+        long ce = j.co + i * cs0 + jj * cs1;
+        boolean fast = mr == MR && nr == NR && cs1 == 1;
+        // Touch the C tile's cache lines now (first and last element of each row) so their misses overlap the
+        // k loop instead of stalling the store at the end: Java has no prefetch instruction. The sum is kept
+        // in the tile buffer's spare slot so the loads stay live. At n >= 1024 (C beyond L2) this measured
+        // ~15-30% faster; the loads are 8 per 2 * MR * NR * kc flops.
+        double touch = 0;
+        if (fast) {
+            long last = ce + NR - 1;
+            touch = cs.getAtIndex(E, ce) + cs.getAtIndex(E, last) + cs.getAtIndex(E, ce + cs0)
+                    + cs.getAtIndex(E, last + cs0) + cs.getAtIndex(E, ce + 2 * cs0) + cs.getAtIndex(E, last + 2 * cs0)
+                    + cs.getAtIndex(E, ce + 3 * cs0) + cs.getAtIndex(E, last + 3 * cs0);
+        }
         DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00;
         // Indices are affine in p (not separately incremented) so C2 can hoist the range checks.
@@ -306,10 +419,8 @@ final class GemmF64 {
         c21.intoArray(tile, 2 * NR + L);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + L);
-        MemorySegment cs = j.cs;
-        long cs0 = j.cs0, cs1 = j.cs1;
-        long ce = j.co + i * cs0 + jj * cs1;
-        if (mr == MR && nr == NR && cs1 == 1) {
+        tile[MR * NR] = touch;
+        if (fast) {
             DoubleVector va = DoubleVector.broadcast(S, alpha), vb = DoubleVector.broadcast(S, beta);
             for (int t = 0; t < MR * NR; t += L) {
                 long off = (ce + (t / NR) * cs0 + (t % NR)) * ES;

@@ -2,6 +2,7 @@ package dev.vectorgrad.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
@@ -106,6 +107,42 @@ class GemmTest {
         check(DType.F32, 2000, 32, 9, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 9);
         check(DType.F32, 32, 64, 5408, 1.0, 0.0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, 10);
         check(DType.F64, 301, 290, 400, 2.0, 0.5, new Layout(true, 1, 1, 0), Layout.PLAIN, new Layout(false, 2, 1, 0), 11);
+    }
+
+    /**
+     * Once compiled, a GEMM call allocates nothing (a vector C2 failed to keep in registers would be boxed on the
+     * heap): blocked path with edge tiles and two k blocks, transposed A (the generic packing), F64, and the direct
+     * path. One thread, so the calling thread's allocation counter sees all of it.
+     */
+    @Test
+    void steadyStateAllocatesNothing() {
+        Parallel.setThreads(1);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Scope s = Scope.open()) {
+            int m = GemmF32.MR * 9 + 3, n = GemmF32.NR * 5 + 7, k = GemmF32.KC + 17;
+            Tensor a = view(DType.F32, m, k, Layout.PLAIN, 1, false), b = view(DType.F32, k, n, Layout.PLAIN, 2, false);
+            Tensor at = view(DType.F32, m, k, new Layout(true, 1, 1, 0), 3, false), c = Tensor.zeros(s, DType.F32, m, n);
+            Tensor ad = view(DType.F64, m, k, Layout.PLAIN, 4, false), bd = view(DType.F64, k, n, Layout.PLAIN, 5, false);
+            Tensor cd = Tensor.zeros(s, DType.F64, m, n);
+            Tensor as = view(DType.F32, 20, 30, Layout.PLAIN, 6, false), bs = view(DType.F32, 30, 19, Layout.PLAIN, 7, false);
+            Tensor cs = Tensor.zeros(s, DType.F32, 20, 19);
+            Runnable calls = () -> {
+                VEC.gemm(1, a, b, 0, c);
+                VEC.gemm(0.5, at, b, 1, c);
+                VEC.gemm(1, ad, bd, 0.5, cd);
+                VEC.gemm(1, as, bs, 0, cs);
+            };
+            double perCall = Double.MAX_VALUE;
+            // C2 may take a while on a loaded machine: warm up in rounds until a round is allocation-free.
+            // (The direct path's small calls reach C2 after ~2000 calls here.)
+            for (int round = 0; round < 150 && perCall >= 1; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                int rounds = 50;
+                for (int i = 0; i < rounds; i++) calls.run();
+                perCall = (threads.getCurrentThreadAllocatedBytes() - before) / (double) rounds;
+            }
+            assertTrue(perCall < 1, "gemm still allocates " + perCall + " bytes per round of calls after warm-up");
+        }
     }
 
     @Test
