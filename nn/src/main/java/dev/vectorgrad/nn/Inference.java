@@ -17,6 +17,8 @@ public final class Inference implements AutoCloseable {
     private final Scope scope = Scope.shared();
     private final List<Module> steps = new ArrayList<>();
     private final List<Tensor> outs = new ArrayList<>();
+    /** For a Flatten step, the flattened view of the previous step's buffer, made once (null after the input). */
+    private final List<Tensor> flatViews = new ArrayList<>();
     private final int[] inputShape;
 
     public Inference(Module model, int... inputShape) {
@@ -28,13 +30,17 @@ public final class Inference implements AutoCloseable {
             if (m instanceof Dropout) continue;
             if (m instanceof Flatten) {
                 int[] f = {s[0], (int) (Shapes.numel(s) / Math.max(s[0], 1))};
+                Tensor prev = outs.isEmpty() ? null : outs.get(outs.size() - 1);
+                if (prev == null && !flatViews.isEmpty()) prev = flatViews.get(flatViews.size() - 1);
                 steps.add(m);
                 outs.add(null);
+                flatViews.add(prev == null ? null : prev.reshape(f));
                 s = f;
                 continue;
             }
             s = m.outputShape(s);
             steps.add(m);
+            flatViews.add(null);
             outs.add(Tensor.zeros(scope, model.parameters().isEmpty() ? dev.vectorgrad.tensor.DType.F32 : model.parameters().get(0).data().dtype(), s));
         }
     }
@@ -49,7 +55,7 @@ public final class Inference implements AutoCloseable {
 
     /** Runs the model on x (of the session's input shape); the result is this session's buffer, overwritten by the next call. */
     public Tensor run(Tensor x) {
-        if (!Arrays.equals(x.shape(), inputShape)) {
+        if (!Module.hasShape(x, inputShape)) {
             throw new IllegalArgumentException("this inference session was built for input " + Shapes.str(inputShape) + ", got " + Shapes.str(x.shape()));
         }
         Tensor cur = x;
@@ -57,7 +63,8 @@ public final class Inference implements AutoCloseable {
             Module m = steps.get(i);
             Tensor o = outs.get(i);
             if (o == null) {
-                cur = cur.reshape(cur.dim(0), -1);
+                Tensor v = flatViews.get(i);
+                cur = v != null ? v : cur.reshape(cur.dim(0), -1);
             } else {
                 m.forwardInto(cur, o);
                 cur = o;

@@ -117,7 +117,7 @@ public final class Trainer {
                 for (DataLoader.Batch b : train) {
                     try (Scope s = Scope.open()) {
                         Tensor out = model.forward(b.x());
-                        Tensor grad = Tensor.zeros(s, out.dtype(), out.shape());
+                        Tensor grad = lossGrad(out);
                         double l = loss.compute(out, b.y(), grad);
                         if (!Double.isFinite(l)) throw new ArithmeticException("loss became " + l + " at epoch " + (e + 1) + " (learning rate too high?)");
                         if (accumulate > 1) Ops.binaryInto(dev.vectorgrad.kernels.BinaryOp.MUL, grad, 1.0 / accumulate, grad);
@@ -162,6 +162,34 @@ public final class Trainer {
         opt.setLr(base);
         model.eval();
         return h;
+    }
+
+    /**
+     * One training step on one batch, as {@link #fit} does it: forward in training mode, loss, backward,
+     * gradient clipping if set, optimizer step, gradients zeroed. Returns the loss. This is the steady-state
+     * path the training benchmark measures.
+     */
+    public double step(Tensor x, Tensor y) {
+        if (!model.isTraining()) model.train();
+        try (Scope s = Scope.open()) {
+            Tensor out = model.forward(x);
+            Tensor grad = lossGrad(out);
+            double l = loss.compute(out, y, grad);
+            if (!Double.isFinite(l)) throw new ArithmeticException("loss became " + l);
+            model.backward(grad);
+            stepOptimizer();
+            return l;
+        }
+    }
+
+    private Tensor gradBuf;
+
+    /** d loss / d output, reused across steps (the loss overwrites it). */
+    private Tensor lossGrad(Tensor out) {
+        if (gradBuf == null || gradBuf.dtype() != out.dtype() || !Module.hasShape(gradBuf, out.shape())) {
+            gradBuf = Tensor.zeros(Scope.global(), out.dtype(), out.shape());
+        }
+        return gradBuf;
     }
 
     private void stepOptimizer() {
