@@ -12,6 +12,7 @@ import java.util.List;
  * {@link #run} allocates no tensor (the model's layers write into this session's buffers). A session belongs
  * to one thread; build one per thread to serve a model (whose parameters are in a shared scope) concurrently.
  * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
+ * A ReLU followed by a max pooling runs as pooling then ReLU (same result on fewer elements).
  */
 public final class Inference implements AutoCloseable {
     private final Scope scope = Scope.shared();
@@ -25,6 +26,15 @@ public final class Inference implements AutoCloseable {
         this.inputShape = inputShape.clone();
         List<Module> leaves = new ArrayList<>();
         flatten(model, leaves);
+        // max(relu(a), relu(b)) == relu(max(a, b)): pooling first applies the ReLU to a quarter of the elements
+        // (2x2 pooling), with the same result for any non-NaN input.
+        for (int i = 0; i + 1 < leaves.size(); i++) {
+            if (leaves.get(i) instanceof ReLU && leaves.get(i + 1) instanceof MaxPool2d) {
+                leaves.set(i, leaves.get(i + 1));
+                leaves.set(i + 1, new ReLU());
+                i++;
+            }
+        }
         int[] s = inputShape.clone();
         for (Module m : leaves) {
             if (m instanceof Dropout) continue;

@@ -71,6 +71,9 @@ public final class Trainer {
         this.loss = loss;
         this.opt = opt;
         this.task = task;
+        // Training never needs d loss / d input: the first layer skips that pass (a full backward-data
+        // convolution for a CNN).
+        model.setNeedsInputGrad(false);
     }
 
     public Trainer schedule(LrSchedule s) { schedule = s; return this; }
