@@ -23,7 +23,7 @@ public final class Linear extends Module {
         this.weight = registerParameter("weight", Init.torchDefault(Tensor.zeros(scope, DType.F32, out, in), in, rng));
         this.bias = bias ? registerParameter("bias", Init.torchDefault(Tensor.zeros(scope, DType.F32, out), in, rng)) : null;
         this.weightT = weight.data().t();
-        this.biasGradRow = bias ? this.bias.grad().reshape(1, out) : null;
+        this.biasGradRow = bias ? this.bias.gradStorage().reshape(1, out) : null;
     }
 
     public Linear(Scope scope, int in, int out, Rng rng) { this(scope, in, out, true, rng); }
@@ -61,12 +61,12 @@ public final class Linear extends Module {
         checkCached(input, "Linear");
         Shapes.checkSame("Linear backward grad_output", new int[] {input.dim(0), out}, g.shape());
         int n = input.dim(0);
-        Ops.gemm(1.0, g.t(), input, 1.0, weight.grad());
+        Ops.gemm(1.0, g.t(), input, weight.beginAccumulate() ? 0.0 : 1.0, weight.gradStorage());
         if (bias != null) {
             // bias.grad += column sums of g, as a GEMM with a row of ones (no temporary)
             Tensor ones = workspace(2, g.dtype(), 1, n);
             if (ones.getFlat(0) != 1.0) Ops.fill(ones, 1.0);
-            Ops.gemm(1.0, ones, g, 1.0, biasGradRow);
+            Ops.gemm(1.0, ones, g, bias.beginAccumulate() ? 0.0 : 1.0, biasGradRow);
         }
         Tensor gIn = null;
         if (needsInputGrad()) {

@@ -71,4 +71,35 @@ class WorkspaceTest {
             assertEquals(null, model.backward(Tensor.zeros(s, DType.F32, 2, 10)));
         }
     }
+
+    @Test
+    void lazyZeroGradAccumulatesAndReadsAsZero() {
+        Rng rng = new Rng(8);
+        Sequential model = Examples.mnistModel(Scope.shared(), rng);
+        model.train();
+        Tensor x = images(rng, 2);
+        Tensor g = Ops.uniform(Tensor.zeros(Scope.shared(), DType.F32, 2, 10), -1, 1, rng);
+        Runnable pass = () -> {
+            try (Scope s = Scope.open()) {
+                model.forward(x);
+                model.backward(g);
+            }
+        };
+        model.zeroGrad();
+        pass.run();
+        java.util.List<float[]> once = new java.util.ArrayList<>();
+        for (Parameter p : model.parameters()) once.add(p.grad().toFloatArray());
+        pass.run();
+        int i = 0;
+        for (Parameter p : model.parameters()) {
+            float[] one = once.get(i++), two = p.grad().toFloatArray();
+            for (int j = 0; j < one.length; j++) assertEquals(2f * one[j], two[j], 1e-5f * (1 + Math.abs(one[j])), p + " element " + j);
+        }
+        model.zeroGrad();
+        for (Parameter p : model.parameters()) for (float v : p.grad().toFloatArray()) assertEquals(0f, v);
+        model.zeroGrad();
+        pass.run();
+        i = 0;
+        for (Parameter p : model.parameters()) assertArrayEquals(once.get(i++), p.grad().toFloatArray(), p.toString());
+    }
 }
