@@ -116,30 +116,4 @@ public class TrainBench {
     public double mlpTrainStep(Mlp s) {
         return s.trainer.step(s.x, s.y);
     }
-
-    /** The same MNIST step written directly on the kernels with preallocated buffers (KernelModels), for comparison. */
-    @State(org.openjdk.jmh.annotations.Scope.Thread)
-    public static class MnistKernels {
-        @Param({"1", "2"})
-        public int threads;
-
-        Scope scope;
-        KernelModels.MnistCnn model;
-
-        @Setup(Level.Trial)
-        public void setup() {
-            Backends.use("vector");
-            Parallel.setThreads(threads);
-            scope = Scope.shared();
-            model = new KernelModels.MnistCnn(scope, 32, 42);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() { scope.close(); }
-    }
-
-    @Benchmark
-    public double mnistTrainStepKernels(MnistKernels s) {
-        return s.model.trainStep();
-    }
 }
