@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>dot form, the vector and the matrix rows contiguous along k: m == 1 with B^T row-major (B = W^T), or
  *     n == 1 with A row-major: each output is one dot product.
  * </ul>
- * The summation order is fixed by the shapes, so results are deterministic.
+ * The summation order is fixed by the shapes (lane sums in lane order), so results are deterministic and the same
+ * before and after JIT compilation.
  */
 final class GemvF32 {
     private GemvF32() {}
@@ -100,6 +100,7 @@ final class GemvF32 {
     private static void dots(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                              MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
         int kv = S.loopBound(k);
+        float[] tmp = LANES.get();
         int t = 0;
         for (; t + 4 <= count; t += 4) {
             long v0 = vo + t * vStride, v1 = v0 + vStride, v2 = v1 + vStride, v3 = v2 + vStride;
@@ -112,8 +113,7 @@ final class GemvF32 {
                 s2 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + p) * 4, BO), s2);
                 s3 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + p) * 4, BO), s3);
             }
-            float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
-            float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
+            float d0 = sum(s0, tmp), d1 = sum(s1, tmp), d2 = sum(s2, tmp), d3 = sum(s3, tmp);
             for (; p < k; p++) {
                 float u = us.getAtIndex(E, uo + p);
                 d0 = Math.fma(u, vs.getAtIndex(E, v0 + p), d0);
@@ -133,10 +133,23 @@ final class GemvF32 {
             for (; p < kv; p += L) {
                 s0 = FloatVector.fromMemorySegment(S, us, (uo + p) * 4, BO).fma(FloatVector.fromMemorySegment(S, vs, (v0 + p) * 4, BO), s0);
             }
-            float d0 = s0.reduceLanes(VectorOperators.ADD);
+            float d0 = sum(s0, tmp);
             for (; p < k; p++) d0 = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, v0 + p), d0);
             put(os, oo + t * outStride, d0, alpha, beta);
         }
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * The lanes summed in lane order. Not reduceLanes(ADD): its order is unspecified, and the interpreter and C2
+     * do differ, so a result would depend on whether the caller was compiled yet (seen as a 1-ulp difference).
+     */
+    private static float sum(FloatVector v, float[] tmp) {
+        v.intoArray(tmp, 0);
+        float s = tmp[0];
+        for (int i = 1; i < tmp.length; i++) s += tmp[i];
+        return s;
     }
 
     private static void put(MemorySegment os, long e, float dot, float alpha, float beta) {
