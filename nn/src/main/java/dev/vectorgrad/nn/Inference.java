@@ -12,7 +12,8 @@ import java.util.List;
  * {@link #run} allocates no tensor (the model's layers write into this session's buffers). A session belongs
  * to one thread; build one per thread to serve a model (whose parameters are in a shared scope) concurrently.
  * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
- * A ReLU followed by a max pooling runs as pooling then ReLU (same result on fewer elements).
+ * A ReLU followed by a max pooling runs as pooling then ReLU (same result on fewer elements); a ReLU after a
+ * Linear is fused into its bias pass.
  */
 public final class Inference implements AutoCloseable {
     private final Scope scope = Scope.shared();
@@ -35,6 +36,13 @@ public final class Inference implements AutoCloseable {
                 i++;
             }
         }
+        // Linear then ReLU: one fused bias + ReLU pass (same bits: ReLU of the rounded sum either way).
+        for (int i = 0; i + 1 < leaves.size(); i++) {
+            if (leaves.get(i) instanceof Linear lin && leaves.get(i + 1) instanceof ReLU) {
+                leaves.set(i, new LinearRelu(lin));
+                leaves.remove(i + 1);
+            }
+        }
         int[] s = inputShape.clone();
         for (Module m : leaves) {
             if (m instanceof Dropout) continue;
@@ -53,6 +61,22 @@ public final class Inference implements AutoCloseable {
             flatViews.add(null);
             outs.add(Tensor.zeros(scope, model.parameters().isEmpty() ? dev.vectorgrad.tensor.DType.F32 : model.parameters().get(0).data().dtype(), s));
         }
+    }
+
+    /** A Linear with the following ReLU fused in (eval mode, preallocated output only). */
+    private static final class LinearRelu extends Module {
+        private final Linear lin;
+
+        LinearRelu(Linear lin) { this.lin = lin; }
+
+        @Override
+        public Tensor forward(Tensor x) { throw new UnsupportedOperationException("LinearRelu is internal to Inference"); }
+
+        @Override
+        public int[] outputShape(int[] s) { return lin.outputShape(s); }
+
+        @Override
+        public void forwardInto(Tensor x, Tensor y) { lin.forwardInto(x, y, dev.vectorgrad.kernels.Activation.RELU); }
     }
 
     private static void flatten(Module m, List<Module> out) {

@@ -56,6 +56,12 @@ public final class Linear extends Module {
         if (bias != null) Ops.biasActivationInto(y, bias.data(), 1, Activation.IDENTITY, y);
     }
 
+    /** Eval-mode forward with an activation fused into the bias pass (one pass over y instead of two). */
+    void forwardInto(Tensor x, Tensor y, Activation act) {
+        Ops.gemm(1.0, x, weightT, 0.0, y);
+        Ops.biasActivationInto(y, bias == null ? null : bias.data(), 1, act, y);
+    }
+
     @Override
     public Tensor backward(Tensor g) {
         checkCached(input, "Linear");

@@ -50,7 +50,9 @@ class WorkspaceTest {
                 model.train();
                 Tensor y = model.forward(x);
                 assertArrayEquals(new int[] {n, 10}, y.shape());
-                assertArrayEquals(want, y.toFloatArray(), "batch " + n);
+                // Same kernels on the same inputs; not asserted bit for bit because some kernels' lane reductions
+                // differ between interpreted and compiled code (see nn/README).
+                assertClose(want, y.toFloatArray(), "batch " + n);
                 // backward into the workspaces of the new size
                 Tensor g = Ops.uniform(Tensor.zeros(s, DType.F32, n, 10), -1, 1, rng);
                 Tensor gx = model.backward(g);
@@ -100,6 +102,11 @@ class WorkspaceTest {
         model.zeroGrad();
         pass.run();
         i = 0;
-        for (Parameter p : model.parameters()) assertArrayEquals(once.get(i++), p.grad().toFloatArray(), p.toString());
+        for (Parameter p : model.parameters()) assertClose(once.get(i++), p.grad().toFloatArray(), p.toString());
+    }
+
+    private static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int j = 0; j < want.length; j++) assertEquals(want[j], got[j], 1e-6f * (1 + Math.abs(want[j])), what + " element " + j);
     }
 }
