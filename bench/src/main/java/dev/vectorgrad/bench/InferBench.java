@@ -1,8 +1,15 @@
 package dev.vectorgrad.bench;
 
 import dev.vectorgrad.kernels.Backends;
+import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Parallel;
+import dev.vectorgrad.kernels.Rng;
+import dev.vectorgrad.nn.Inference;
+import dev.vectorgrad.nn.Sequential;
+import dev.vectorgrad.nn.examples.Examples;
+import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,8 +25,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Batch-1 inference (forward pass only, preallocated buffers) of the MNIST CNN and of the 10->64->64->1 MLP:
- * the latency a request-serving application sees.
+ * Batch-1 inference of the nn models in eval mode through a preallocated {@link Inference} session (the path
+ * a request-serving application takes): the MNIST CNN and the 10->64->64->1 MLP.
  */
 @State(org.openjdk.jmh.annotations.Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,30 +42,39 @@ public class InferBench {
     public int threads;
 
     private Scope scope;
-    private KernelModels.MnistCnn cnn;
-    private KernelModels.Mlp mlp;
+    private Inference cnn, mlp;
+    private Tensor cnnX, mlpX;
 
     @Setup(Level.Trial)
     public void setup() {
         Backends.use(backend);
         Parallel.setThreads(threads);
         scope = Scope.shared();
-        cnn = new KernelModels.MnistCnn(scope, 1, 42);
-        mlp = new KernelModels.Mlp(scope, 1, 42);
+        Rng rng = new Rng(42);
+        Sequential cnnModel = Examples.mnistModel(scope, rng);
+        Sequential mlpModel = TrainBench.mlp(scope, rng);
+        cnnModel.eval();
+        mlpModel.eval();
+        cnn = new Inference(cnnModel, 1, 1, 28, 28);
+        mlp = new Inference(mlpModel, 1, 10);
+        cnnX = Ops.uniform(Tensor.zeros(scope, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        mlpX = Ops.uniform(Tensor.zeros(scope, DType.F32, 1, 10), -1, 1, rng);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        cnn.close();
+        mlp.close();
         scope.close();
     }
 
     @Benchmark
     public Object mnistInfer() {
-        return cnn.forward(false);
+        return cnn.run(cnnX);
     }
 
     @Benchmark
     public Object mlpInfer() {
-        return mlp.forward();
+        return mlp.run(mlpX);
     }
 }

@@ -39,7 +39,7 @@ public final class Ops {
         if (out.dtype() != dtype) {
             throw new IllegalArgumentException(op + ": output has dtype " + out.dtype() + " but the result is " + dtype);
         }
-        if (!Arrays.equals(out.shape(), shape)) {
+        if (!sameShape(out, shape)) {
             throw new IllegalArgumentException(op + ": output has shape " + Shapes.str(out.shape()) + " but the result has shape " + Shapes.str(shape));
         }
         if (hasStrideZero(out)) {
@@ -47,11 +47,16 @@ public final class Ops {
         }
     }
 
+    // dim/stride reads rather than shape()/strides(), which copy arrays: these checks run on every call.
     private static boolean hasStrideZero(Tensor t) {
-        int[] s = t.shape();
-        long[] st = t.strides();
-        for (int i = 0; i < s.length; i++) if (s[i] > 1 && st[i] == 0) return true;
+        for (int i = 0, r = t.rank(); i < r; i++) if (t.dim(i) > 1 && t.stride(i) == 0) return true;
         return false;
+    }
+
+    private static boolean sameShape(Tensor t, int[] shape) {
+        if (t.rank() != shape.length) return false;
+        for (int i = 0; i < shape.length; i++) if (t.dim(i) != shape[i]) return false;
+        return true;
     }
 
     // ------------------------------------------------------------------ elementwise

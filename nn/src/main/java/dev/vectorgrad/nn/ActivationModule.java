@@ -2,7 +2,6 @@ package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Activation;
 import dev.vectorgrad.kernels.Ops;
-import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
 
 /** An elementwise activation whose derivative is expressed through its output (ReLU, Sigmoid, Tanh). */
@@ -14,7 +13,7 @@ public abstract class ActivationModule extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), x.shape());
+        Tensor y = output(0, x.dtype(), x.shape());
         Ops.biasActivationInto(x, null, x.rank() > 1 ? 1 : 0, act, y);
         if (training) output = y;
         return y;
@@ -31,7 +30,7 @@ public abstract class ActivationModule extends Module {
     @Override
     public Tensor backward(Tensor g) {
         checkCached(output, getClass().getSimpleName());
-        Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), g.shape());
+        Tensor gIn = workspace(1, g.dtype(), g.shape());
         Ops.activationBackwardInto(act, output, g, gIn);
         output = null;
         return gIn;

@@ -2,7 +2,6 @@ package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Pool2dSpec;
-import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
 
 /** Average pooling over NCHW input. */
@@ -16,7 +15,7 @@ public final class AvgPool2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), Ops.pool2dShape("avg_pool2d", x, spec));
+        Tensor y = output(0, x.dtype(), Ops.pool2dShape("avg_pool2d", x, spec));
         Ops.avgPool2dInto(x, spec, y);
         if (training) inShape = x.shape();
         return y;
@@ -36,7 +35,7 @@ public final class AvgPool2d extends Module {
     @Override
     public Tensor backward(Tensor g) {
         checkCached(inShape, "AvgPool2d");
-        Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), inShape);
+        Tensor gIn = workspace(1, g.dtype(), inShape);
         Ops.avgPool2dBackwardInto(g, spec, gIn);
         return gIn;
     }

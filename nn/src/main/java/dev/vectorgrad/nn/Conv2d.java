@@ -32,7 +32,8 @@ public final class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = Ops.conv2d(x, weight.data(), bias == null ? null : bias.data(), spec);
+        Tensor y = output(0, x.dtype(), Ops.conv2dShape(x, weight.data(), bias == null ? null : bias.data(), spec));
+        Ops.conv2dInto(x, weight.data(), bias == null ? null : bias.data(), spec, y);
         if (training) input = x;
         return y;
     }
@@ -54,17 +55,29 @@ public final class Conv2d extends Module {
         Ops.conv2dInto(x, weight.data(), bias == null ? null : bias.data(), spec, y);
     }
 
+    private static void addInto(Parameter p, boolean fresh, Tensor g) {
+        if (fresh) Ops.copyInto(g, p.gradStorage());
+        else Ops.binaryInto(BinaryOp.ADD, p.gradStorage(), g, p.gradStorage());
+    }
+
     @Override
     public Tensor backward(Tensor g) {
         checkCached(input, "Conv2d");
-        Tensor gw = Tensor.zeros(Scope.current(), g.dtype(), weight.data().shape());
-        Tensor gb = bias == null ? null : Tensor.zeros(Scope.current(), g.dtype(), bias.data().shape());
-        Ops.conv2dBackwardWeightInto(input, g, spec, gw, gb);
-        Ops.binaryInto(BinaryOp.ADD, weight.grad(), gw, weight.grad());
-        if (gb != null) Ops.binaryInto(BinaryOp.ADD, bias.grad(), gb, bias.grad());
+        Tensor w = weight.data();
+        boolean wFresh = weight.beginAccumulate(), bFresh = bias == null || bias.beginAccumulate();
+        if (wFresh && bFresh) {
+            // the gradients are logically zero: the kernel overwrites them directly
+            Ops.conv2dBackwardWeightInto(input, g, spec, weight.gradStorage(), bias == null ? null : bias.gradStorage());
+        } else {
+            Tensor gw = workspace(1, g.dtype(), w.dim(0), w.dim(1), w.dim(2), w.dim(3));
+            Tensor gb = bias == null ? null : workspace(2, g.dtype(), w.dim(0));
+            Ops.conv2dBackwardWeightInto(input, g, spec, gw, gb);
+            addInto(weight, wFresh, gw);
+            if (bias != null) addInto(bias, bFresh, gb);
+        }
         Tensor gIn = null;
         if (needsInputGrad()) {
-            gIn = Tensor.zeros(Scope.current(), g.dtype(), input.shape());
+            gIn = workspace(3, g.dtype(), input.dim(0), input.dim(1), input.dim(2), input.dim(3));
             Ops.conv2dBackwardDataInto(g, weight.data(), spec, gIn);
         }
         input = null;

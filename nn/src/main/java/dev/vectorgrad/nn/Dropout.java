@@ -2,7 +2,7 @@ package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Rng;
-import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.kernels.BinaryOp;
 import dev.vectorgrad.tensor.Tensor;
 
 /** Inverted dropout: in training, zeroes each element with probability p and scales the rest by 1/(1-p). */
@@ -20,19 +20,19 @@ public final class Dropout extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (!training || p == 0) return x;
-        Tensor m = Tensor.zeros(Scope.current(), x.dtype(), x.shape());
+        Tensor m = workspace(0, x.dtype(), x.shape());
         double keep = 1.0 / (1.0 - p);
         long n = m.numel();
         for (long i = 0; i < n; i++) m.setFlat(i, rng.nextDouble() >= p ? keep : 0.0);
         mask = m;
-        return Ops.mul(x, m);
+        return Ops.binaryInto(BinaryOp.MUL, x, m, workspace(1, x.dtype(), x.shape()));
     }
 
     @Override
     public Tensor backward(Tensor g) {
         if (p == 0) return g;
         checkCached(mask, "Dropout");
-        Tensor gIn = Ops.mul(g, mask);
+        Tensor gIn = Ops.binaryInto(BinaryOp.MUL, g, mask, workspace(2, g.dtype(), g.shape()));
         mask = null;
         return gIn;
     }

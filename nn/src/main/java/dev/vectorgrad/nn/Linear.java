@@ -2,8 +2,6 @@ package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Activation;
 import dev.vectorgrad.kernels.Ops;
-import dev.vectorgrad.kernels.ReduceOp;
-import dev.vectorgrad.kernels.BinaryOp;
 import dev.vectorgrad.kernels.Rng;
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Scope;
@@ -14,6 +12,8 @@ import dev.vectorgrad.tensor.Tensor;
 public final class Linear extends Module {
     private final int in, out;
     private final Parameter weight, bias;
+    /** Views made once: W^T for the forward GEMM, the bias gradient as a [1, out] row. */
+    private final Tensor weightT, biasGradRow;
     private Tensor input;
 
     public Linear(Scope scope, int in, int out, boolean bias, Rng rng) {
@@ -22,6 +22,8 @@ public final class Linear extends Module {
         this.out = out;
         this.weight = registerParameter("weight", Init.torchDefault(Tensor.zeros(scope, DType.F32, out, in), in, rng));
         this.bias = bias ? registerParameter("bias", Init.torchDefault(Tensor.zeros(scope, DType.F32, out), in, rng)) : null;
+        this.weightT = weight.data().t();
+        this.biasGradRow = bias ? this.bias.gradStorage().reshape(1, out) : null;
     }
 
     public Linear(Scope scope, int in, int out, Rng rng) { this(scope, in, out, true, rng); }
@@ -35,8 +37,8 @@ public final class Linear extends Module {
         if (x.rank() != 2 || x.dim(1) != in) {
             throw new IllegalArgumentException("Linear(" + in + " -> " + out + ") expects input [batch, " + in + "], got " + Shapes.str(x.shape()));
         }
-        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), x.dim(0), out);
-        Ops.gemm(1.0, x, weight.data().t(), 0.0, y);
+        Tensor y = output(0, x.dtype(), x.dim(0), out);
+        Ops.gemm(1.0, x, weightT, 0.0, y);
         if (bias != null) Ops.biasActivationInto(y, bias.data(), 1, Activation.IDENTITY, y);
         if (training) input = x;
         return y;
@@ -50,19 +52,31 @@ public final class Linear extends Module {
 
     @Override
     public void forwardInto(Tensor x, Tensor y) {
-        Ops.gemm(1.0, x, weight.data().t(), 0.0, y);
+        Ops.gemm(1.0, x, weightT, 0.0, y);
         if (bias != null) Ops.biasActivationInto(y, bias.data(), 1, Activation.IDENTITY, y);
+    }
+
+    /** Eval-mode forward with an activation fused into the bias pass (one pass over y instead of two). */
+    void forwardInto(Tensor x, Tensor y, Activation act) {
+        Ops.gemm(1.0, x, weightT, 0.0, y);
+        Ops.biasActivationInto(y, bias == null ? null : bias.data(), 1, act, y);
     }
 
     @Override
     public Tensor backward(Tensor g) {
         checkCached(input, "Linear");
         Shapes.checkSame("Linear backward grad_output", new int[] {input.dim(0), out}, g.shape());
-        Ops.gemm(1.0, g.t(), input, 1.0, weight.grad());
-        if (bias != null) Ops.binaryInto(BinaryOp.ADD, bias.grad(), Ops.reduce(ReduceOp.SUM, g, 0, false), bias.grad());
+        int n = input.dim(0);
+        Ops.gemm(1.0, g.t(), input, weight.beginAccumulate() ? 0.0 : 1.0, weight.gradStorage());
+        if (bias != null) {
+            // bias.grad += column sums of g, as a GEMM with a row of ones (no temporary)
+            Tensor ones = workspace(2, g.dtype(), 1, n);
+            if (ones.getFlat(0) != 1.0) Ops.fill(ones, 1.0);
+            Ops.gemm(1.0, ones, g, bias.beginAccumulate() ? 0.0 : 1.0, biasGradRow);
+        }
         Tensor gIn = null;
         if (needsInputGrad()) {
-            gIn = Tensor.zeros(Scope.current(), g.dtype(), input.dim(0), in);
+            gIn = workspace(1, g.dtype(), n, in);
             Ops.gemm(1.0, g, weight.data(), 0.0, gIn);
         }
         input = null;

@@ -3,7 +3,6 @@ package dev.vectorgrad.nn;
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Pool2dSpec;
 import dev.vectorgrad.tensor.DType;
-import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
 
 /** Max pooling over NCHW input. */
@@ -19,8 +18,8 @@ public final class MaxPool2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         int[] shape = Ops.pool2dShape("max_pool2d", x, spec);
-        Tensor y = Tensor.zeros(Scope.current(), x.dtype(), shape);
-        Tensor am = training ? Tensor.zeros(Scope.current(), DType.I32, shape) : null;
+        Tensor y = output(0, x.dtype(), shape);
+        Tensor am = training ? workspace(1, DType.I32, shape) : null;
         Ops.maxPool2dInto(x, spec, y, am);
         if (training) {
             argmax = am;
@@ -43,7 +42,7 @@ public final class MaxPool2d extends Module {
     @Override
     public Tensor backward(Tensor g) {
         checkCached(argmax, "MaxPool2d");
-        Tensor gIn = Tensor.zeros(Scope.current(), g.dtype(), inShape);
+        Tensor gIn = workspace(2, g.dtype(), inShape);
         Ops.maxPool2dBackwardInto(g, argmax, spec, gIn);
         argmax = null;
         return gIn;

@@ -1,7 +1,10 @@
 package dev.vectorgrad.nn;
 
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,10 +13,13 @@ import java.util.Map;
 /**
  * A layer or a tree of layers with explicit forward and backward passes (the Torch7 / Caffe layer design).
  *
- * <p>{@link #forward} allocates its result in {@code Scope.current()}. In training mode a module keeps what its
- * backward needs (inputs, outputs, masks) in fields, so training is single-threaded per model. In eval mode
- * forward keeps nothing, so one model in eval mode may be called from many threads at once (its parameters
- * live in a shared scope). {@link #backward} takes d loss / d output, accumulates parameter gradients and
+ * <p>In training mode a module keeps what its backward needs (inputs, outputs, masks) in fields, so training is
+ * single-threaded per model, and the built-in layers write their forward outputs and input gradients into
+ * workspace tensors of their own, reused from step to step (a training step allocates no activation memory):
+ * a tensor returned by {@link #forward} or {@link #backward} in training mode is valid until the next call of
+ * that method on that module; copy it to keep it. In eval mode forward allocates its result in
+ * {@code Scope.current()} and keeps nothing, so one model in eval mode may be called from many threads at once
+ * (its parameters live in a shared scope). {@link #backward} takes d loss / d output, accumulates parameter gradients and
  * returns d loss / d input (or null when {@link #needsInputGrad()} is false, e.g. for a model's first layer).
  */
 public abstract class Module {
@@ -22,6 +28,7 @@ public abstract class Module {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     protected boolean training = true;
     private boolean needsInputGrad = true;
+    private Tensor[] workspaces = new Tensor[0];
 
     public abstract Tensor forward(Tensor x);
 
@@ -37,6 +44,33 @@ public abstract class Module {
     /** Eval-mode forward into a preallocated output of {@link #outputShape}; keeps no state, allocates no tensor. */
     public void forwardInto(Tensor x, Tensor out) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support preallocated inference");
+    }
+
+    /**
+     * A tensor of this module reused across training steps: slot {@code slot} holds one tensor, reallocated only
+     * when the dtype or shape asked for changes (e.g. a last, smaller batch). Its content is whatever was last
+     * written: callers overwrite it. Memory is in the global scope (freed by the GC with the module). Training
+     * mode only: eval-mode forward must allocate per call to stay thread-safe.
+     */
+    protected final Tensor workspace(int slot, DType dtype, int... shape) {
+        if (slot >= workspaces.length) workspaces = Arrays.copyOf(workspaces, slot + 1);
+        Tensor t = workspaces[slot];
+        if (t == null || t.dtype() != dtype || !hasShape(t, shape)) {
+            t = Tensor.zeros(Scope.global(), dtype, shape);
+            workspaces[slot] = t;
+        }
+        return t;
+    }
+
+    /** A forward output: the workspace {@code slot} in training mode, a new tensor in the current scope in eval mode. */
+    protected final Tensor output(int slot, DType dtype, int... shape) {
+        return training ? workspace(slot, dtype, shape) : Tensor.zeros(Scope.current(), dtype, shape);
+    }
+
+    static boolean hasShape(Tensor t, int[] shape) {
+        if (t.rank() != shape.length) return false;
+        for (int i = 0; i < shape.length; i++) if (t.dim(i) != shape[i]) return false;
+        return true;
     }
 
     protected Parameter registerParameter(String name, Tensor data) {

@@ -1,7 +1,6 @@
 package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Ops;
-import dev.vectorgrad.kernels.ReduceOp;
 import dev.vectorgrad.nn.data.DataLoader;
 import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
@@ -71,6 +70,9 @@ public final class Trainer {
         this.loss = loss;
         this.opt = opt;
         this.task = task;
+        // Training never needs d loss / d input: the first layer skips that pass (a full backward-data
+        // convolution for a CNN).
+        model.setNeedsInputGrad(false);
     }
 
     public Trainer schedule(LrSchedule s) { schedule = s; return this; }
@@ -115,9 +117,11 @@ public final class Trainer {
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250).build() : null;
             try {
                 for (DataLoader.Batch b : train) {
-                    try (Scope s = Scope.open()) {
+                    long before = Scope.allocationCount();
+                    Scope s = scopedSteps ? Scope.open() : null; // see step()
+                    try {
                         Tensor out = model.forward(b.x());
-                        Tensor grad = Tensor.zeros(s, out.dtype(), out.shape());
+                        Tensor grad = lossGrad(out);
                         double l = loss.compute(out, b.y(), grad);
                         if (!Double.isFinite(l)) throw new ArithmeticException("loss became " + l + " at epoch " + (e + 1) + " (learning rate too high?)");
                         if (accumulate > 1) Ops.binaryInto(dev.vectorgrad.kernels.BinaryOp.MUL, grad, 1.0 / accumulate, grad);
@@ -129,7 +133,10 @@ public final class Trainer {
                             stepOptimizer();
                             pending = 0;
                         }
+                    } finally {
+                        if (s != null) s.close();
                     }
+                    scopedSteps = Scope.allocationCount() != before;
                     if (pb != null) {
                         pb.step();
                         pb.setExtraMessage(String.format(" loss %.4f", lossSum / seen));
@@ -162,6 +169,52 @@ public final class Trainer {
         opt.setLr(base);
         model.eval();
         return h;
+    }
+
+    /**
+     * One training step on one batch, as {@link #fit} does it: forward in training mode, loss, backward,
+     * gradient clipping if set, optimizer step, gradients zeroed. Returns the loss. This is the steady-state
+     * path the training benchmark measures.
+     */
+    public double step(Tensor x, Tensor y) {
+        if (!model.isTraining()) model.train();
+        // A step runs in its own Scope (freeing whatever a layer allocated) until one step is seen to allocate
+        // no tensor at all (the built-in layers use workspaces); later steps skip the scope, whose shared arena
+        // costs ~20 us to open and close, and go back to it as soon as a step allocates.
+        long before = Scope.allocationCount();
+        double l;
+        if (scopedSteps) {
+            try (Scope s = Scope.open()) {
+                l = stepBody(x, y);
+            }
+            if (Scope.allocationCount() == before) scopedSteps = false;
+        } else {
+            l = stepBody(x, y);
+            if (Scope.allocationCount() != before) scopedSteps = true;
+        }
+        return l;
+    }
+
+    private boolean scopedSteps = true;
+
+    private double stepBody(Tensor x, Tensor y) {
+        Tensor out = model.forward(x);
+        Tensor grad = lossGrad(out);
+        double l = loss.compute(out, y, grad);
+        if (!Double.isFinite(l)) throw new ArithmeticException("loss became " + l);
+        model.backward(grad);
+        stepOptimizer();
+        return l;
+    }
+
+    private Tensor gradBuf;
+
+    /** d loss / d output, reused across steps (the loss overwrites it). */
+    private Tensor lossGrad(Tensor out) {
+        if (gradBuf == null || gradBuf.dtype() != out.dtype() || !Module.hasShape(gradBuf, out.shape())) {
+            gradBuf = Tensor.zeros(Scope.global(), out.dtype(), out.shape());
+        }
+        return gradBuf;
     }
 
     private void stepOptimizer() {
@@ -203,9 +256,19 @@ public final class Trainer {
         switch (task) {
             case REGRESSION: return 0;
             case MULTICLASS: {
-                Tensor am = Ops.reduce(ReduceOp.ARGMAX, out, 1, false);
+                // argmax per row in Java (first maximum, as the ARGMAX reduction): no tensor allocated per step
                 long c = 0;
-                for (int i = 0; i < am.dim(0); i++) if (am.getInt(i) == y.getInt(i)) c++;
+                int n = out.dim(0), k = out.dim(1);
+                for (int i = 0; i < n; i++) {
+                    int best = 0;
+                    double bv = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < k; j++) {
+                        double v = out.getFlat((long) i * k + j);
+                        if (v != v) { best = j; break; }
+                        if (j == 0 || v > bv) { bv = v; best = j; }
+                    }
+                    if (best == y.getInt(i)) c++;
+                }
                 return c;
             }
             default: {

@@ -46,4 +46,35 @@ class InferenceTest {
         }
         assertThrows(IllegalArgumentException.class, () -> new Inference(mlp, 3, 11));
     }
+
+    @Test
+    void vectorBackendMatchesTheScalarOracleAtBatchOne() {
+        // The batch-1 path (matrix-vector GEMM, pooling before ReLU) against the scalar kernels on the same weights.
+        Rng rng = new Rng(9);
+        Scope p = Scope.shared();
+        Sequential cnn = Examples.mnistModel(p, rng);
+        Sequential mlp = new Sequential(new Linear(p, 10, 64, rng), new ReLU(), new Linear(p, 64, 64, rng), new ReLU(), new Linear(p, 64, 1, rng));
+        cnn.eval();
+        mlp.eval();
+        Tensor xc = Ops.uniform(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        Tensor xm = Ops.normal(Tensor.zeros(p, DType.F32, 1, 10), 0, 1, rng);
+        dev.vectorgrad.kernels.Kernels saved = dev.vectorgrad.kernels.Backends.kernels();
+        float[] cnnScalar, mlpScalar, cnnVector, mlpVector;
+        try {
+            dev.vectorgrad.kernels.Backends.use("scalar");
+            try (Inference a = new Inference(cnn, 1, 1, 28, 28); Inference b = new Inference(mlp, 1, 10)) {
+                cnnScalar = a.run(xc).toFloatArray();
+                mlpScalar = b.run(xm).toFloatArray();
+            }
+            dev.vectorgrad.kernels.Backends.use("vector");
+            try (Inference a = new Inference(cnn, 1, 1, 28, 28); Inference b = new Inference(mlp, 1, 10)) {
+                cnnVector = a.run(xc).toFloatArray();
+                mlpVector = b.run(xm).toFloatArray();
+            }
+        } finally {
+            dev.vectorgrad.kernels.Backends.setDefault(saved);
+        }
+        for (int i = 0; i < cnnScalar.length; i++) assertEquals(cnnScalar[i], cnnVector[i], 1e-4 * (1 + Math.abs(cnnScalar[i])), "cnn logit " + i);
+        assertEquals(mlpScalar[0], mlpVector[0], 1e-5 * (1 + Math.abs(mlpScalar[0])));
+    }
 }

@@ -1,0 +1,160 @@
+package dev.vectorgrad.kernels;
+
+import dev.vectorgrad.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * F32 matrix-vector products (GEMM with m == 1 or n == 1), read in place without packing: the shape of batch-1
+ * inference through a dense layer (x [1, in] times W^T, W [out, in]). The blocked GEMM would copy the whole
+ * matrix into its packing buffer on every call, which is pure waste when each matrix element is used once.
+ * Two forms, both single-threaded (the matrix is streamed once; latency is what matters here):
+ * <ul>
+ * <li>axpy form, m == 1 and B row-major: c[0, :] = alpha * sum_p a[p] * B[p, :] + beta * c;
+ * <li>dot form, the vector and the matrix rows contiguous along k: m == 1 with B^T row-major (B = W^T), or
+ *     n == 1 with A row-major: each output is one dot product.
+ * </ul>
+ * The summation order is fixed by the shapes (lane sums in lane order), so results are deterministic and the same
+ * before and after JIT compilation.
+ */
+final class GemvF32 {
+    private GemvF32() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder BO = ByteOrder.nativeOrder();
+
+    /** Runs c = alpha a b + beta c if the operands have a matrix-vector shape and layout this class handles; else false. */
+    static boolean tryGemv(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        int m = c.dim(0), n = c.dim(1), k = a.dim(1);
+        if (k == 0 || alpha == 0 || m == 0 || n == 0) return false;
+        if (m == 1) {
+            if (b.stride(1) == 1 && c.stride(1) == 1 && n > 1) {
+                axpy(a.segment(), a.offset(), a.stride(1), b.segment(), b.offset(), b.stride(0), c.segment(), c.offset(), n, k,
+                        (float) alpha, (float) beta);
+                return true;
+            }
+            if (a.stride(1) == 1 && b.stride(0) == 1) {
+                dots(a.segment(), a.offset(), b.segment(), b.offset(), b.stride(1), c.segment(), c.offset(), c.stride(1), n, k,
+                        (float) alpha, (float) beta);
+                return true;
+            }
+            return false;
+        }
+        if (n == 1 && a.stride(1) == 1 && b.stride(0) == 1) {
+            dots(b.segment(), b.offset(), a.segment(), a.offset(), a.stride(0), c.segment(), c.offset(), c.stride(0), m, k,
+                    (float) alpha, (float) beta);
+            return true;
+        }
+        return false;
+    }
+
+    /** c[j] = alpha * sum_p a[p * as] * B[p * bs0 + j] + beta * c[j], j < n (B rows and c contiguous). */
+    private static void axpy(MemorySegment as, long ao, long aStride, MemorySegment bs, long bo, long bs0,
+                             MemorySegment cs, long co, int n, int k, float alpha, float beta) {
+        int j = 0;
+        for (; j + 4 * L <= n; j += 4 * L) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+            long be = bo + j;
+            for (int p = 0; p < k; p++, be += bs0) {
+                FloatVector av = FloatVector.broadcast(S, as.getAtIndex(E, ao + p * aStride));
+                c0 = av.fma(FloatVector.fromMemorySegment(S, bs, be * 4, BO), c0);
+                c1 = av.fma(FloatVector.fromMemorySegment(S, bs, (be + L) * 4, BO), c1);
+                c2 = av.fma(FloatVector.fromMemorySegment(S, bs, (be + 2 * L) * 4, BO), c2);
+                c3 = av.fma(FloatVector.fromMemorySegment(S, bs, (be + 3 * L) * 4, BO), c3);
+            }
+            store(c0, cs, co + j, alpha, beta);
+            store(c1, cs, co + j + L, alpha, beta);
+            store(c2, cs, co + j + 2 * L, alpha, beta);
+            store(c3, cs, co + j + 3 * L, alpha, beta);
+        }
+        for (; j < n; j += L) {
+            VectorMask<Float> mask = S.indexInRange(j, n);
+            FloatVector c0 = FloatVector.zero(S);
+            long be = bo + j;
+            for (int p = 0; p < k; p++, be += bs0) {
+                FloatVector av = FloatVector.broadcast(S, as.getAtIndex(E, ao + p * aStride));
+                c0 = av.fma(FloatVector.fromMemorySegment(S, bs, be * 4, BO, mask), c0);
+            }
+            FloatVector r = c0.mul(alpha);
+            if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, (co + j) * 4, BO, mask).fma(FloatVector.broadcast(S, beta), r);
+            r.intoMemorySegment(cs, (co + j) * 4, BO, mask);
+        }
+    }
+
+    private static void store(FloatVector acc, MemorySegment cs, long ce, float alpha, float beta) {
+        FloatVector r = acc.mul(alpha);
+        if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, ce * 4, BO).fma(FloatVector.broadcast(S, beta), r);
+        r.intoMemorySegment(cs, ce * 4, BO);
+    }
+
+    /**
+     * out[t * outStride] = alpha * dot(u[0..k), V[t * vStride + 0..k)) + beta * out[t * outStride], t < count:
+     * u and every V row contiguous. Four rows at a time share each load of u.
+     */
+    private static void dots(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
+                             MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
+        int kv = S.loopBound(k);
+        float[] tmp = LANES.get();
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            long v0 = vo + t * vStride, v1 = v0 + vStride, v2 = v1 + vStride, v3 = v2 + vStride;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            int p = 0;
+            for (; p < kv; p += L) {
+                FloatVector uv = FloatVector.fromMemorySegment(S, us, (uo + p) * 4, BO);
+                s0 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v0 + p) * 4, BO), s0);
+                s1 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v1 + p) * 4, BO), s1);
+                s2 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + p) * 4, BO), s2);
+                s3 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + p) * 4, BO), s3);
+            }
+            float d0 = sum(s0, tmp), d1 = sum(s1, tmp), d2 = sum(s2, tmp), d3 = sum(s3, tmp);
+            for (; p < k; p++) {
+                float u = us.getAtIndex(E, uo + p);
+                d0 = Math.fma(u, vs.getAtIndex(E, v0 + p), d0);
+                d1 = Math.fma(u, vs.getAtIndex(E, v1 + p), d1);
+                d2 = Math.fma(u, vs.getAtIndex(E, v2 + p), d2);
+                d3 = Math.fma(u, vs.getAtIndex(E, v3 + p), d3);
+            }
+            put(os, oo + t * outStride, d0, alpha, beta);
+            put(os, oo + (t + 1) * outStride, d1, alpha, beta);
+            put(os, oo + (t + 2) * outStride, d2, alpha, beta);
+            put(os, oo + (t + 3) * outStride, d3, alpha, beta);
+        }
+        for (; t < count; t++) {
+            long v0 = vo + t * vStride;
+            FloatVector s0 = FloatVector.zero(S);
+            int p = 0;
+            for (; p < kv; p += L) {
+                s0 = FloatVector.fromMemorySegment(S, us, (uo + p) * 4, BO).fma(FloatVector.fromMemorySegment(S, vs, (v0 + p) * 4, BO), s0);
+            }
+            float d0 = sum(s0, tmp);
+            for (; p < k; p++) d0 = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, v0 + p), d0);
+            put(os, oo + t * outStride, d0, alpha, beta);
+        }
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * The lanes summed in lane order. Not reduceLanes(ADD): its order is unspecified, and the interpreter and C2
+     * do differ, so a result would depend on whether the caller was compiled yet (seen as a 1-ulp difference).
+     */
+    private static float sum(FloatVector v, float[] tmp) {
+        v.intoArray(tmp, 0);
+        float s = tmp[0];
+        for (int i = 1; i < tmp.length; i++) s += tmp[i];
+        return s;
+    }
+
+    private static void put(MemorySegment os, long e, float dot, float alpha, float beta) {
+        float r = alpha * dot;
+        if (beta != 0) r = Math.fma(beta, os.getAtIndex(E, e), r);
+        os.setAtIndex(E, e, r);
+    }
+}
