@@ -329,7 +329,7 @@ final class VectorConv {
             acc0 = FloatVector.fromMemorySegment(FS, a, aByte + o, NO).fma(FloatVector.fromMemorySegment(FS, b, bByte + o, NO), acc0);
             acc1 = FloatVector.fromMemorySegment(FS, a, aByte + o + 4L * L, NO).fma(FloatVector.fromMemorySegment(FS, b, bByte + o + 4L * L, NO), acc1);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc0.add(acc1));
         for (; p < P; p++) s += a.getAtIndex(F, aByte / 4 + p) * b.getAtIndex(F, bByte / 4 + p);
         return s;
     }
@@ -358,8 +358,8 @@ final class VectorConv {
             a2 = FloatVector.fromMemorySegment(FS, cs, cb + 2 * rowBytes + o, NO).fma(g, a2);
             a3 = FloatVector.fromMemorySegment(FS, cs, cb + 3 * rowBytes + o, NO).fma(g, a3);
         }
-        double t0 = a0.reduceLanes(VectorOperators.ADD), t1 = a1.reduceLanes(VectorOperators.ADD);
-        double t2 = a2.reduceLanes(VectorOperators.ADD), t3 = a3.reduceLanes(VectorOperators.ADD);
+        double t0 = Lanes.sum(a0), t1 = Lanes.sum(a1);
+        double t2 = Lanes.sum(a2), t3 = Lanes.sum(a3);
         for (; p < P; p++) {
             long o = 4L * p;
             double g = gs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, gb + o);
@@ -380,7 +380,7 @@ final class VectorConv {
         FloatVector acc = FloatVector.zero(FS);
         int p = 0;
         for (; p + L <= P; p += L) acc = acc.add(FloatVector.fromMemorySegment(FS, a, aByte + 4L * p, NO));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; p < P; p++) s += a.getAtIndex(F, aByte / 4 + p);
         return s;
     }

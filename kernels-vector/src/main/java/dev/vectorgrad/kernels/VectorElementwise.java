@@ -290,7 +290,7 @@ final class VectorElementwise {
                     s3 = s3.add(FloatVector.fromMemorySegment(FS, s, e + 12L * FL, BO));
                 }
                 for (int bound = b0 + FS.loopBound(b1 - b0); i < bound; i += FL) s0 = s0.add(FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO));
-                double part = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+                double part = Lanes.sum(s0.add(s1).add(s2.add(s3)));
                 for (; i < b1; i++) part += s.getAtIndex(F, base + i);
                 total += part;
             }
@@ -305,7 +305,7 @@ final class VectorElementwise {
                 s3 = s3.add(DoubleVector.fromMemorySegment(DS, s, e + 24L * DL, BO));
             }
             for (int bound = DS.loopBound(n); i < bound; i += DL) s0 = s0.add(DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO));
-            total = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            total = Lanes.sum(s0.add(s1).add(s2.add(s3)));
             for (; i < n; i++) total += s.getAtIndex(D, base + i);
         }
         return total;
@@ -392,7 +392,7 @@ final class VectorElementwise {
                     FloatVector d = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).sub(fm);
                     acc = d.fma(d, acc);
                 }
-                double part = acc.reduceLanes(VectorOperators.ADD);
+                double part = Lanes.sum(acc);
                 for (; i < b1; i++) {
                     double d = s.getAtIndex(F, base + i) - mean;
                     part += d * d;
@@ -406,7 +406,7 @@ final class VectorElementwise {
                 DoubleVector d = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).sub(mean);
                 acc = d.fma(d, acc);
             }
-            total = acc.reduceLanes(VectorOperators.ADD);
+            total = Lanes.sum(acc);
             for (; i < n; i++) {
                 double d = s.getAtIndex(D, base + i) - mean;
                 total += d * d;
@@ -493,24 +493,32 @@ final class VectorElementwise {
     private static void softmaxLines(Tensor x, int axis, Tensor out, boolean log, int n, int lo, int hi) {
         boolean f32 = x.dtype() == DType.F32;
         MemorySegment xs = x.segment(), os = out.segment();
+        float[] lanes = f32 ? LANES.get() : null;
         for (int o = lo; o < hi; o++) {
             long xb = x.elementIndexOfFlatWithAxisZero(o, axis), ob = out.elementIndexOfFlatWithAxisZero(o, axis);
-            if (f32) softmaxLineF(xs, xb, os, ob, n, log);
+            if (f32) softmaxLineF(xs, xb, os, ob, n, log, lanes);
             else softmaxLineD(xs, xb, os, ob, n, log);
         }
     }
 
-    private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log) {
+    /** Per-thread scratch for a horizontal sum in lane order (see softmaxLineF). */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[FL]);
+
+    private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, float[] lanes) {
         float max = (float) extreme(true, true, xs, xb, n);
         // A +inf in the row makes max +inf and (inf - inf) NaN: the row becomes NaN, as in the scalar spec.
         FloatVector vmax = FloatVector.broadcast(FS, max), acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(n);
         for (; i < bound; i += FL) {
-            FloatVector e = FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax));
             if (!log) e.intoMemorySegment(os, (ob + i) * 4, BO);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        // Lane order, through a store: Lanes.sum inlined here went past C2's inlining node budget and boxed.
+        acc.intoArray(lanes, 0);
+        float lsum = lanes[0];
+        for (int l = 1; l < FL; l++) lsum += lanes[l];
+        double sum = lsum;
         for (; i < n; i++) {
             float e = (float) Math.exp(xs.getAtIndex(F, xb + i) - max);
             if (!log) os.setAtIndex(F, ob + i, e);
@@ -537,7 +545,7 @@ final class VectorElementwise {
             if (!log) e.intoMemorySegment(os, (ob + i) * 8, BO);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = Lanes.sum(acc);
         for (; i < n; i++) {
             double e = Math.exp(xs.getAtIndex(D, xb + i) - max);
             if (!log) os.setAtIndex(D, ob + i, e);

@@ -74,7 +74,7 @@ final class VectorLoops {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            r = v.lanewise(VectorOperators.EXP);
+            r = VMath.exp(v);
             r.intoMemorySegment(os, (oo + i) * 4, BO);
         }
         return i;
@@ -136,7 +136,7 @@ final class VectorLoops {
         FloatVector one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP), d = e.add(1f);
+            FloatVector e = VMath.exp(v.abs().neg()), d = e.add(1f);
             r = one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f));
             r.intoMemorySegment(os, (oo + i) * 4, BO);
         }
@@ -159,7 +159,7 @@ final class VectorLoops {
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
             FloatVector u = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(SQRT_2_OVER_PI_X2);
-            FloatVector e = u.abs().neg().lanewise(VectorOperators.EXP), d = e.add(1f);
+            FloatVector e = VMath.exp(u.abs().neg()), d = e.add(1f);
             r = v.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0f)));
             r.intoMemorySegment(os, (oo + i) * 4, BO);
         }

@@ -56,7 +56,7 @@ final class VectorTraining {
             case RELU -> v.blend(0f, v.compare(VectorOperators.LE, 0f));
             // Split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|).
             case SIGMOID -> {
-                FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+                FloatVector e = VMath.exp(v.abs().neg());
                 yield e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
             }
             case TANH -> v.lanewise(VectorOperators.TANH);
@@ -188,13 +188,18 @@ final class VectorTraining {
     }
 
     /** log(sum exp(x - max)) of the row; the log-sum-exp is max + this, kept apart so x - max stays exact. */
-    private static float rowLogSum(MemorySegment s, long base, int C, float max) {
+    private static float rowLogSum(MemorySegment s, long base, int C, float max, float[] lanes) {
+        // Full vectors, then a scalar tail: masked operations here pushed C2 past its inlining node budget and
+        // the vectors were boxed (8 KB per 32 x 10 call). Math.exp is the same stub in every tier.
         FloatVector sum = FloatVector.zero(FS);
-        for (int c = 0; c < C; c += L) {
-            VectorMask<Float> m = FS.indexInRange(c, C);
-            sum = sum.add(load(s, base + c, m).sub(max).lanewise(VectorOperators.EXP), m);
-        }
-        return (float) Math.log(sum.reduceLanes(VectorOperators.ADD));
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) sum = sum.add(VMath.exp(FloatVector.fromMemorySegment(FS, s, (base + c) * 4, NO).sub(max)));
+        // Lanes.sum here went past the inlining node budget too; a store and a scalar loop (same order) do not.
+        sum.intoArray(lanes, 0);
+        float t = lanes[0];
+        for (int i = 1; i < L; i++) t += lanes[i];
+        for (; c < C; c++) t += (float) Math.exp(s.getAtIndex(F, base + c) - max);
+        return (float) Math.log(t);
     }
 
     static double softmaxCrossEntropy(VectorKernels k, Tensor logits, Tensor labels, Reduction r, Tensor grad) {
@@ -204,21 +209,30 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
+        float[] lanes = new float[L]; // one small array per call, not per row
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
-            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max);
+            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
             int y = (int) labels.read(labels.offset() + i * labels.stride(0));
             total += ((double) max - xs.getAtIndex(F, base + y)) + ls;
             if (gs != null) {
                 long gb = go + (long) i * C;
-                for (int c = 0; c < C; c += L) {
-                    VectorMask<Float> m = FS.indexInRange(c, C);
-                    store(load(xs, base + c, m).sub(max).sub(ls).lanewise(VectorOperators.EXP).mul(scale), gs, gb + c, m);
-                }
+                ceRowGrad(xs, base, gs, gb, C, max, ls, scale);
                 gs.setAtIndex(F, gb + y, gs.getAtIndex(F, gb + y) - scale);
             }
         }
         return total * scale;
+    }
+
+    /** grad row = softmax(x) * scale; its own method (and no masks) so C2 inlines everything in it. */
+    private static void ceRowGrad(MemorySegment xs, long base, MemorySegment gs, long gb, int C, float max, float ls,
+                                  float scale) {
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
+            VMath.exp(FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls)).mul(scale)
+                    .intoMemorySegment(gs, (gb + c) * 4, NO);
+        }
+        for (; c < C; c++) gs.setAtIndex(F, gb + c, (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls) * scale);
     }
 
     static double softmaxCrossEntropyProbs(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
@@ -228,9 +242,10 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
+        float[] lanes = new float[L]; // one small array per call, not per row
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
-            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max);
+            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
             total += probsRowLoss(xs, base, ts, tb, C, max + ls);
             if (gs != null) probsRowGrad(xs, base, ts, tb, gs, go + (long) i * C, C, max, ls, scale);
         }
@@ -246,7 +261,7 @@ final class VectorTraining {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO);
             loss = loss.add(t.mul(x.neg().add(lse)).blend(0f, t.compare(VectorOperators.EQ, 0f)));
         }
-        float s = loss.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(loss);
         for (; c < C; c++) {
             float t = ts.getAtIndex(F, tb + c);
             if (t != 0f) s += t * (-xs.getAtIndex(F, base + c) + lse);
@@ -260,10 +275,10 @@ final class VectorTraining {
         FloatVector tsum = FloatVector.zero(FS);
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) tsum = tsum.add(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO));
-        float ts0 = tsum.reduceLanes(VectorOperators.ADD);
+        float ts0 = Lanes.sum(tsum);
         for (; c < C; c++) ts0 += ts.getAtIndex(F, tb + c);
         for (c = 0; c < bound; c += L) {
-            FloatVector p = FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls).lanewise(VectorOperators.EXP);
+            FloatVector p = VMath.exp(FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls));
             p.mul(ts0).sub(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO)).mul(scale).intoMemorySegment(gs, (gb + c) * 4, NO);
         }
         for (; c < C; c++) {
@@ -295,10 +310,10 @@ final class VectorTraining {
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VMath.exp(x.abs().neg());
             acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
             s += Math.max(x, 0f) - x * t + (float) Math.log1p((float) Math.exp(-Math.abs(x)));
@@ -312,12 +327,12 @@ final class VectorTraining {
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VMath.exp(x.abs().neg());
             FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
             sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
             acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
             float e = (float) Math.exp(-Math.abs(x));
@@ -352,7 +367,7 @@ final class VectorTraining {
             if (g) d.mul(gScale).intoMemorySegment(gs, (go + i) * 4, NO);
             acc = acc.add(d.mul(d));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < len; i++) {
             float d = ps.getAtIndex(F, po + i) - ts.getAtIndex(F, to + i);
             if (g) gs.setAtIndex(F, go + i, d * gScale);
