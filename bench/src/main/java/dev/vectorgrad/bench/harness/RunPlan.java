@@ -39,8 +39,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *   <li>Peers ({@code --peers}): gemm at 64, 256, 1024 (no gemmMmul), add/exp/sum at 1k, softmax at 32x10,
  *       the model steps; 2 x 0.4 s + 3 x 0.4 s for kernels, 3 x 0.6 s + 3 x 0.5 s for models.</li>
  * </ul>
- * Every quick step uses one fork. <b>Full</b> runs use each class's own annotations, or 1 fork, 3 x 1 s warmup
- * and 5 x 1 s measurement for classes without them (instead of JMH's 5 forks of 5 x 10 s + 5 x 10 s).
+ * Every quick step uses one fork. <b>Full</b> runs keep every @Param value and split each class by backend like
+ * the quick plan: Vector API backends use the class's own annotations (or 1 fork, 3 x 1 s warmup and 5 x 1 s
+ * measurement for classes without them, instead of JMH's 5 forks of 5 x 10 s + 5 x 10 s), native code (and the
+ * peers' kernels) 2 x 1 s + 3 x 1 s, and the single-threaded scalar oracle runs on the first thread count only.
  */
 public final class RunPlan {
     /** Seconds to start a forked benchmark JVM and set it up, for the estimate (quiet 2-core machine). */
@@ -71,6 +73,11 @@ public final class RunPlan {
     static final Iter MODEL = new Iter(1, 6, 0.5, 3, 0.5);
     static final Iter HEAVY = new Iter(1, 6, 1.0, 3, 1.0);
     static final Iter PEER_MODEL = new Iter(1, 3, 0.6, 3, 0.5);
+    /** Full runs of native code (openblas, JNI, CUDA) and the scalar oracle: 2 x 1 s warmup, 3 x 1 s. */
+    static final Iter FULL_NATIVE = new Iter(1, 2, 1.0, 3, 1.0);
+    static final java.util.Set<String> NATIVE_BACKENDS = java.util.Set.of("openblas", "native", "cuda");
+    static final Iter FULL_TRAIN = new Iter(1, 6, 1.0, 5, 1.0);
+    static final java.util.Set<String> PEER_KERNEL_SUITES = java.util.Set.of("gemm", "conv", "elementwise");
     /** For full runs of classes without @Fork/@Warmup/@Measurement. */
     static final Iter FULL_DEFAULT = new Iter(1, 3, 1.0, 5, 1.0);
     /** JMH's own defaults, used only to estimate a class that has no annotations when we do not override. */
@@ -193,7 +200,11 @@ public final class RunPlan {
                     for (Map.Entry<String, List<Bench>> c : byClass.entrySet()) {
                         boolean annotated = c.getValue().stream().allMatch(b -> b.annotated() != null);
                         String inc = rx.endsWith("\\.") ? Suites.PKG + c.getKey() + "\\." : rx.replace("Peer\\w*Bench", c.getKey());
-                        templates.add(new Template(suite + " " + c.getKey(), inc, Map.of("threads", threads), annotated ? null : FULL_DEFAULT));
+                        // A peer's kernels are native code; its model steps (train, infer) keep their longer warmup.
+                        // The MNIST training step needs more warmup than TrainBench's annotations give without -Xbatch.
+                        Iter it = !annotated ? FULL_DEFAULT : Suites.isPeer(c.getKey()) && PEER_KERNEL_SUITES.contains(suite) ? FULL_NATIVE
+                                : c.getKey().equals("TrainBench") ? FULL_TRAIN : null;
+                        templates.addAll(fullTemplates(suite + " " + c.getKey(), inc, c.getValue(), it, threads, firstThread));
                     }
                 }
             }
@@ -212,7 +223,11 @@ public final class RunPlan {
                 if (benches.isEmpty()) continue;
                 Map<String, List<String>> params = declaredOnly(t.params, benches);
                 if (params == null) continue; // e.g. a 'native' run for a class without that backend
-                params.putAll(o.params()); // the user's -p wins
+                if (!narrow(params, o.params())) continue; // the user's -p leaves this step nothing to run
+                if (t.include.contains("GemmBench") && params.get("shape") != null && List.of("scalar").equals(params.get("backend"))) {
+                    params.put("shape", scalarGemmShapes(params.get("shape")));
+                    if (params.get("shape").isEmpty()) continue;
+                }
                 List<Bench> resolved = new ArrayList<>();
                 for (Bench b : benches) resolved.add(b.annotated() == null ? new Bench(b.name(), b.params(), JMH_DEFAULT) : b);
                 steps.add(new Step(t.label, combine(t.include, o.include()), Map.copyOf(params), t.iter,
@@ -252,6 +267,58 @@ public final class RunPlan {
     }
 
     private record Template(String label, String include, Map<String, List<String>> params, Iter iter) {}
+
+    /**
+     * Applies the user's -p values to a step's params. {@code backend}, the param plans split steps by, keeps only
+     * the user's values this step has (else a run split by backend ran every backend once per step); other params
+     * take the user's values, except that scalar GEMM keeps only shapes GemmBench accepts for it. False when the
+     * step is left with nothing to run.
+     */
+    static boolean narrow(Map<String, List<String>> params, Map<String, List<String>> user) {
+        for (Map.Entry<String, List<String>> u : user.entrySet()) {
+            List<String> own = params.get(u.getKey());
+            List<String> v = own != null && u.getKey().equals("backend") ? u.getValue().stream().filter(own::contains).toList() : u.getValue();
+            if (v.isEmpty()) return false;
+            params.put(u.getKey(), v);
+        }
+        return true;
+    }
+
+    /** Shapes the scalar oracle is benchmarked at in GemmBench (its setup refuses larger ones). */
+    static List<String> scalarGemmShapes(List<String> shapes) {
+        return shapes.stream().filter(s -> GemmShape.parse(s).flops() <= 2L * 128 * 128 * 128).toList();
+    }
+
+    /**
+     * A full run of one class. Classes with a {@code backend} @Param are split like the quick plan but with full
+     * @Param lists: Vector API backends with the class's iterations (or {@code vectorIter}), native code (OpenBLAS,
+     * JNI, CUDA) with {@link #FULL_NATIVE}, and the single-threaded scalar oracle on the first thread count only
+     * (GEMM only up to 128^3 multiply-adds, where GemmBench accepts it).
+     */
+    static List<Template> fullTemplates(String label, String include, List<Bench> benches, Iter vectorIter,
+                                        List<String> threads, List<String> first) {
+        java.util.Set<String> backends = new java.util.LinkedHashSet<>();
+        for (Bench b : benches) {
+            List<String> d = b.params().get("backend");
+            if (d == null) return List.of(new Template(label, include, Map.of("threads", threads), vectorIter));
+            backends.addAll(d);
+        }
+        List<String> vec = new ArrayList<>(), nat = new ArrayList<>();
+        for (String b : backends) {
+            if (NATIVE_BACKENDS.contains(b)) nat.add(b);
+            else if (!b.equals("scalar")) vec.add(b);
+        }
+        List<Template> out = new ArrayList<>();
+        if (!vec.isEmpty()) out.add(new Template(label, include, Map.of("backend", vec, "threads", threads), vectorIter));
+        if (!nat.isEmpty()) out.add(new Template(label + " " + String.join("+", nat), include, Map.of("backend", nat, "threads", threads), FULL_NATIVE));
+        if (backends.contains("scalar")) {
+            Map<String, List<String>> p = new LinkedHashMap<>(Map.of("backend", List.of("scalar"), "threads", first));
+            List<String> shapes = benches.get(0).params().get("shape");
+            if (include.contains("GemmBench") && shapes != null) p.put("shape", scalarGemmShapes(shapes));
+            out.add(new Template(label + " scalar", include, Map.copyOf(p), FULL_NATIVE));
+        }
+        return out;
+    }
 
     private static List<Template> quickTemplates(String suite, List<String> threads, List<String> first) {
         String p = Suites.PKG;

@@ -157,17 +157,46 @@ class RunPlanTest {
     @Test
     void fullRunsKeepAnnotationsAndGiveUnannotatedClassesOneForkNotJmhsFive() {
         RunPlan p = plan("all", "--peers");
-        RunPlan.Step gemm = p.steps().stream().filter(s -> s.label().equals("gemm GemmBench")).findFirst().orElseThrow();
+        RunPlan.Step gemm = step(p, "gemm GemmBench");
         assertEquals(RunPlan.FULL_DEFAULT, gemm.iter());
         assertEquals(List.of(), gemm.jvmArgs());
-        assertEquals(3 * 9 * 2, gemm.configurations());
-        RunPlan.Step elem = p.steps().stream().filter(s -> s.label().equals("elementwise ElementwiseBench")).findFirst().orElseThrow();
+        assertEquals(List.of("vector"), gemm.params().get("backend"));
+        assertEquals(9 * 2, gemm.configurations());
+        RunPlan.Step blas = step(p, "gemm GemmBench openblas");
+        assertEquals(RunPlan.FULL_NATIVE, blas.iter());
+        assertEquals(9 * 2, blas.configurations());
+        // The scalar oracle: single-threaded, and only the shapes GemmBench accepts for it (<= 128^3).
+        RunPlan.Step scalar = step(p, "gemm GemmBench scalar");
+        assertEquals(List.of("1"), scalar.params().get("threads"));
+        assertEquals(List.of("4", "64", "32x64x10"), scalar.params().get("shape"));
+        RunPlan.Step elem = step(p, "elementwise ElementwiseBench");
         assertNull(elem.iter());
-        assertEquals((3 * 3 * 3 + 3 * 2) * 2 * (RunPlan.FORK_START_S + 3 + 5), elem.estimateSeconds(), 1e-9);
+        assertEquals((3 * 3 + 2) * 2 * (RunPlan.FORK_START_S + 3 + 5), elem.estimateSeconds(), 1e-9);
+        assertEquals((3 * 3 + 2) * 2, step(p, "elementwise ElementwiseBench native").configurations());
+        assertEquals(3 * 3 + 2, step(p, "elementwise ElementwiseBench scalar").configurations());
+        // Classes without a backend param (the peers) run as one step: kernels as native code, models with their annotations.
+        assertEquals(RunPlan.FULL_NATIVE, step(p, "gemm PeerDjlBench").iter());
+        assertNull(step(p, "infer PeerDjlBench").iter());
         RunPlan.Step djl = p.steps().stream().filter(s -> s.label().equals("gemm PeerDjlBench")).findFirst().orElseThrow();
         assertTrue(Pattern.compile(djl.include()).matcher(P + "PeerDjlBench.gemm").find());
         assertTrue(!Pattern.compile(djl.include()).matcher(P + "PeerNd4jBench.gemm").find());
         assertTrue(!Pattern.compile(djl.include()).matcher(P + "PeerDjlBench.add").find());
+    }
+
+    static RunPlan.Step step(RunPlan p, String label) {
+        return p.steps().stream().filter(s -> s.label().equals(label)).findFirst().orElseThrow(() -> new AssertionError(label + " in " + p.describe()));
+    }
+
+    @Test
+    void aUserBackendListNarrowsTheSplitStepsInsteadOfRepeatingThem() {
+        RunPlan p = plan("gemm", "--quick", "-p", "backend=vector,openblas", "-p", "shape=1000");
+        assertEquals(List.of("gemm vector", "gemm openblas+native"), p.steps().stream().map(RunPlan.Step::label).toList());
+        assertEquals(List.of("vector"), p.steps().get(0).params().get("backend"));
+        assertEquals(List.of("openblas"), p.steps().get(1).params().get("backend"));
+        assertEquals(List.of("1000"), p.steps().get(0).params().get("shape")); // other params: the user's values
+        RunPlan full = plan("gemm", "-p", "shape=64,1024");
+        assertEquals(List.of("64"), step(full, "gemm GemmBench scalar").params().get("shape"));
+        assertEquals(List.of("64", "1024"), step(full, "gemm GemmBench").params().get("shape"));
     }
 
     @Test
