@@ -3,7 +3,9 @@ package dev.vectorgrad.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Owner of off-heap tensor memory. Closing a scope frees every tensor allocated in it; touching such a
@@ -12,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A scope opened with {@link #open()} belongs to the opening thread: tensors of it may only be used from
  * that thread (the library's own worker threads, which run a kernel on behalf of the caller, are allowed).
  * {@link #shared()} scopes can be used from any thread, e.g. for model weights served concurrently.
+ * Native backends (JNI, OpenBLAS, CUDA copies) work on raw addresses that the JVM does not guard, so they
+ * {@link #acquire(Tensor...) acquire} the scopes of their tensors for the length of the call: closing a shared
+ * scope from another thread then waits for those calls to return instead of freeing memory under them (a
+ * use-after-free that killed the JVM), and later calls throw.
  * Memory is backed by a shared {@link Arena} so that our kernel workers may touch it; the owner-thread rule
  * is enforced by {@link #checkAccess()}.
  *
@@ -34,6 +40,8 @@ public final class Scope implements AutoCloseable {
     private final boolean onStack;
     private volatile boolean closed;
     private long bytes;
+    /** Native calls in flight on this scope's memory; -1 once closed. */
+    private final AtomicInteger nativeUsers = new AtomicInteger();
 
     private Scope(Arena arena, Thread owner, String name, boolean onStack) {
         this.arena = arena;
@@ -104,6 +112,51 @@ public final class Scope implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks this scope's memory as in use by a native call until {@link #release()}: {@link #close()} waits for
+     * it. Throws {@link IllegalStateException} if the scope is closed.
+     */
+    public void acquire() {
+        for (;;) {
+            int u = nativeUsers.get();
+            if (u < 0 || closed) throw new IllegalStateException("tensor used after its " + name + " was closed");
+            if (nativeUsers.compareAndSet(u, u + 1)) return;
+        }
+    }
+
+    /** Ends a native use begun by {@link #acquire()}. */
+    public void release() {
+        nativeUsers.decrementAndGet();
+    }
+
+    /**
+     * {@link #acquire()} once on each distinct scope of the non-null tensors; if one is closed, the ones already
+     * taken are released and the exception is thrown.
+     */
+    public static void acquire(Tensor... ts) {
+        for (int i = 0; i < ts.length; i++) {
+            if (!firstOfItsScope(ts, i)) continue;
+            try {
+                ts[i].scope().acquire();
+            } catch (RuntimeException e) {
+                for (int j = 0; j < i; j++) if (firstOfItsScope(ts, j)) ts[j].scope().release();
+                throw e;
+            }
+        }
+    }
+
+    /** Releases what {@link #acquire(Tensor...)} took for the same tensors. */
+    public static void release(Tensor... ts) {
+        for (int i = 0; i < ts.length; i++) if (firstOfItsScope(ts, i)) ts[i].scope().release();
+    }
+
+    private static boolean firstOfItsScope(Tensor[] ts, int i) {
+        if (ts[i] == null) return false;
+        Scope s = ts[i].scope();
+        for (int j = 0; j < i; j++) if (ts[j] != null && ts[j].scope() == s) return false;
+        return true;
+    }
+
     @Override
     public void close() {
         if (this == GLOBAL) {
@@ -117,6 +170,11 @@ public final class Scope implements AutoCloseable {
                     + Thread.currentThread().getName() + "'");
         }
         closed = true;
+        // Native calls that acquired this scope before it was marked closed finish before the memory goes.
+        for (int spins = 0; !nativeUsers.compareAndSet(0, -1); spins++) {
+            if (spins < 100) Thread.onSpinWait();
+            else LockSupport.parkNanos(20_000);
+        }
         if (onStack) {
             ArrayDeque<Scope> stack = STACK.get();
             stack.remove(this);

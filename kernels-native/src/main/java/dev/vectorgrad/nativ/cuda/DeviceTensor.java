@@ -70,14 +70,24 @@ public final class DeviceTensor implements AutoCloseable {
     /** Host to device (blocking). */
     public DeviceTensor copyFrom(Tensor host) {
         checkHost("copyFrom", host);
-        rt.memcpy(ptr(), host.address(), byteSize(), CudaRuntime.MEMCPY_HOST_TO_DEVICE);
+        host.scope().acquire(); // the copy reads/writes host memory by address: a close waits for it
+        try {
+            rt.memcpy(ptr(), host.address(), byteSize(), CudaRuntime.MEMCPY_HOST_TO_DEVICE);
+        } finally {
+            host.scope().release();
+        }
         return this;
     }
 
     /** Device to host (blocking: waits for the kernels that write this tensor). */
     public Tensor copyTo(Tensor host) {
         checkHost("copyTo", host);
-        rt.memcpy(host.address(), ptr(), byteSize(), CudaRuntime.MEMCPY_DEVICE_TO_HOST);
+        host.scope().acquire(); // the copy reads/writes host memory by address: a close waits for it
+        try {
+            rt.memcpy(host.address(), ptr(), byteSize(), CudaRuntime.MEMCPY_DEVICE_TO_HOST);
+        } finally {
+            host.scope().release();
+        }
         return host;
     }
 

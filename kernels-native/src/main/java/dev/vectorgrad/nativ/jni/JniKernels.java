@@ -15,6 +15,7 @@ import dev.vectorgrad.kernels.Reduction;
 import dev.vectorgrad.kernels.UnaryOp;
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Shapes;
+import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Set;
@@ -109,39 +110,59 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out) {
         alive(x, out);
-        if (!handles(x, out)) { declined("unary"); next.unary(op, x, out); return; }
-        sameShape("unary " + op, x, out);
-        int d = dt(x), es = x.dtype().byteSize(), o = op.ordinal();
-        long xa = x.address(), oa = out.address();
-        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.unary(d, o, xa + lo * es, oa + lo * es, hi - lo));
+        Scope.acquire(x, out);
+        try {
+            if (!handles(x, out)) { declined("unary"); next.unary(op, x, out); return; }
+            sameShape("unary " + op, x, out);
+            int d = dt(x), es = x.dtype().byteSize(), o = op.ordinal();
+            long xa = x.address(), oa = out.address();
+            chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.unary(d, o, xa + lo * es, oa + lo * es, hi - lo));
+        } finally {
+            Scope.release(x, out);
+        }
     }
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         alive(a, b, out);
-        if (!handles(a, b, out)) { declined("binary"); next.binary(op, a, b, out); return; }
-        sameShape("binary " + op, a, out);
-        sameShape("binary " + op, b, out);
-        int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
-        long aa = a.address(), ba = b.address(), oa = out.address();
-        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.binary(d, o, aa + lo * es, ba + lo * es, oa + lo * es, hi - lo));
+        Scope.acquire(a, b, out);
+        try {
+            if (!handles(a, b, out)) { declined("binary"); next.binary(op, a, b, out); return; }
+            sameShape("binary " + op, a, out);
+            sameShape("binary " + op, b, out);
+            int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
+            long aa = a.address(), ba = b.address(), oa = out.address();
+            chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.binary(d, o, aa + lo * es, ba + lo * es, oa + lo * es, hi - lo));
+        } finally {
+            Scope.release(a, b, out);
+        }
     }
 
     @Override
     public void binaryScalar(BinaryOp op, Tensor a, double s, Tensor out) {
         alive(a, out);
-        if (!handles(a, out)) { declined("binaryScalar"); next.binaryScalar(op, a, s, out); return; }
-        sameShape("binaryScalar " + op, a, out);
-        int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
-        long aa = a.address(), oa = out.address();
-        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.binaryScalar(d, o, aa + lo * es, s, oa + lo * es, hi - lo));
+        Scope.acquire(a, out);
+        try {
+            if (!handles(a, out)) { declined("binaryScalar"); next.binaryScalar(op, a, s, out); return; }
+            sameShape("binaryScalar " + op, a, out);
+            int d = dt(a), es = a.dtype().byteSize(), o = op.ordinal();
+            long aa = a.address(), oa = out.address();
+            chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.binaryScalar(d, o, aa + lo * es, s, oa + lo * es, hi - lo));
+        } finally {
+            Scope.release(a, out);
+        }
     }
 
     @Override
     public void fill(Tensor out, double v) {
         alive(out);
-        if (!handles(out)) { declined("fill"); next.fill(out, v); return; }
-        NativeLib.fill(dt(out), out.address(), out.numel(), v);
+        Scope.acquire(out);
+        try {
+            if (!handles(out)) { declined("fill"); next.fill(out, v); return; }
+            NativeLib.fill(dt(out), out.address(), out.numel(), v);
+        } finally {
+            Scope.release(out);
+        }
     }
 
     private static int anyDt(Tensor t) {
@@ -151,34 +172,49 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void compare(CompareOp op, Tensor a, Tensor b, Tensor out) {
         alive(a, b, out);
-        if (!handles(a, b) || !out.isContiguous()) { declined("compare"); next.compare(op, a, b, out); return; }
-        sameShape("compare " + op, a, out);
-        sameShape("compare " + op, b, out);
-        int d = dt(a), es = a.dtype().byteSize(), od = anyDt(out), oes = out.dtype().byteSize(), o = op.ordinal();
-        long aa = a.address(), ba = b.address(), oa = out.address();
-        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.compare(d, o, aa + lo * es, ba + lo * es, od, oa + lo * oes, hi - lo));
+        Scope.acquire(a, b, out);
+        try {
+            if (!handles(a, b) || !out.isContiguous()) { declined("compare"); next.compare(op, a, b, out); return; }
+            sameShape("compare " + op, a, out);
+            sameShape("compare " + op, b, out);
+            int d = dt(a), es = a.dtype().byteSize(), od = anyDt(out), oes = out.dtype().byteSize(), o = op.ordinal();
+            long aa = a.address(), ba = b.address(), oa = out.address();
+            chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.compare(d, o, aa + lo * es, ba + lo * es, od, oa + lo * oes, hi - lo));
+        } finally {
+            Scope.release(a, b, out);
+        }
     }
 
     @Override
     public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
         alive(cond, a, b, out);
-        if (!handles(a, cond, b, out)) { declined("where"); next.where(cond, a, b, out); return; }
-        sameShape("where", cond, out);
-        sameShape("where", a, out);
-        sameShape("where", b, out);
-        int d = dt(a), es = a.dtype().byteSize();
-        long ca = cond.address(), aa = a.address(), ba = b.address(), oa = out.address();
-        chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.where(d, ca + lo * es, aa + lo * es, ba + lo * es, oa + lo * es, hi - lo));
+        Scope.acquire(cond, a, b, out);
+        try {
+            if (!handles(a, cond, b, out)) { declined("where"); next.where(cond, a, b, out); return; }
+            sameShape("where", cond, out);
+            sameShape("where", a, out);
+            sameShape("where", b, out);
+            int d = dt(a), es = a.dtype().byteSize();
+            long ca = cond.address(), aa = a.address(), ba = b.address(), oa = out.address();
+            chunks(out.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.where(d, ca + lo * es, aa + lo * es, ba + lo * es, oa + lo * es, hi - lo));
+        } finally {
+            Scope.release(cond, a, b, out);
+        }
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
         alive(src, dst);
-        if (!src.isContiguous() || !dst.isContiguous()) { declined("copy"); next.copy(src, dst); return; }
-        sameShape("copy", src, dst);
-        int sd = anyDt(src), dd = anyDt(dst), ses = src.dtype().byteSize(), des = dst.dtype().byteSize();
-        long sa = src.address(), da = dst.address();
-        chunks(dst.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.copy(sd, sa + lo * ses, dd, da + lo * des, hi - lo));
+        Scope.acquire(src, dst);
+        try {
+            if (!src.isContiguous() || !dst.isContiguous()) { declined("copy"); next.copy(src, dst); return; }
+            sameShape("copy", src, dst);
+            int sd = anyDt(src), dd = anyDt(dst), ses = src.dtype().byteSize(), des = dst.dtype().byteSize();
+            long sa = src.address(), da = dst.address();
+            chunks(dst.numel(), ELEMENTWISE_GRAIN, (lo, hi) -> NativeLib.copy(sd, sa + lo * ses, dd, da + lo * des, hi - lo));
+        } finally {
+            Scope.release(src, dst);
+        }
     }
 
     // ------------------------------------------------------------------ reductions
@@ -192,27 +228,37 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
         alive(x, out);
-        if (!handles(x) || !out.isContiguous()) { declined("reduce"); next.reduce(op, x, axis, out); return; }
-        int[] s = x.shape();
-        if (axis < 0 || axis >= s.length) throw new IllegalArgumentException("reduce: axis " + axis + " out of range for shape " + Shapes.str(s));
-        int[] expect = s.clone();
-        expect[axis] = 1;
-        shape("reduce " + op, "output", out, expect);
-        int outDt = out.dtype() == DType.F32 ? 0 : out.dtype() == DType.F64 ? 1 : 2;
-        if (outDt == 2 && op != ReduceOp.ARGMAX) throw new IllegalArgumentException("reduce " + op + ": I32 output only for ARGMAX");
-        long outer = 1, inner = 1;
-        for (int i = 0; i < axis; i++) outer *= s[i];
-        for (int i = axis + 1; i < s.length; i++) inner *= s[i];
-        checkNonEmptyFor("reduce", op, s[axis], x);
-        NativeLib.reduce(dt(x), op.ordinal(), x.address(), outer, s[axis], inner, outDt, out.address());
+        Scope.acquire(x, out);
+        try {
+            if (!handles(x) || !out.isContiguous()) { declined("reduce"); next.reduce(op, x, axis, out); return; }
+            int[] s = x.shape();
+            if (axis < 0 || axis >= s.length) throw new IllegalArgumentException("reduce: axis " + axis + " out of range for shape " + Shapes.str(s));
+            int[] expect = s.clone();
+            expect[axis] = 1;
+            shape("reduce " + op, "output", out, expect);
+            int outDt = out.dtype() == DType.F32 ? 0 : out.dtype() == DType.F64 ? 1 : 2;
+            if (outDt == 2 && op != ReduceOp.ARGMAX) throw new IllegalArgumentException("reduce " + op + ": I32 output only for ARGMAX");
+            long outer = 1, inner = 1;
+            for (int i = 0; i < axis; i++) outer *= s[i];
+            for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+            checkNonEmptyFor("reduce", op, s[axis], x);
+            NativeLib.reduce(dt(x), op.ordinal(), x.address(), outer, s[axis], inner, outDt, out.address());
+        } finally {
+            Scope.release(x, out);
+        }
     }
 
     @Override
     public double reduceAll(ReduceOp op, Tensor x) {
         alive(x);
-        if (!handles(x)) { declined("reduceAll"); return next.reduceAll(op, x); }
-        checkNonEmptyFor("reduceAll", op, x.numel(), x);
-        return NativeLib.reduceAll(dt(x), op.ordinal(), x.address(), x.numel());
+        Scope.acquire(x);
+        try {
+            if (!handles(x)) { declined("reduceAll"); return next.reduceAll(op, x); }
+            checkNonEmptyFor("reduceAll", op, x.numel(), x);
+            return NativeLib.reduceAll(dt(x), op.ordinal(), x.address(), x.numel());
+        } finally {
+            Scope.release(x);
+        }
     }
 
     @Override
@@ -227,20 +273,25 @@ public final class JniKernels extends ForwardingKernels {
 
     private void softmaxImpl(boolean log, Tensor x, int axis, Tensor out) {
         alive(x, out);
-        if (!handles(x, out)) {
-            declined(log ? "logSoftmax" : "softmax");
-            if (log) next.logSoftmax(x, axis, out);
-            else next.softmax(x, axis, out);
-            return;
+        Scope.acquire(x, out);
+        try {
+            if (!handles(x, out)) {
+                declined(log ? "logSoftmax" : "softmax");
+                if (log) next.logSoftmax(x, axis, out);
+                else next.softmax(x, axis, out);
+                return;
+            }
+            String op = log ? "logSoftmax" : "softmax";
+            sameShape(op, x, out);
+            int[] s = x.shape();
+            if (axis < 0 || axis >= s.length) throw new IllegalArgumentException(op + ": axis " + axis + " out of range for shape " + Shapes.str(s));
+            long outer = 1, inner = 1;
+            for (int i = 0; i < axis; i++) outer *= s[i];
+            for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+            NativeLib.softmax(dt(x), log, x.address(), outer, s[axis], inner, out.address());
+        } finally {
+            Scope.release(x, out);
         }
-        String op = log ? "logSoftmax" : "softmax";
-        sameShape(op, x, out);
-        int[] s = x.shape();
-        if (axis < 0 || axis >= s.length) throw new IllegalArgumentException(op + ": axis " + axis + " out of range for shape " + Shapes.str(s));
-        long outer = 1, inner = 1;
-        for (int i = 0; i < axis; i++) outer *= s[i];
-        for (int i = axis + 1; i < s.length; i++) inner *= s[i];
-        NativeLib.softmax(dt(x), log, x.address(), outer, s[axis], inner, out.address());
     }
 
     // ------------------------------------------------------------------ GEMM
@@ -265,27 +316,32 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         alive(a, b, c);
-        rank("gemm", "a", a, 2);
-        rank("gemm", "b", b, 2);
-        rank("gemm", "c", c, 2);
-        if (a.dim(1) != b.dim(0) || c.dim(0) != a.dim(0) || c.dim(1) != b.dim(1)) {
-            throw new IllegalArgumentException("gemm: " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
-                    + " does not fit output " + Shapes.str(c.shape()));
+        Scope.acquire(a, b, c);
+        try {
+            rank("gemm", "a", a, 2);
+            rank("gemm", "b", b, 2);
+            rank("gemm", "c", c, 2);
+            if (a.dim(1) != b.dim(0) || c.dim(0) != a.dim(0) || c.dim(1) != b.dim(1)) {
+                throw new IllegalArgumentException("gemm: " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
+                        + " does not fit output " + Shapes.str(c.shape()));
+            }
+            int d = dt(a);
+            Mat la = layout(a), lb = layout(b), lc = layout(c);
+            if (d < 0 || dt(b) != d || dt(c) != d || la == null || lb == null || lc == null || lc.trans()) {
+                declined("gemm");
+                next.gemm(alpha, a, b, beta, c);
+                return;
+            }
+            int m = a.dim(0), n = b.dim(1), k = a.dim(1), es = a.dtype().byteSize();
+            long aa = a.address(), ba = b.address(), ca = c.address();
+            long rowStepA = la.trans() ? 1 : la.ld();
+            double flops = 2.0 * m * n * k;
+            int grain = flops < 4e6 ? m : Math.max(16, (int) Math.ceil(m / (double) Parallel.threads()));
+            Parallel.forRange(m, grain, (lo, hi) -> NativeLib.gemm(d, hi - lo, n, k, alpha, aa + lo * rowStepA * es, la.ld(), la.trans(),
+                    ba, lb.ld(), lb.trans(), beta, ca + lo * lc.ld() * es, lc.ld()));
+        } finally {
+            Scope.release(a, b, c);
         }
-        int d = dt(a);
-        Mat la = layout(a), lb = layout(b), lc = layout(c);
-        if (d < 0 || dt(b) != d || dt(c) != d || la == null || lb == null || lc == null || lc.trans()) {
-            declined("gemm");
-            next.gemm(alpha, a, b, beta, c);
-            return;
-        }
-        int m = a.dim(0), n = b.dim(1), k = a.dim(1), es = a.dtype().byteSize();
-        long aa = a.address(), ba = b.address(), ca = c.address();
-        long rowStepA = la.trans() ? 1 : la.ld();
-        double flops = 2.0 * m * n * k;
-        int grain = flops < 4e6 ? m : Math.max(16, (int) Math.ceil(m / (double) Parallel.threads()));
-        Parallel.forRange(m, grain, (lo, hi) -> NativeLib.gemm(d, hi - lo, n, k, alpha, aa + lo * rowStepA * es, la.ld(), la.trans(),
-                ba, lb.ld(), lb.trans(), beta, ca + lo * lc.ld() * es, lc.ld()));
     }
 
     // ------------------------------------------------------------------ conv2d and pooling
@@ -309,13 +365,18 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
         alive(x, w, bias, out);
-        if (!handles(x, w, bias, out)) { declined("conv2d"); next.conv2d(x, w, bias, sp, out); return; }
-        rank("conv2d", "input", x, 4);
-        int[] g = convGeom("conv2d", x, w, out, x.shape(), sp);
-        if (bias != null) shape("conv2d", "bias", bias, g[4]);
-        convBatches(g, x.address(), x.dtype().byteSize() * (long) g[1] * g[2] * g[3], out.address(),
-                out.dtype().byteSize() * (long) g[4] * g[7] * g[8],
-                (gg, xa, oa) -> NativeLib.conv2d(dt(x), gg, xa, w.address(), addr(bias), oa), w.address(), addr(bias));
+        Scope.acquire(x, w, bias, out);
+        try {
+            if (!handles(x, w, bias, out)) { declined("conv2d"); next.conv2d(x, w, bias, sp, out); return; }
+            rank("conv2d", "input", x, 4);
+            int[] g = convGeom("conv2d", x, w, out, x.shape(), sp);
+            if (bias != null) shape("conv2d", "bias", bias, g[4]);
+            convBatches(g, x.address(), x.dtype().byteSize() * (long) g[1] * g[2] * g[3], out.address(),
+                    out.dtype().byteSize() * (long) g[4] * g[7] * g[8],
+                    (gg, xa, oa) -> NativeLib.conv2d(dt(x), gg, xa, w.address(), addr(bias), oa), w.address(), addr(bias));
+        } finally {
+            Scope.release(x, w, bias, out);
+        }
     }
 
     @FunctionalInterface
@@ -338,24 +399,34 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void conv2dBackwardData(Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn) {
         alive(gradOut, w, gradIn);
-        if (!handles(gradOut, w, gradIn)) { declined("conv2dBackwardData"); next.conv2dBackwardData(gradOut, w, sp, gradIn); return; }
-        rank("conv2dBackwardData", "gradIn", gradIn, 4);
-        int[] g = convGeom("conv2dBackwardData", gradIn, w, gradOut, gradIn.shape(), sp);
-        long wa = w.address();
-        int d = dt(w);
-        convBatches(g, gradOut.address(), gradOut.dtype().byteSize() * (long) g[4] * g[7] * g[8], gradIn.address(),
-                gradIn.dtype().byteSize() * (long) g[1] * g[2] * g[3],
-                (gg, goa, gia) -> NativeLib.conv2dBackwardData(d, gg, goa, wa, gia));
+        Scope.acquire(gradOut, w, gradIn);
+        try {
+            if (!handles(gradOut, w, gradIn)) { declined("conv2dBackwardData"); next.conv2dBackwardData(gradOut, w, sp, gradIn); return; }
+            rank("conv2dBackwardData", "gradIn", gradIn, 4);
+            int[] g = convGeom("conv2dBackwardData", gradIn, w, gradOut, gradIn.shape(), sp);
+            long wa = w.address();
+            int d = dt(w);
+            convBatches(g, gradOut.address(), gradOut.dtype().byteSize() * (long) g[4] * g[7] * g[8], gradIn.address(),
+                    gradIn.dtype().byteSize() * (long) g[1] * g[2] * g[3],
+                    (gg, goa, gia) -> NativeLib.conv2dBackwardData(d, gg, goa, wa, gia));
+        } finally {
+            Scope.release(gradOut, w, gradIn);
+        }
     }
 
     @Override
     public void conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
         alive(x, gradOut, gradW, gradBias);
-        if (!handles(x, gradOut, gradW, gradBias)) { declined("conv2dBackwardWeight"); next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); return; }
-        rank("conv2dBackwardWeight", "input", x, 4);
-        int[] g = convGeom("conv2dBackwardWeight", x, gradW, gradOut, x.shape(), sp);
-        if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
-        NativeLib.conv2dBackwardWeight(dt(x), g, x.address(), gradOut.address(), gradW.address(), addr(gradBias));
+        Scope.acquire(x, gradOut, gradW, gradBias);
+        try {
+            if (!handles(x, gradOut, gradW, gradBias)) { declined("conv2dBackwardWeight"); next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); return; }
+            rank("conv2dBackwardWeight", "input", x, 4);
+            int[] g = convGeom("conv2dBackwardWeight", x, gradW, gradOut, x.shape(), sp);
+            if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
+            NativeLib.conv2dBackwardWeight(dt(x), g, x.address(), gradOut.address(), gradW.address(), addr(gradBias));
+        } finally {
+            Scope.release(x, gradOut, gradW, gradBias);
+        }
     }
 
     private static int[] poolGeom(String op, Tensor x, Pool2dSpec sp, Tensor out, int[] xShape) {
@@ -374,36 +445,56 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void maxPool2d(Tensor x, Pool2dSpec sp, Tensor out, Tensor argmax) {
         alive(x, out, argmax);
-        if (!handles(x, out) || !indexTensor(argmax)) { declined("maxPool2d"); next.maxPool2d(x, sp, out, argmax); return; }
-        int[] g = poolGeom("maxPool2d", x, sp, out, x.shape());
-        if (argmax != null) shape("maxPool2d", "argmax", argmax, out.shape());
-        NativeLib.maxPool2d(dt(x), g, x.address(), out.address(), addr(argmax));
+        Scope.acquire(x, out, argmax);
+        try {
+            if (!handles(x, out) || !indexTensor(argmax)) { declined("maxPool2d"); next.maxPool2d(x, sp, out, argmax); return; }
+            int[] g = poolGeom("maxPool2d", x, sp, out, x.shape());
+            if (argmax != null) shape("maxPool2d", "argmax", argmax, out.shape());
+            NativeLib.maxPool2d(dt(x), g, x.address(), out.address(), addr(argmax));
+        } finally {
+            Scope.release(x, out, argmax);
+        }
     }
 
     @Override
     public void maxPool2dBackward(Tensor gradOut, Tensor argmax, Pool2dSpec sp, Tensor gradIn) {
         alive(gradOut, argmax, gradIn);
-        if (argmax == null) throw new IllegalArgumentException("maxPool2dBackward needs the argmax of the forward pass");
-        if (!handles(gradOut, gradIn) || !indexTensor(argmax)) { declined("maxPool2dBackward"); next.maxPool2dBackward(gradOut, argmax, sp, gradIn); return; }
-        int[] g = poolGeom("maxPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
-        shape("maxPool2dBackward", "argmax", argmax, gradOut.shape());
-        NativeLib.maxPool2dBackward(dt(gradOut), g, gradOut.address(), argmax.address(), gradIn.address());
+        Scope.acquire(gradOut, argmax, gradIn);
+        try {
+            if (argmax == null) throw new IllegalArgumentException("maxPool2dBackward needs the argmax of the forward pass");
+            if (!handles(gradOut, gradIn) || !indexTensor(argmax)) { declined("maxPool2dBackward"); next.maxPool2dBackward(gradOut, argmax, sp, gradIn); return; }
+            int[] g = poolGeom("maxPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
+            shape("maxPool2dBackward", "argmax", argmax, gradOut.shape());
+            NativeLib.maxPool2dBackward(dt(gradOut), g, gradOut.address(), argmax.address(), gradIn.address());
+        } finally {
+            Scope.release(gradOut, argmax, gradIn);
+        }
     }
 
     @Override
     public void avgPool2d(Tensor x, Pool2dSpec sp, Tensor out) {
         alive(x, out);
-        if (!handles(x, out)) { declined("avgPool2d"); next.avgPool2d(x, sp, out); return; }
-        int[] g = poolGeom("avgPool2d", x, sp, out, x.shape());
-        NativeLib.avgPool2d(dt(x), g, x.address(), out.address());
+        Scope.acquire(x, out);
+        try {
+            if (!handles(x, out)) { declined("avgPool2d"); next.avgPool2d(x, sp, out); return; }
+            int[] g = poolGeom("avgPool2d", x, sp, out, x.shape());
+            NativeLib.avgPool2d(dt(x), g, x.address(), out.address());
+        } finally {
+            Scope.release(x, out);
+        }
     }
 
     @Override
     public void avgPool2dBackward(Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
         alive(gradOut, gradIn);
-        if (!handles(gradOut, gradIn)) { declined("avgPool2dBackward"); next.avgPool2dBackward(gradOut, sp, gradIn); return; }
-        int[] g = poolGeom("avgPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
-        NativeLib.avgPool2dBackward(dt(gradOut), g, gradOut.address(), gradIn.address());
+        Scope.acquire(gradOut, gradIn);
+        try {
+            if (!handles(gradOut, gradIn)) { declined("avgPool2dBackward"); next.avgPool2dBackward(gradOut, sp, gradIn); return; }
+            int[] g = poolGeom("avgPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
+            NativeLib.avgPool2dBackward(dt(gradOut), g, gradOut.address(), gradIn.address());
+        } finally {
+            Scope.release(gradOut, gradIn);
+        }
     }
 
     // ------------------------------------------------------------------ fused activation
@@ -411,26 +502,36 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void biasActivation(Tensor x, Tensor bias, int channelAxis, Activation act, Tensor out) {
         alive(x, bias, out);
-        if (!handles(x, bias, out)) { declined("biasActivation"); next.biasActivation(x, bias, channelAxis, act, out); return; }
-        sameShape("biasActivation", x, out);
-        int[] s = x.shape();
-        if (channelAxis < 0 || channelAxis >= s.length) {
-            throw new IllegalArgumentException("biasActivation: channel axis " + channelAxis + " out of range for shape " + Shapes.str(s));
+        Scope.acquire(x, bias, out);
+        try {
+            if (!handles(x, bias, out)) { declined("biasActivation"); next.biasActivation(x, bias, channelAxis, act, out); return; }
+            sameShape("biasActivation", x, out);
+            int[] s = x.shape();
+            if (channelAxis < 0 || channelAxis >= s.length) {
+                throw new IllegalArgumentException("biasActivation: channel axis " + channelAxis + " out of range for shape " + Shapes.str(s));
+            }
+            if (bias != null) shape("biasActivation", "bias", bias, s[channelAxis]);
+            long outer = 1, inner = 1;
+            for (int i = 0; i < channelAxis; i++) outer *= s[i];
+            for (int i = channelAxis + 1; i < s.length; i++) inner *= s[i];
+            NativeLib.biasActivation(dt(x), x.address(), addr(bias), outer, s[channelAxis], inner, act.ordinal(), out.address());
+        } finally {
+            Scope.release(x, bias, out);
         }
-        if (bias != null) shape("biasActivation", "bias", bias, s[channelAxis]);
-        long outer = 1, inner = 1;
-        for (int i = 0; i < channelAxis; i++) outer *= s[i];
-        for (int i = channelAxis + 1; i < s.length; i++) inner *= s[i];
-        NativeLib.biasActivation(dt(x), x.address(), addr(bias), outer, s[channelAxis], inner, act.ordinal(), out.address());
     }
 
     @Override
     public void activationBackward(Activation act, Tensor y, Tensor gradOut, Tensor gradIn) {
         alive(y, gradOut, gradIn);
-        if (!handles(y, gradOut, gradIn)) { declined("activationBackward"); next.activationBackward(act, y, gradOut, gradIn); return; }
-        sameShape("activationBackward", y, gradOut);
-        sameShape("activationBackward", y, gradIn);
-        NativeLib.activationBackward(dt(y), act.ordinal(), y.address(), gradOut.address(), gradIn.address(), y.numel());
+        Scope.acquire(y, gradOut, gradIn);
+        try {
+            if (!handles(y, gradOut, gradIn)) { declined("activationBackward"); next.activationBackward(act, y, gradOut, gradIn); return; }
+            sameShape("activationBackward", y, gradOut);
+            sameShape("activationBackward", y, gradIn);
+            NativeLib.activationBackward(dt(y), act.ordinal(), y.address(), gradOut.address(), gradIn.address(), y.numel());
+        } finally {
+            Scope.release(y, gradOut, gradIn);
+        }
     }
 
     // ------------------------------------------------------------------ losses
@@ -442,48 +543,68 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public double softmaxCrossEntropy(Tensor logits, Tensor labels, Reduction r, Tensor grad) {
         alive(logits, labels, grad);
-        if (!handles(logits, grad) || !indexTensor(labels) || labels == null) { declined("softmaxCrossEntropy"); return next.softmaxCrossEntropy(logits, labels, r, grad); }
-        rank("softmaxCrossEntropy", "logits", logits, 2);
-        int N = logits.dim(0), C = logits.dim(1);
-        shape("softmaxCrossEntropy", "labels", labels, N);
-        if (grad != null) sameShape("softmaxCrossEntropy grad", grad, logits);
-        long lo = labels.offset();
-        for (int i = 0; i < N; i++) {
-            double y = labels.read(lo + i);
-            if (y < 0 || y >= C) throw new IllegalArgumentException("softmaxCrossEntropy: label " + (int) y + " at " + i + " out of range for " + C + " classes");
+        Scope.acquire(logits, labels, grad);
+        try {
+            if (!handles(logits, grad) || !indexTensor(labels) || labels == null) { declined("softmaxCrossEntropy"); return next.softmaxCrossEntropy(logits, labels, r, grad); }
+            rank("softmaxCrossEntropy", "logits", logits, 2);
+            int N = logits.dim(0), C = logits.dim(1);
+            shape("softmaxCrossEntropy", "labels", labels, N);
+            if (grad != null) sameShape("softmaxCrossEntropy grad", grad, logits);
+            long lo = labels.offset();
+            for (int i = 0; i < N; i++) {
+                double y = labels.read(lo + i);
+                if (y < 0 || y >= C) throw new IllegalArgumentException("softmaxCrossEntropy: label " + (int) y + " at " + i + " out of range for " + C + " classes");
+            }
+            return NativeLib.softmaxCrossEntropy(dt(logits), logits.address(), labels.address(), N, C, scale(r, N), addr(grad));
+        } finally {
+            Scope.release(logits, labels, grad);
         }
-        return NativeLib.softmaxCrossEntropy(dt(logits), logits.address(), labels.address(), N, C, scale(r, N), addr(grad));
     }
 
     @Override
     public double softmaxCrossEntropyProbs(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         alive(logits, targets, grad);
-        if (!handles(logits, targets, grad)) { declined("softmaxCrossEntropyProbs"); return next.softmaxCrossEntropyProbs(logits, targets, r, grad); }
-        rank("softmaxCrossEntropyProbs", "logits", logits, 2);
-        sameShape("softmaxCrossEntropyProbs", logits, targets);
-        if (grad != null) sameShape("softmaxCrossEntropyProbs grad", grad, logits);
-        int N = logits.dim(0), C = logits.dim(1);
-        return NativeLib.softmaxCrossEntropyProbs(dt(logits), logits.address(), targets.address(), N, C, scale(r, N), addr(grad));
+        Scope.acquire(logits, targets, grad);
+        try {
+            if (!handles(logits, targets, grad)) { declined("softmaxCrossEntropyProbs"); return next.softmaxCrossEntropyProbs(logits, targets, r, grad); }
+            rank("softmaxCrossEntropyProbs", "logits", logits, 2);
+            sameShape("softmaxCrossEntropyProbs", logits, targets);
+            if (grad != null) sameShape("softmaxCrossEntropyProbs grad", grad, logits);
+            int N = logits.dim(0), C = logits.dim(1);
+            return NativeLib.softmaxCrossEntropyProbs(dt(logits), logits.address(), targets.address(), N, C, scale(r, N), addr(grad));
+        } finally {
+            Scope.release(logits, targets, grad);
+        }
     }
 
     @Override
     public double bceWithLogits(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         alive(logits, targets, grad);
-        if (!handles(logits, targets, grad)) { declined("bceWithLogits"); return next.bceWithLogits(logits, targets, r, grad); }
-        sameShape("bceWithLogits", logits, targets);
-        if (grad != null) sameShape("bceWithLogits grad", grad, logits);
-        long n = logits.numel();
-        return NativeLib.bceWithLogits(dt(logits), logits.address(), targets.address(), n, scale(r, n), addr(grad));
+        Scope.acquire(logits, targets, grad);
+        try {
+            if (!handles(logits, targets, grad)) { declined("bceWithLogits"); return next.bceWithLogits(logits, targets, r, grad); }
+            sameShape("bceWithLogits", logits, targets);
+            if (grad != null) sameShape("bceWithLogits grad", grad, logits);
+            long n = logits.numel();
+            return NativeLib.bceWithLogits(dt(logits), logits.address(), targets.address(), n, scale(r, n), addr(grad));
+        } finally {
+            Scope.release(logits, targets, grad);
+        }
     }
 
     @Override
     public double mse(Tensor pred, Tensor target, Reduction r, Tensor grad) {
         alive(pred, target, grad);
-        if (!handles(pred, target, grad)) { declined("mse"); return next.mse(pred, target, r, grad); }
-        sameShape("mse", pred, target);
-        if (grad != null) sameShape("mse grad", grad, pred);
-        long n = pred.numel();
-        return NativeLib.mse(dt(pred), pred.address(), target.address(), n, scale(r, n), addr(grad));
+        Scope.acquire(pred, target, grad);
+        try {
+            if (!handles(pred, target, grad)) { declined("mse"); return next.mse(pred, target, r, grad); }
+            sameShape("mse", pred, target);
+            if (grad != null) sameShape("mse grad", grad, pred);
+            long n = pred.numel();
+            return NativeLib.mse(dt(pred), pred.address(), target.address(), n, scale(r, n), addr(grad));
+        } finally {
+            Scope.release(pred, target, grad);
+        }
     }
 
     // ------------------------------------------------------------------ optimizers
@@ -499,40 +620,60 @@ public final class JniKernels extends ForwardingKernels {
     @Override
     public void sgdUpdate(Tensor p, Tensor g, Tensor buf, OptimizerSteps.Sgd s) {
         alive(p, g, buf);
-        if (!handles(p, g, buf)) { declined("sgdUpdate"); next.sgdUpdate(p, g, buf, s); return; }
-        sameShapes("sgdUpdate", p, g, buf);
-        needBuffer("sgdUpdate", "momentum buffer", buf, s.momentum());
-        NativeLib.sgdUpdate(dt(p), p.address(), g.address(), addr(buf), p.numel(), s.lr(), s.momentum(), s.dampening(), s.nesterov(), s.weightDecay());
+        Scope.acquire(p, g, buf);
+        try {
+            if (!handles(p, g, buf)) { declined("sgdUpdate"); next.sgdUpdate(p, g, buf, s); return; }
+            sameShapes("sgdUpdate", p, g, buf);
+            needBuffer("sgdUpdate", "momentum buffer", buf, s.momentum());
+            NativeLib.sgdUpdate(dt(p), p.address(), g.address(), addr(buf), p.numel(), s.lr(), s.momentum(), s.dampening(), s.nesterov(), s.weightDecay());
+        } finally {
+            Scope.release(p, g, buf);
+        }
     }
 
     @Override
     public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, OptimizerSteps.Adam s) {
         alive(p, g, m, v);
-        if (m == null || v == null) throw new IllegalArgumentException("adamUpdate needs both moment buffers");
-        if (!handles(p, g, m, v)) { declined("adamUpdate"); next.adamUpdate(p, g, m, v, s); return; }
-        sameShapes("adamUpdate", p, g, m, v);
-        double bc1 = 1 - Math.pow(s.beta1(), s.step()), bc2 = 1 - Math.pow(s.beta2(), s.step());
-        NativeLib.adamUpdate(dt(p), p.address(), g.address(), m.address(), v.address(), p.numel(), s.lr(), s.beta1(), s.beta2(),
-                s.eps(), s.weightDecay(), s.decoupled(), bc1, bc2);
+        Scope.acquire(p, g, m, v);
+        try {
+            if (m == null || v == null) throw new IllegalArgumentException("adamUpdate needs both moment buffers");
+            if (!handles(p, g, m, v)) { declined("adamUpdate"); next.adamUpdate(p, g, m, v, s); return; }
+            sameShapes("adamUpdate", p, g, m, v);
+            double bc1 = 1 - Math.pow(s.beta1(), s.step()), bc2 = 1 - Math.pow(s.beta2(), s.step());
+            NativeLib.adamUpdate(dt(p), p.address(), g.address(), m.address(), v.address(), p.numel(), s.lr(), s.beta1(), s.beta2(),
+                    s.eps(), s.weightDecay(), s.decoupled(), bc1, bc2);
+        } finally {
+            Scope.release(p, g, m, v);
+        }
     }
 
     @Override
     public void rmsPropUpdate(Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
         alive(p, g, sq, buf);
-        if (sq == null) throw new IllegalArgumentException("rmsPropUpdate needs the square-average buffer");
-        if (!handles(p, g, sq, buf)) { declined("rmsPropUpdate"); next.rmsPropUpdate(p, g, sq, buf, s); return; }
-        sameShapes("rmsPropUpdate", p, g, sq, buf);
-        needBuffer("rmsPropUpdate", "momentum buffer", buf, s.momentum());
-        NativeLib.rmsPropUpdate(dt(p), p.address(), g.address(), sq.address(), addr(buf), p.numel(), s.lr(), s.alpha(), s.eps(),
-                s.momentum(), s.weightDecay());
+        Scope.acquire(p, g, sq, buf);
+        try {
+            if (sq == null) throw new IllegalArgumentException("rmsPropUpdate needs the square-average buffer");
+            if (!handles(p, g, sq, buf)) { declined("rmsPropUpdate"); next.rmsPropUpdate(p, g, sq, buf, s); return; }
+            sameShapes("rmsPropUpdate", p, g, sq, buf);
+            needBuffer("rmsPropUpdate", "momentum buffer", buf, s.momentum());
+            NativeLib.rmsPropUpdate(dt(p), p.address(), g.address(), sq.address(), addr(buf), p.numel(), s.lr(), s.alpha(), s.eps(),
+                    s.momentum(), s.weightDecay());
+        } finally {
+            Scope.release(p, g, sq, buf);
+        }
     }
 
     @Override
     public void adadeltaUpdate(Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
         alive(p, g, sq, acc);
-        if (sq == null || acc == null) throw new IllegalArgumentException("adadeltaUpdate needs both accumulators");
-        if (!handles(p, g, sq, acc)) { declined("adadeltaUpdate"); next.adadeltaUpdate(p, g, sq, acc, s); return; }
-        sameShapes("adadeltaUpdate", p, g, sq, acc);
-        NativeLib.adadeltaUpdate(dt(p), p.address(), g.address(), sq.address(), acc.address(), p.numel(), s.lr(), s.rho(), s.eps(), s.weightDecay());
+        Scope.acquire(p, g, sq, acc);
+        try {
+            if (sq == null || acc == null) throw new IllegalArgumentException("adadeltaUpdate needs both accumulators");
+            if (!handles(p, g, sq, acc)) { declined("adadeltaUpdate"); next.adadeltaUpdate(p, g, sq, acc, s); return; }
+            sameShapes("adadeltaUpdate", p, g, sq, acc);
+            NativeLib.adadeltaUpdate(dt(p), p.address(), g.address(), sq.address(), acc.address(), p.numel(), s.lr(), s.rho(), s.eps(), s.weightDecay());
+        } finally {
+            Scope.release(p, g, sq, acc);
+        }
     }
 }

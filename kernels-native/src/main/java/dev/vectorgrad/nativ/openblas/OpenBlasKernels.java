@@ -109,7 +109,12 @@ public final class OpenBlasKernels extends ForwardingKernels {
         long lda = ld(a), ldb = ld(b), ldc = ld(c);
         if (lda == 0 || ldb == 0 || ldc <= 0) return false;
         if (m == 0 || n == 0) return true;
-        raw(dt, m, n, k, alpha, a.address(), lda, b.address(), ldb, beta, c.address(), (int) ldc);
+        Scope.acquire(a, b, c);
+        try {
+            raw(dt, m, n, k, alpha, a.address(), lda, b.address(), ldb, beta, c.address(), (int) ldc);
+        } finally {
+            Scope.release(a, b, c);
+        }
         return true;
     }
 
@@ -204,31 +209,36 @@ public final class OpenBlasKernels extends ForwardingKernels {
             return;
         }
         alive(x, w, bias, out);
-        int[] g = convGeom("conv2d", x.shape(), w, out, sp);
-        if (bias != null) shape("conv2d", "bias", bias, g[4]);
-        if (!convHandles(g, x, w, bias, out)) {
-            next.conv2d(x, w, bias, sp, out);
-            return;
-        }
-        int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
-        int CKK = C * KH * KW, L = OH * OW;
-        if (N == 0 || K == 0 || L == 0) return;
-        DType dt = x.dtype();
-        int es = dt.byteSize();
-        boolean pw = pointwise(g, sp);
-        Tensor col = pw || CKK == 0 ? null : colBuffer(dt, (long) CKK * L);
-        long wa = w.address(), xa = x.address(), oa = out.address();
-        for (int n = 0; n < N; n++) {
-            long colAddr;
-            if (col == null) {
-                colAddr = xa + (long) n * C * H * W * es; // 1x1, stride 1, no padding: the image is its own column matrix
-            } else {
-                Im2col.im2col(x, n, sp, KH, KW, OH, OW, col, 0);
-                colAddr = col.address();
+        Scope.acquire(x, w, bias, out);
+        try {
+            int[] g = convGeom("conv2d", x.shape(), w, out, sp);
+            if (bias != null) shape("conv2d", "bias", bias, g[4]);
+            if (!convHandles(g, x, w, bias, out)) {
+                next.conv2d(x, w, bias, sp, out);
+                return;
             }
-            raw(dt, K, L, CKK, 1.0, wa, Math.max(1, CKK), colAddr, L, 0.0, oa + (long) n * K * L * es, L);
+            int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
+            int CKK = C * KH * KW, L = OH * OW;
+            if (N == 0 || K == 0 || L == 0) return;
+            DType dt = x.dtype();
+            int es = dt.byteSize();
+            boolean pw = pointwise(g, sp);
+            Tensor col = pw || CKK == 0 ? null : colBuffer(dt, (long) CKK * L);
+            long wa = w.address(), xa = x.address(), oa = out.address();
+            for (int n = 0; n < N; n++) {
+                long colAddr;
+                if (col == null) {
+                    colAddr = xa + (long) n * C * H * W * es; // 1x1, stride 1, no padding: the image is its own column matrix
+                } else {
+                    Im2col.im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+                    colAddr = col.address();
+                }
+                raw(dt, K, L, CKK, 1.0, wa, Math.max(1, CKK), colAddr, L, 0.0, oa + (long) n * K * L * es, L);
+            }
+            if (bias != null) next.biasActivation(out, bias, 1, Activation.IDENTITY, out);
+        } finally {
+            Scope.release(x, w, bias, out);
         }
-        if (bias != null) next.biasActivation(out, bias, 1, Activation.IDENTITY, out);
     }
 
     @Override
@@ -238,25 +248,30 @@ public final class OpenBlasKernels extends ForwardingKernels {
             return;
         }
         alive(gradOut, w, gradIn);
-        int[] g = convGeom("conv2dBackwardData", gradIn.shape(), w, gradOut, sp);
-        if (!convHandles(g, gradOut, w, gradIn)) {
-            next.conv2dBackwardData(gradOut, w, sp, gradIn);
-            return;
-        }
-        int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
-        int CKK = C * KH * KW, L = OH * OW;
-        if (N == 0 || C == 0 || H == 0 || W == 0) return;
-        DType dt = w.dtype();
-        int es = dt.byteSize();
-        boolean pw = pointwise(g, sp);
-        Tensor col = pw ? null : colBuffer(dt, (long) CKK * L);
-        long wa = w.address(), ga = gradOut.address(), ia = gradIn.address();
-        for (int n = 0; n < N; n++) {
-            long go = ga + (long) n * K * L * es;
-            // col [CKK, L] = w^T [CKK, K] @ gradOut_n [K, L]; w is stored [K, CKK], so op(A) is its transpose.
-            long dst = pw ? ia + (long) n * C * H * W * es : col.address();
-            raw(dt, CKK, L, K, 1.0, wa, -Math.max(1, CKK), go, Math.max(1, L), 0.0, dst, Math.max(1, L));
-            if (!pw) Im2col.col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
+        Scope.acquire(gradOut, w, gradIn);
+        try {
+            int[] g = convGeom("conv2dBackwardData", gradIn.shape(), w, gradOut, sp);
+            if (!convHandles(g, gradOut, w, gradIn)) {
+                next.conv2dBackwardData(gradOut, w, sp, gradIn);
+                return;
+            }
+            int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
+            int CKK = C * KH * KW, L = OH * OW;
+            if (N == 0 || C == 0 || H == 0 || W == 0) return;
+            DType dt = w.dtype();
+            int es = dt.byteSize();
+            boolean pw = pointwise(g, sp);
+            Tensor col = pw ? null : colBuffer(dt, (long) CKK * L);
+            long wa = w.address(), ga = gradOut.address(), ia = gradIn.address();
+            for (int n = 0; n < N; n++) {
+                long go = ga + (long) n * K * L * es;
+                // col [CKK, L] = w^T [CKK, K] @ gradOut_n [K, L]; w is stored [K, CKK], so op(A) is its transpose.
+                long dst = pw ? ia + (long) n * C * H * W * es : col.address();
+                raw(dt, CKK, L, K, 1.0, wa, -Math.max(1, CKK), go, Math.max(1, L), 0.0, dst, Math.max(1, L));
+                if (!pw) Im2col.col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
+            }
+        } finally {
+            Scope.release(gradOut, w, gradIn);
         }
     }
 
@@ -267,39 +282,44 @@ public final class OpenBlasKernels extends ForwardingKernels {
             return;
         }
         alive(x, gradOut, gradW, gradBias);
-        int[] g = convGeom("conv2dBackwardWeight", x.shape(), gradW, gradOut, sp);
-        if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
-        if (!convHandles(g, x, gradOut, gradW, gradBias)) {
-            next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias);
-            return;
-        }
-        int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
-        int CKK = C * KH * KW, L = OH * OW;
-        if (K == 0) return;
-        DType dt = x.dtype();
-        if (N == 0 || L == 0 || CKK == 0) {
-            next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); // zero-size sums: the fallback writes the zeros
-            return;
-        }
-        int es = dt.byteSize();
-        boolean pw = pointwise(g, sp);
-        Tensor col = pw ? null : colBuffer(dt, (long) CKK * L);
-        Tensor ones = gradBias == null ? null : onesBuffer(dt, L);
-        long xa = x.address(), ga = gradOut.address(), wa = gradW.address(), ba = gradBias == null ? 0 : gradBias.address();
-        for (int n = 0; n < N; n++) {
-            long go = ga + (long) n * K * L * es;
-            long colAddr;
-            if (pw) {
-                colAddr = xa + (long) n * C * H * W * es;
-            } else {
-                Im2col.im2col(x, n, sp, KH, KW, OH, OW, col, 0);
-                colAddr = col.address();
+        Scope.acquire(x, gradOut, gradW, gradBias);
+        try {
+            int[] g = convGeom("conv2dBackwardWeight", x.shape(), gradW, gradOut, sp);
+            if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
+            if (!convHandles(g, x, gradOut, gradW, gradBias)) {
+                next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias);
+                return;
             }
-            double beta = n == 0 ? 0.0 : 1.0;
-            // gradW [K, CKK] (+)= gradOut_n [K, L] @ col^T [L, CKK]; col is stored [CKK, L].
-            raw(dt, K, CKK, L, 1.0, go, L, colAddr, -L, beta, wa, CKK);
-            // gradBias [K] (+)= gradOut_n [K, L] @ ones [L].
-            if (ones != null) raw(dt, K, 1, L, 1.0, go, L, ones.address(), 1, beta, ba, 1);
+            int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], KH = g[5], KW = g[6], OH = g[7], OW = g[8];
+            int CKK = C * KH * KW, L = OH * OW;
+            if (K == 0) return;
+            DType dt = x.dtype();
+            if (N == 0 || L == 0 || CKK == 0) {
+                next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); // zero-size sums: the fallback writes the zeros
+                return;
+            }
+            int es = dt.byteSize();
+            boolean pw = pointwise(g, sp);
+            Tensor col = pw ? null : colBuffer(dt, (long) CKK * L);
+            Tensor ones = gradBias == null ? null : onesBuffer(dt, L);
+            long xa = x.address(), ga = gradOut.address(), wa = gradW.address(), ba = gradBias == null ? 0 : gradBias.address();
+            for (int n = 0; n < N; n++) {
+                long go = ga + (long) n * K * L * es;
+                long colAddr;
+                if (pw) {
+                    colAddr = xa + (long) n * C * H * W * es;
+                } else {
+                    Im2col.im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+                    colAddr = col.address();
+                }
+                double beta = n == 0 ? 0.0 : 1.0;
+                // gradW [K, CKK] (+)= gradOut_n [K, L] @ col^T [L, CKK]; col is stored [CKK, L].
+                raw(dt, K, CKK, L, 1.0, go, L, colAddr, -L, beta, wa, CKK);
+                // gradBias [K] (+)= gradOut_n [K, L] @ ones [L].
+                if (ones != null) raw(dt, K, 1, L, 1.0, go, L, ones.address(), 1, beta, ba, 1);
+            }
+        } finally {
+            Scope.release(x, gradOut, gradW, gradBias);
         }
     }
 
