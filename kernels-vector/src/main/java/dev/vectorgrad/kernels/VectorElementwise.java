@@ -541,7 +541,7 @@ final class VectorElementwise {
         DoubleVector vmax = DoubleVector.broadcast(DS, max), acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(n);
         for (; i < bound; i += DL) {
-            DoubleVector e = DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax).lanewise(VectorOperators.EXP);
+            DoubleVector e = VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax));
             if (!log) e.intoMemorySegment(os, (ob + i) * 8, BO);
             acc = acc.add(e);
         }
