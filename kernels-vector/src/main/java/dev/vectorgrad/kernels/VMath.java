@@ -15,10 +15,16 @@ import jdk.incubator.vector.VectorOperators;
  * and blends, and integer bit operations, which are exact IEEE operations in every tier (Cephes-style polynomials).
  * Special values follow {@code Math.*}: NaN in gives NaN, log(0) = -Inf, log(x < 0) = NaN, log(+Inf) = +Inf,
  * tanh(+-Inf) = +-1, signed zeros kept by tanh and log1p; subnormal inputs and results are handled.
- * Measured accuracy against StrictMath (VMathTest): see each method. Static and small so C2 inlines them (a vector
- * passed to a call that is not inlined is boxed); the larger ones are split into helpers of a few dozen bytecodes.
- * Not here: pow (x^y = exp(y log x) needs extra precision), so BinaryOp.POW stays on lanewise(POW) and is the one
- * elementwise op that is not tier-stable.
+ * Measured accuracy against StrictMath (VMathTest, max ulp): F32 exp 0.99, log 0.73, log1p 1.43, tanh 1.23 (vs the
+ * exact value); F64 exp 2, log 1, log1p 1, tanh 2 (vs StrictMath, itself within 1 ulp).
+ * <p>
+ * Inlining is the constraint: a vector passed to a call C2 does not inline is boxed (tens of bytes per vector, ~30x
+ * slower). Each Vector API call parses into many IR nodes, and C2 stops inlining in a compilation past
+ * NodeCountInliningCutoff (18000 nodes) and past MaxInlineLevel; so keep these flat (few helper levels) and use them
+ * in loops that do little else. Used by: VectorLoops (F32 exp, log, tanh, sigmoid, GELU; F64 exp, log, sigmoid,
+ * GELU), F32 softmax, the fused sigmoid activation, the losses' exp. Still on lanewise, so not tier-stable: pow
+ * (x^y = exp(y log x) needs extra precision), F64 tanh, F64 softmax, the fused tanh activation and BCE's log1p
+ * (VMath there exceeded the node budget; VMathAllocationTest and ConvTrainingAllocationTest catch that).
  */
 final class VMath {
     private VMath() {}
@@ -119,6 +125,21 @@ final class VMath {
     }
 
     /**
+     * log(1 + x) for x in [0, 1] (NaN passes through), as {@link #log1p} but without its range and special-value
+     * handling: u = 1 + x is in [1, 2], so u = m 2^k with k = 0 (u < sqrt 2) or 1 and no exponent extraction.
+     * Written for BCE's log1p(exp(-|x|)), but not used there yet: with exp and the sigmoid in the same loop, C2 still
+     * ran out of its inlining node budget (NodeCountInliningCutoff) and boxed; that loop needs splitting first.
+     */
+    static FloatVector log1pUnit(FloatVector x) {
+        FloatVector u = x.add(1f);
+        FloatVector c = x.sub(u.sub(1f)).div(u);
+        VectorMask<Float> hi = u.compare(VectorOperators.GE, 1.41421356f);
+        FloatVector k = FloatVector.zero(x.species()).blend(1f, hi);
+        FloatVector f = u.blend(u.mul(0.5f), hi).sub(1f); // exact
+        return logTail(f, k).add(c);
+    }
+
+    /**
      * tanh for float lanes, Cephes tanhf: for |x| < 0.625 an odd polynomial, else 1 - 2 / (e^(2|x|) + 1) (|x| clamped
      * to 10, where tanh rounds to 1); the sign of x is copied on, so -0 and -Inf keep theirs. NaN stays NaN.
      */
@@ -148,23 +169,21 @@ final class VMath {
         DoubleVector nf = xc.fma(LOG2E_D, ROUND_D).sub(ROUND_D);
         DoubleVector r = nf.lanewise(VectorOperators.FMA, -C1, xc);
         r = nf.lanewise(VectorOperators.FMA, -C2, r);
-        DoubleVector y = expPade(r);
-        // 2^n = 2^n1 * 2^n2, n1 = n / 2 rounded, both normal (|n| <= 1077). Bits of ROUND_D + k are ROUND_D_BITS + k:
-        // shifting left by 52 drops the ROUND_D part and leaves k (the biased exponent) in the exponent field.
-        DoubleVector n1 = nf.fma(0.5, ROUND_D).sub(ROUND_D);
-        DoubleVector s1 = n1.add(ROUND_D + 1023).reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        DoubleVector s2 = nf.sub(n1).add(ROUND_D + 1023).reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        return y.mul(s1).mul(s2);
-    }
-
-    private static DoubleVector expPade(DoubleVector r) {
+        // One method, no helper: every extra call level counts against C2's MaxInlineLevel, and the Vector API's
+        // own calls are deep; past the limit an intrinsic fails and the vectors are boxed.
         DoubleVector xx = r.mul(r);
         DoubleVector px = xx.fma(1.26177193074810590878E-4, 3.02994407707441961300E-2);
         px = r.mul(px.lanewise(VectorOperators.FMA, xx, 9.99999999999999999910E-1));
         DoubleVector qx = xx.fma(3.00198505138664455042E-6, 2.52448340349684104192E-3);
         qx = qx.lanewise(VectorOperators.FMA, xx, 2.27265548208155028766E-1);
         qx = qx.lanewise(VectorOperators.FMA, xx, 2.00000000000000000009E0);
-        return px.div(qx.sub(px)).fma(2.0, 1.0);
+        DoubleVector y = px.div(qx.sub(px)).fma(2.0, 1.0);
+        // 2^n = 2^n1 * 2^n2, n1 = n / 2 rounded, both normal (|n| <= 1077). Bits of ROUND_D + k are ROUND_D_BITS + k:
+        // shifting left by 52 drops the ROUND_D part and leaves k (the biased exponent) in the exponent field.
+        DoubleVector n1 = nf.fma(0.5, ROUND_D).sub(ROUND_D);
+        DoubleVector s1 = n1.add(ROUND_D + 1023).reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector s2 = nf.sub(n1).add(ROUND_D + 1023).reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        return y.mul(s1).mul(s2);
     }
 
     /**
@@ -216,6 +235,10 @@ final class VMath {
     }
 
     /**
+     * Not used by the kernels yet: inlined into a loop, exp plus the rational exceed C2's node budget for inlining
+     * (NodeCountInliningCutoff), the call stays out of line and boxes, so UnaryOp.TANH on F64 stays on
+     * lanewise(TANH) (not tier-stable). Accurate (VMathTest) and ready for a loop split in two passes.
+     * <p>
      * tanh for double lanes, Cephes tanh: for |x| < 0.625 x + x^3 P(x^2) / Q(x^2), else 1 - 2 / (e^(2|x|) + 1) (|x|
      * clamped to 20, where tanh rounds to 1); the sign of x is copied on. NaN stays NaN.
      */

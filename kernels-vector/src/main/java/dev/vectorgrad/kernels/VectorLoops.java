@@ -280,7 +280,7 @@ final class VectorLoops {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            r = VMath.tanh(v);
+            r = v.lanewise(VectorOperators.TANH); // not tier-stable: VMath.tanh(DoubleVector) does not inline here (see there)
             r.intoMemorySegment(os, (oo + i) * 8, BO);
         }
         return i;

@@ -59,7 +59,7 @@ final class VectorTraining {
                 FloatVector e = VMath.exp(v.abs().neg());
                 yield e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
             }
-            case TANH -> VMath.tanh(v);
+            case TANH -> v.lanewise(VectorOperators.TANH);
         };
     }
 
@@ -311,7 +311,7 @@ final class VectorTraining {
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
             FloatVector e = VMath.exp(x.abs().neg());
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1p(e)));
+            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
         }
         float s = Lanes.sum(acc);
         for (; i < len; i++) {
@@ -330,7 +330,7 @@ final class VectorTraining {
             FloatVector e = VMath.exp(x.abs().neg());
             FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
             sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1p(e)));
+            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
         }
         float s = Lanes.sum(acc);
         for (; i < len; i++) {

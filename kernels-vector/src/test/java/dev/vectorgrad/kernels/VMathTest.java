@@ -166,6 +166,21 @@ class VMathTest {
     }
 
     @Test
+    void log1pUnitMatchesLog1pOnItsRange() {
+        FFun unit = new FFun("log1pUnit", VMath::log1pUnit, StrictMath::log1p, LOG1P_F);
+        float[] x = new float[200_000];
+        SplittableRandom r = new SplittableRandom(44);
+        for (int i = 0; i < x.length; i++) x[i] = i % 2 == 0 ? (float) r.nextDouble() : (float) Math.pow(2, -150 * r.nextDouble());
+        x[0] = 0;
+        x[1] = 1;
+        x[2] = Float.MIN_VALUE;
+        x[3] = 0.41421354f;
+        x[4] = 0.41421357f;
+        System.out.println("VMath F32 log1pUnit max error: " + maxUlpsF(unit, x) + " ulp");
+        assertTrue(Float.isNaN(apply(unit, new float[] {Float.NaN})[0]));
+    }
+
+    @Test
     void anyFloatBitPatternIsWithinBoundsOrSpecialAsStrictMath() {
         for (FFun f : FLOATS) {
             qt().withExamples(3000).forAll(floats().any()).checkAssert(x -> maxUlpsF(f, new float[] {x}));
