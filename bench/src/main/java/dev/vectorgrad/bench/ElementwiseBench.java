@@ -8,15 +8,8 @@ import dev.vectorgrad.kernels.ReduceOp;
 import dev.vectorgrad.kernels.UnaryOp;
 import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Tensor;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,9 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise kernels, F32 contiguous, per backend ({@code vector}, {@code native} = JNI/C++, {@code scalar} =
  * the oracle) and kernel thread count: add into a preallocated output, exp into a preallocated output, sum over
- * all elements ({@code size} = 1k, 64k, 1M elements), log and tanh (VMath, tier-stable, like exp), their Vector
- * API lanewise references (expLanewise, logLanewise, tanhLanewise: single-threaded, no backend; compare with
- * backend=vector, threads=1), and softmax over the last axis of a rows x cols matrix into a preallocated output
+ * all elements ({@code size} = 1k, 64k, 1M elements), exp/log/tanh at 64k on one thread ({@code transcendental},
+ * against {@link LanewiseBench}), and softmax over the last axis of a rows x cols matrix into a preallocated output
  * ({@code shape} = 32x10, the MNIST logits at batch 32, and 1024x1024). The peers (PeerDjlBench, PeerNd4jBench) have the same method names and @Params, so the harness pairs them.
  * A backend that is not available (native without its library) fails its setup with the reason and JMH moves
  * on. Run: {@code ./vectorgrad bench elementwise --quick} or
@@ -87,7 +79,7 @@ public class ElementwiseBench {
         @Param({"1024", "65536", "1048576"})
         public int size;
 
-        Tensor a, b, out, pos;
+        Tensor a, b, out;
 
         @Setup(Level.Trial)
         public void setup() {
@@ -96,67 +88,51 @@ public class ElementwiseBench {
             a = random(r, -2, 2, size);
             b = random(r, -2, 2, size);
             out = random(r, 0, 0, size);
-            pos = random(r, 0.01f, 4, size); // log's input
         }
     }
 
     /**
-     * The reference for exp/log/tanh: the Vector API's own lanewise(EXP/LOG/TANH) (SVML-like stubs under C2, what
-     * the kernels used before VMath; not tier-stable) in a plain loop over the same data, single-threaded. Compare
-     * with exp/log/tanh at backend=vector, threads=1 in the same run.
+     * exp, log and tanh (VMath: tier-stable, built from exact IEEE operations) at 64k elements on one kernel thread
+     * ({@code fn}; no {@code size}/{@code threads} params, so the quick plans add only one configuration per op and
+     * backend). Their reference is {@link LanewiseBench}: the Vector API's own lanewise(EXP/LOG/TANH) on the same
+     * data, which is not part of the elementwise suite: run both in one JMH run, e.g.
+     * {@code java --add-modules jdk.incubator.vector -cp "cli/target/vectorgrad-cli.jar:cli/target/lib/*"
+     * org.openjdk.jmh.Main 'ElementwiseBench.transcendental|LanewiseBench' -p backend=vector -prof gc}.
      */
     @State(org.openjdk.jmh.annotations.Scope.Benchmark)
-    public static class Stub {
-        @Param({"1024", "65536", "1048576"})
-        public int size;
+    public static class Trans {
+        @Param({"vector", "native", "scalar"})
+        public String backend;
 
-        Arena arena;
-        MemorySegment a, pos, out;
+        @Param({"exp", "log", "tanh"})
+        public String fn;
+
+        @Param({"65536"})
+        public int n;
+
+        Kernels k;
+        UnaryOp op;
+        Scope scope;
+        Tensor x, out;
+        private int savedThreads;
 
         @Setup(Level.Trial)
         public void setup() {
-            arena = Arena.ofShared();
-            Random r = new Random(42);
-            a = arena.allocate(size * 4L, 64);
-            pos = arena.allocate(size * 4L, 64);
-            out = arena.allocate(size * 4L, 64);
-            for (int i = 0; i < size; i++) a.setAtIndex(ValueLayout.JAVA_FLOAT, i, -2 + 4 * r.nextFloat());
-            for (int i = 0; i < size; i++) r.nextFloat(); // b's values in Vec
-            for (int i = 0; i < size; i++) pos.setAtIndex(ValueLayout.JAVA_FLOAT, i, 0.01f + 3.99f * r.nextFloat());
+            k = Backends.get(backend);
+            savedThreads = Parallel.threads();
+            Parallel.setThreads(1);
+            scope = Scope.shared();
+            op = UnaryOp.valueOf(fn.toUpperCase(java.util.Locale.ROOT));
+            float[] v = LanewiseBench.data(fn, n);
+            x = Tensor.of(scope, v, n);
+            out = Tensor.of(scope, new float[n], n);
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            arena.close();
+            Parallel.setThreads(savedThreads);
+            scope.close();
         }
-    }
-
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final ByteOrder BO = ByteOrder.nativeOrder();
-
-    // One loop per op (a shared loop with the operator as a parameter would box the vectors).
-    private static void stubExp(MemorySegment x, MemorySegment o, int n) {
-        int i = 0;
-        for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
-            FloatVector.fromMemorySegment(FS, x, i * 4L, BO).lanewise(VectorOperators.EXP).intoMemorySegment(o, i * 4L, BO);
-        }
-        for (; i < n; i++) o.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.exp(x.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
-    }
-
-    private static void stubLog(MemorySegment x, MemorySegment o, int n) {
-        int i = 0;
-        for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
-            FloatVector.fromMemorySegment(FS, x, i * 4L, BO).lanewise(VectorOperators.LOG).intoMemorySegment(o, i * 4L, BO);
-        }
-        for (; i < n; i++) o.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.log(x.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
-    }
-
-    private static void stubTanh(MemorySegment x, MemorySegment o, int n) {
-        int i = 0;
-        for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
-            FloatVector.fromMemorySegment(FS, x, i * 4L, BO).lanewise(VectorOperators.TANH).intoMemorySegment(o, i * 4L, BO);
-        }
-        for (; i < n; i++) o.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.tanh(x.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
     }
 
     @State(org.openjdk.jmh.annotations.Scope.Benchmark)
@@ -192,32 +168,8 @@ public class ElementwiseBench {
     }
 
     @Benchmark
-    public Tensor log(Vec s) {
-        s.k.unary(UnaryOp.LOG, s.pos, s.out);
-        return s.out;
-    }
-
-    @Benchmark
-    public Tensor tanh(Vec s) {
-        s.k.unary(UnaryOp.TANH, s.a, s.out);
-        return s.out;
-    }
-
-    @Benchmark
-    public MemorySegment expLanewise(Stub s) {
-        stubExp(s.a, s.out, s.size);
-        return s.out;
-    }
-
-    @Benchmark
-    public MemorySegment logLanewise(Stub s) {
-        stubLog(s.pos, s.out, s.size);
-        return s.out;
-    }
-
-    @Benchmark
-    public MemorySegment tanhLanewise(Stub s) {
-        stubTanh(s.a, s.out, s.size);
+    public Tensor transcendental(Trans s) {
+        s.k.unary(s.op, s.x, s.out);
         return s.out;
     }
 
