@@ -26,9 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise kernels, F32 contiguous, per backend ({@code vector}, {@code native} = JNI/C++, {@code scalar} =
  * the oracle) and kernel thread count: add into a preallocated output, exp into a preallocated output, sum over
- * all elements ({@code size} = 1k, 64k, 1M elements), and softmax over the last axis of a rows x cols matrix
- * into a preallocated output ({@code shape} = 32x10, the MNIST logits at batch 32, and 1024x1024). The peers
- * (PeerDjlBench, PeerNd4jBench) have the same method names and @Params, so the harness pairs them.
+ * all elements ({@code size} = 1k, 64k, 1M elements), exp/log/tanh at 64k on one thread ({@code transcendental},
+ * against {@link LanewiseBench}), and softmax over the last axis of a rows x cols matrix into a preallocated output
+ * ({@code shape} = 32x10, the MNIST logits at batch 32, and 1024x1024). The peers (PeerDjlBench, PeerNd4jBench) have the same method names and @Params, so the harness pairs them.
  * A backend that is not available (native without its library) fails its setup with the reason and JMH moves
  * on. Run: {@code ./vectorgrad bench elementwise --quick} or
  * {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar ElementwiseBench -f 1 -wi 2 -i 3}.
@@ -91,6 +91,50 @@ public class ElementwiseBench {
         }
     }
 
+    /**
+     * exp, log and tanh (VMath: tier-stable, built from exact IEEE operations) at 64k elements on one kernel thread
+     * ({@code fn}; no {@code size}/{@code threads} params, so the quick plans add only one configuration per op and
+     * backend). Their reference is {@link LanewiseBench}: the Vector API's own lanewise(EXP/LOG/TANH) on the same
+     * data, which is not part of the elementwise suite: run both in one JMH run, e.g.
+     * {@code java --add-modules jdk.incubator.vector -cp "cli/target/vectorgrad-cli.jar:cli/target/lib/*"
+     * org.openjdk.jmh.Main 'ElementwiseBench.transcendental|LanewiseBench' -p backend=vector -prof gc}.
+     */
+    @State(org.openjdk.jmh.annotations.Scope.Benchmark)
+    public static class Trans {
+        @Param({"vector", "native", "scalar"})
+        public String backend;
+
+        @Param({"exp", "log", "tanh"})
+        public String fn;
+
+        @Param({"65536"})
+        public int n;
+
+        Kernels k;
+        UnaryOp op;
+        Scope scope;
+        Tensor x, out;
+        private int savedThreads;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            k = Backends.get(backend);
+            savedThreads = Parallel.threads();
+            Parallel.setThreads(1);
+            scope = Scope.shared();
+            op = UnaryOp.valueOf(fn.toUpperCase(java.util.Locale.ROOT));
+            float[] v = LanewiseBench.data(fn, n);
+            x = Tensor.of(scope, v, n);
+            out = Tensor.of(scope, new float[n], n);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            Parallel.setThreads(savedThreads);
+            scope.close();
+        }
+    }
+
     @State(org.openjdk.jmh.annotations.Scope.Benchmark)
     public static class Soft extends Base {
         /** rows x cols; softmax runs over cols. */
@@ -120,6 +164,12 @@ public class ElementwiseBench {
     @Benchmark
     public Tensor exp(Vec s) {
         s.k.unary(UnaryOp.EXP, s.a, s.out);
+        return s.out;
+    }
+
+    @Benchmark
+    public Tensor transcendental(Trans s) {
+        s.k.unary(s.op, s.x, s.out);
         return s.out;
     }
 

@@ -541,6 +541,8 @@ final class VectorElementwise {
         DoubleVector vmax = DoubleVector.broadcast(DS, max), acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(n);
         for (; i < bound; i += DL) {
+            // lanewise(EXP), not VMath.exp: with VMath.exp inlined, the loop used up C2's inlining node budget
+            // (NodeCountInliningCutoff) and Lanes.sum(acc) below was called out of line, boxing acc. Not tier-stable.
             DoubleVector e = DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax).lanewise(VectorOperators.EXP);
             if (!log) e.intoMemorySegment(os, (ob + i) * 8, BO);
             acc = acc.add(e);

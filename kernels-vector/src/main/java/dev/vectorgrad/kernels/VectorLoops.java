@@ -84,7 +84,7 @@ final class VectorLoops {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            r = v.lanewise(VectorOperators.LOG);
+            r = VMath.log(v);
             r.intoMemorySegment(os, (oo + i) * 4, BO);
         }
         return i;
@@ -147,7 +147,7 @@ final class VectorLoops {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            r = v.lanewise(VectorOperators.TANH);
+            r = VMath.tanh(v);
             r.intoMemorySegment(os, (oo + i) * 4, BO);
         }
         return i;
@@ -207,7 +207,7 @@ final class VectorLoops {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            r = v.lanewise(VectorOperators.EXP);
+            r = VMath.exp(v);
             r.intoMemorySegment(os, (oo + i) * 8, BO);
         }
         return i;
@@ -217,7 +217,7 @@ final class VectorLoops {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            r = v.lanewise(VectorOperators.LOG);
+            r = VMath.log(v);
             r.intoMemorySegment(os, (oo + i) * 8, BO);
         }
         return i;
@@ -269,7 +269,7 @@ final class VectorLoops {
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP), d = e.add(1.0);
+            DoubleVector e = VMath.exp(v.abs().neg()), d = e.add(1.0);
             r = one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0.0));
             r.intoMemorySegment(os, (oo + i) * 8, BO);
         }
@@ -280,7 +280,7 @@ final class VectorLoops {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            r = v.lanewise(VectorOperators.TANH);
+            r = v.lanewise(VectorOperators.TANH); // not tier-stable: VMath.tanh(DoubleVector) does not inline here (see there)
             r.intoMemorySegment(os, (oo + i) * 8, BO);
         }
         return i;
@@ -292,7 +292,7 @@ final class VectorLoops {
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
             DoubleVector u = v.mul(v).mul(0.044715).add(1.0).mul(v).mul(SQRT_2_OVER_PI_X2D);
-            DoubleVector e = u.abs().neg().lanewise(VectorOperators.EXP), d = e.add(1.0);
+            DoubleVector e = VMath.exp(u.abs().neg()), d = e.add(1.0);
             r = v.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0.0)));
             r.intoMemorySegment(os, (oo + i) * 8, BO);
         }
@@ -409,6 +409,9 @@ final class VectorLoops {
         return i;
     }
 
+    // POW is the one elementwise op left on a Vector API transcendental (lanewise(POW): a vector stub under C2,
+    // Math.pow per lane before), so its last bits can differ before and after C2 compiled the loop; every other op
+    // here uses VMath (exact IEEE operations) and is tier-stable. exp(y log x) in the dtype is not accurate enough.
     private static int powF(MemorySegment as, long ao, int sa, float av, MemorySegment bs, long bo, int sb, float bv,
                               MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + FS.loopBound(hi - lo);

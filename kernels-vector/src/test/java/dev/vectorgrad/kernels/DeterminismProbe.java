@@ -17,20 +17,43 @@ public final class DeterminismProbe {
     private DeterminismProbe() {}
 
     static Map<String, String> run() {
+        return run(1003);
+    }
+
+    /**
+     * One line per op on inputs of about n elements (n = 1003 for the comparison; a small n warms the same code
+     * paths, vector bodies and scalar tails, up quickly: C2 compiles a kernel after some hundreds of calls).
+     */
+    static Map<String, String> run(int n) {
         Map<String, String> out = new LinkedHashMap<>();
         try (Scope scope = Scope.open()) {
             Rng rng = new Rng(7);
-            Tensor f = rand(rng, DType.F32, 10007), d = rand(rng, DType.F64, 10007);
+            Tensor f = rand(rng, DType.F32, 10 * n - 23), d = rand(rng, DType.F64, 10 * n - 23);
             out.put("sumF32", Long.toHexString(Double.doubleToLongBits(Ops.sum(f))));
             out.put("sumF64", Long.toHexString(Double.doubleToLongBits(Ops.sum(d))));
             out.put("sumAxisF32", hash(Ops.reduce(ReduceOp.SUM, rand(rng, DType.F32, 37, 129), 1, false)));
             out.put("meanAxisF64", hash(Ops.reduce(ReduceOp.MEAN, rand(rng, DType.F64, 37, 129), 1, false)));
             out.put("logSoftmax", hash(Ops.logSoftmax(rand(rng, DType.F32, 8, 100), 1)));
             out.put("softmaxF32", hash(Ops.softmax(rand(rng, DType.F32, 8, 100), 1)));
-            out.put("expF32", hash(Ops.unary(UnaryOp.EXP, rand(rng, DType.F32, 1003))));
-            out.put("sigmoidF32", hash(Ops.unary(UnaryOp.SIGMOID, rand(rng, DType.F32, 1003))));
-            // Not yet tier-stable (Vector API stubs under C2, Math.* per lane before): F64 exp, and log, log1p,
-            // tanh, pow in both dtypes, so F64 softmax, BCE's log1p term and tanh/GELU are not probed here.
+            out.put("expF32", hash(Ops.unary(UnaryOp.EXP, rand(rng, DType.F32, n))));
+            out.put("sigmoidF32", hash(Ops.unary(UnaryOp.SIGMOID, rand(rng, DType.F32, n))));
+            // The transcendental ops (VMath instead of lanewise(EXP/LOG/TANH)), in both dtypes. Not probed, still on
+            // lanewise (a Vector API stub under C2, Math.* per lane before): BinaryOp.POW, F64 tanh, F64 softmax, and in
+            // VectorTraining the fused tanh activation and BCE's log1p term (VMath there exceeded C2's inlining
+            // node budget in those loops and boxed).
+            for (DType dt : new DType[] {DType.F32, DType.F64}) {
+                String s = dt == DType.F32 ? "F32" : "F64";
+                out.put("exp" + s + "Wide", hash(Ops.unary(UnaryOp.EXP, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 60))));
+                out.put("log" + s, hash(Ops.unary(UnaryOp.LOG, Ops.unary(UnaryOp.ABS, rand(rng, dt, n)))));
+                out.put("log" + s + "Wide", hash(Ops.unary(UnaryOp.LOG, Ops.unary(UnaryOp.EXP, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 40)))));
+                if (dt == DType.F32) out.put("tanh" + s, hash(Ops.unary(UnaryOp.TANH, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
+                out.put("gelu" + s, hash(Ops.unary(UnaryOp.GELU, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
+                out.put("sigmoid" + s + "Wide", hash(Ops.unary(UnaryOp.SIGMOID, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 20))));
+                if (dt == DType.F32) {
+                    out.put("softmax" + s + "Wide", hash(Ops.softmax(Ops.binary(BinaryOp.MUL, rand(rng, dt, 8, 100), 10), 1)));
+                    out.put("logSoftmax" + s + "Wide", hash(Ops.logSoftmax(Ops.binary(BinaryOp.MUL, rand(rng, dt, 8, 100), 10), 1)));
+                }
+            }
 
             Tensor logits = rand(rng, DType.F32, 32, 10), grad = Tensor.zeros(DType.F32, 32, 10);
             int[] lab = new int[32];
@@ -39,17 +62,17 @@ public final class DeterminismProbe {
             out.put("softmaxCE", bits(ce) + "/" + hash(grad));
             Tensor probs = Ops.softmax(rand(rng, DType.F32, 32, 10), 1), grad2 = Tensor.zeros(DType.F32, 32, 10);
             out.put("softmaxCEProbs", bits(Ops.softmaxCrossEntropyProbs(logits, probs, Reduction.MEAN, grad2)) + "/" + hash(grad2));
-            Tensor p = rand(rng, DType.F32, 1000), t = rand(rng, DType.F32, 1000), g3 = Tensor.zeros(DType.F32, 1000);
+            Tensor p = rand(rng, DType.F32, n), t = rand(rng, DType.F32, n), g3 = Tensor.zeros(DType.F32, n);
             out.put("mse", bits(Ops.mse(p, t, Reduction.MEAN, g3)) + "/" + hash(g3));
-            Tensor t01 = Ops.unary(UnaryOp.SIGMOID, t), g4 = Tensor.zeros(DType.F32, 1000);
-            Ops.bceWithLogits(p, t01, Reduction.SUM, g4); // its loss has a log1p term (not yet tier-stable)
+            Tensor t01 = Ops.unary(UnaryOp.SIGMOID, t), g4 = Tensor.zeros(DType.F32, n);
+            Ops.bceWithLogits(p, t01, Reduction.SUM, g4); // its loss has a log1p term (lanewise, not tier-stable)
             out.put("bceGrad", hash(g4));
 
             // Conv backward weight: a short reduction (R = 9, the dot kernel) and a long one (R = 72, GEMM).
             for (int[] s : new int[][] {{2, 1, 12, 4}, {2, 8, 8, 8}}) {
-                int n = s[0], c = s[1], hw = s[2], k = s[3];
+                int b = s[0], c = s[1], hw = s[2], k = s[3];
                 Conv2dSpec spec = Conv2dSpec.of(1, 1);
-                Tensor x = rand(rng, DType.F32, n, c, hw, hw), go = rand(rng, DType.F32, n, k, hw, hw);
+                Tensor x = rand(rng, DType.F32, b, c, hw, hw), go = rand(rng, DType.F32, b, k, hw, hw);
                 Tensor gw = Tensor.zeros(DType.F32, k, c, 3, 3), gb = Tensor.zeros(DType.F32, k);
                 Ops.conv2dBackwardWeightInto(x, go, spec, gw, gb);
                 out.put("conv2dBackwardWeight" + c, hash(gw) + "/" + hash(gb));
@@ -75,6 +98,9 @@ public final class DeterminismProbe {
         // Backends refuses the Vector API in an -Xint JVM (too slow for real work); here that is the point.
         Backends.setDefault(new VectorKernels());
         System.out.println("backend=" + Backends.kernels().name());
+        int warm = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+        for (int i = 0; i < warm; i++) run(37);
+        for (int i = 0; i < Math.min(warm, 3); i++) run();
         run().forEach((k, v) -> System.out.println(k + "=" + v));
     }
 }
