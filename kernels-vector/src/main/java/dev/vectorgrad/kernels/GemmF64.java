@@ -152,7 +152,10 @@ final class GemmF64 {
             int threads = Parallel.threads();
             boolean parallel = threads > 1 && work >= PARALLEL_MIN;
             int nPad = (n + NR - 1) / NR * NR;
-            if (work >= prepackMin && (long) nPad * k <= PREPACK_MAX_FLOATS) {
+            // The prepacked path splits rows only: with too few row tiles for the threads (a short, wide C) the
+            // BLIS-order path below splits columns instead.
+            boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
+            if (work >= prepackMin && rowsEnough && (long) nPad * k <= PREPACK_MAX_FLOATS) {
                 // Pack all of B once (threads split its slivers), then threads take row blocks of C.
                 j.nPad = nPad;
                 if (j.bfull.length < nPad * k) j.bfull = new double[nPad * k];

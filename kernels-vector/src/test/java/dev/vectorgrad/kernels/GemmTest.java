@@ -71,6 +71,8 @@ class GemmTest {
                 cases.add(new int[] {mc + d, nr + 1, kc + d});
                 cases.add(new int[] {2 * mc + d, 2 * nc2 + d, 5});
                 cases.add(new int[] {7, nc2 + nr + d, 2 * kc + d});
+                // Row tiles below / at / above 2 per thread (two threads: fewer than 4 goes the column-split way).
+                cases.add(new int[] {mr * (3 + d) + 1, 2 * nc2 + 1, 40});
             }
             long seed = 4242;
             for (int threads = 1; threads <= 2; threads++) {
