@@ -28,6 +28,13 @@ import jdk.incubator.vector.VectorSpecies;
  * 1024 (within the noise of a loaded machine), so KC stays at the L1 size of a B sliver. Packing zero-pads edges,
  * so the microkernel always computes a whole tile; only the store of an edge tile goes through a small buffer.
  *
+ * <p>From {@link #prepackMin} multiply-adds (default 2^24, e.g. 256^3) the prepacked path runs instead: all of B
+ * is packed once into one buffer (threads split the slivers), then threads claim row blocks of C and each packs
+ * only its MC x k panel of A (see {@link #prepacked}). With two threads the BLIS-order path had each column
+ * panel's thread pack all of A (at n = 1024, A was packed four times); here A and B are packed once in total and
+ * both threads read the one packed B. On one thread it measured the same as the BLIS order within the noise
+ * (interleaved runs, loaded machine).
+ *
  * <p>GENERATED from GemmF32 by kernels-vector/gen-gemm-f64.sh (Float -> Double
  * and a few literals): do not edit, change GemmF32 and rerun it. A shared generic driver was not tried: a microkernel
  * behind an interface call is the megamorphic pattern that boxes vectors.
@@ -42,6 +49,12 @@ final class GemmF64 {
     static final int KC = Integer.getInteger("vectorgrad.gemm.kc", 256);
     static final int MC = Integer.getInteger("vectorgrad.gemm.mc", MR * 36);
     static final int NC = Integer.getInteger("vectorgrad.gemm.nc", Math.max(NR, 4096 / NR * NR));
+    /**
+     * Column block of the prepacked path ({@link #prepacked}): an MC x NC2 block of C stays in L2 over the whole
+     * k loop, next to the MC x KC block of A and the KC x NC2 panel of B (144 x 192 + 144 x 256 + 256 x 192
+     * doubles = 450 KB of this machine's 512 KB).
+     */
+    static final int NC2 = Math.max(NR, Integer.getInteger("vectorgrad.gemm.nc2", 192) / NR * NR);
     static final long ES = 8; // bytes per element
     private static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
     private static final ByteOrder BO = ByteOrder.nativeOrder();
@@ -51,11 +64,20 @@ final class GemmF64 {
     /** At or below this many multiply-adds, the unpacked direct path runs (when B and C rows are unit-stride). */
     static final long DIRECT_MAX = Long.getLong("vectorgrad.gemm.direct", 48L * 48 * 48);
 
-    /** Per-thread packing buffers and an edge-tile buffer; allocated once per thread. */
+    /**
+     * From this many multiply-adds (and with the packed B below {@link #PREPACK_MAX_FLOATS}) the prepacked path
+     * runs; package-private and mutable so the tests can force either path.
+     */
+    static long prepackMin = Long.getLong("vectorgrad.gemm.prepack", 1L << 24);
+    /** Largest packed copy of B (elements) the prepacked path keeps; beyond it the BLIS-order path runs. */
+    static final long PREPACK_MAX_FLOATS = 1L << 23;
+
+    /** Per-thread packing buffers and an edge-tile buffer; allocated once per thread (apanel grows on demand). */
     private static final class Buffers {
         final double[] ap = new double[MC * KC];
         final double[] bp = new double[KC * NC];
         final double[] tile = new double[MR * NR + 1]; // + the spare slot for the C touch in kernel()
+        double[] apanel = new double[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -70,9 +92,20 @@ final class GemmF64 {
         long ao, as0, as1, bo, bs0, bs1, co, cs0, cs1;
         int m, n, k;
         double alpha, beta;
-        boolean splitCols;
+        boolean splitCols, prepack;
         int units, chunks;
         final AtomicInteger next = new AtomicInteger();
+        /** The prepacked path's copy of all of B (grows on demand, kept) and its padded width. */
+        double[] bfull = new double[0];
+        int nPad;
+        /** Packs NR-column slivers [lo, hi) of B for every k block into {@link #bfull}. */
+        final Parallel.RangeTask packAll = (lo, hi) -> {
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                int j0 = lo * NR, j1 = Math.min(n, hi * NR);
+                if (j0 < j1) packB(this, bfull, pc * nPad + j0 * kc, pc, kc, j0, j1 - j0);
+            }
+        };
 
         @Override
         public void run(int lo, int hi) {
@@ -80,7 +113,9 @@ final class GemmF64 {
             int c;
             while ((c = next.getAndIncrement()) < chunks) {
                 int u0 = (int) ((long) units * c / chunks), u1 = (int) ((long) units * (c + 1) / chunks);
-                if (splitCols) {
+                if (prepack) {
+                    prepacked(this, buf, u0 * MR, Math.min(m, u1 * MR));
+                } else if (splitCols) {
                     blocked(this, buf, 0, m, u0 * NR, Math.min(n, u1 * NR));
                 } else {
                     blocked(this, buf, u0 * MR, Math.min(m, u1 * MR), 0, n);
@@ -115,7 +150,34 @@ final class GemmF64 {
                 return;
             }
             int threads = Parallel.threads();
-            if (threads <= 1 || work < PARALLEL_MIN) {
+            boolean parallel = threads > 1 && work >= PARALLEL_MIN;
+            int nPad = (n + NR - 1) / NR * NR;
+            // The prepacked path splits rows only: with too few row tiles for the threads (a short, wide C) the
+            // BLIS-order path below splits columns instead.
+            boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
+            if (work >= prepackMin && rowsEnough && (long) nPad * k <= PREPACK_MAX_FLOATS) {
+                // Pack all of B once (threads split its slivers), then threads take row blocks of C.
+                j.nPad = nPad;
+                if (j.bfull.length < nPad * k) j.bfull = new double[nPad * k];
+                int slivers = nPad / NR;
+                if (parallel) {
+                    Parallel.forRange(slivers, 1, j.packAll);
+                } else {
+                    j.packAll.run(0, slivers);
+                }
+                j.prepack = true;
+                j.units = (m + MR - 1) / MR;
+                j.chunks = parallel ? Math.min(j.units, 2 * threads) : 1;
+                j.next.set(0);
+                if (parallel) {
+                    Parallel.forRange(threads, 1, j);
+                } else {
+                    j.run(0, 1);
+                }
+                return;
+            }
+            j.prepack = false;
+            if (!parallel) {
                 blocked(j, BUFFERS.get(), 0, m, 0, n);
                 return;
             }
@@ -279,6 +341,40 @@ final class GemmF64 {
 
     // ------------------------------------------------------------------ blocked path (packing + microkernel)
 
+    /**
+     * The output rows [i0, i1), all columns, from the packed copy of B in {@code j.bfull}. Loops: ic over MC
+     * rows (pack that MC x k panel of A once), jc over NC2 columns, pc over KC of k, jr over NR slivers of B,
+     * ir over MR slivers of A. The MC x NC2 block of C stays in L2 for its whole k loop (the BLIS order reads
+     * and writes all of C from L3 or memory once per k block, and a miss on a Java load stalls retirement:
+     * Java has no prefetch). With two threads both read the one packed B and each packs only its rows of A.
+     */
+    static void prepacked(Job j, Buffers buf, int i0, int i1) {
+        int k = j.k, n = j.n, nPad = j.nPad;
+        double[] bp = j.bfull;
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic), mcPad = (mc + MR - 1) / MR * MR;
+            if (buf.apanel.length < mcPad * k) buf.apanel = new double[MC * k];
+            double[] ap = buf.apanel;
+            for (int pc = 0; pc < k; pc += KC) packA(j, ap, pc * mcPad, ic, mc, pc, Math.min(KC, k - pc));
+            for (int jc = 0; jc < n; jc += NC2) {
+                int nc = Math.min(NC2, n - jc);
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    double betaEff = pc == 0 ? j.beta : 1.0;
+                    int aBase = pc * mcPad, bBase = pc * nPad;
+                    for (int jr = jc; jr < jc + nc; jr += NR) {
+                        int nr = Math.min(NR, n - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            kernel(ap, aBase + ir * kc, bp, bBase + jr * kc, kc, j, buf.tile, ic + ir, mr, jr, nr,
+                                    j.alpha, betaEff);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** The output block rows [i0, i1) x columns [j0, j1), all of k. */
     static void blocked(Job j, Buffers buf, int i0, int i1, int j0, int j1) {
         int k = j.k;
@@ -288,10 +384,10 @@ final class GemmF64 {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 double betaEff = pc == 0 ? j.beta : 1.0;
-                packB(j, bp, pc, kc, jc, nc);
+                packB(j, bp, 0, pc, kc, jc, nc);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(j, ap, ic, mc, pc, kc);
+                    packA(j, ap, 0, ic, mc, pc, kc);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
@@ -305,11 +401,13 @@ final class GemmF64 {
         }
     }
 
-    /** Packs A[i0 .. i0+mc, p0 .. p0+kc] into MR-row slivers, p-major inside a sliver; pads rows with 0. */
-    private static void packA(Job j, double[] ap, int i0, int mc, int p0, int kc) {
+    /**
+     * Packs A[i0 .. i0+mc, p0 .. p0+kc] into MR-row slivers from {@code dst} on, p-major inside a sliver; pads
+     * rows with 0.
+     */
+    private static void packA(Job j, double[] ap, int dst, int i0, int mc, int p0, int kc) {
         MemorySegment as = j.as;
         long as0 = j.as0, as1 = j.as1;
-        int dst = 0;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             long base = j.ao + (i0 + ir) * as0 + p0 * as1;
@@ -332,11 +430,13 @@ final class GemmF64 {
         }
     }
 
-    /** Packs B[p0 .. p0+kc, j0 .. j0+nc] into NR-column slivers, p-major inside a sliver; pads with 0. */
-    private static void packB(Job j, double[] bp, int p0, int kc, int j0, int nc) {
+    /**
+     * Packs B[p0 .. p0+kc, j0 .. j0+nc] into NR-column slivers from {@code dst} on, p-major inside a sliver;
+     * pads with 0.
+     */
+    private static void packB(Job j, double[] bp, int dst, int p0, int kc, int j0, int nc) {
         MemorySegment bs = j.bs;
         long bs0 = j.bs0, bs1 = j.bs1;
-        int dst = 0;
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             long base = j.bo + p0 * bs0 + (j0 + jr) * bs1;
@@ -421,12 +521,22 @@ final class GemmF64 {
         c31.intoArray(tile, 3 * NR + L);
         tile[MR * NR] = touch;
         if (fast) {
-            DoubleVector va = DoubleVector.broadcast(S, alpha), vb = DoubleVector.broadcast(S, beta);
-            for (int t = 0; t < MR * NR; t += L) {
-                long off = (ce + (t / NR) * cs0 + (t % NR)) * ES;
-                DoubleVector r = DoubleVector.fromArray(S, tile, t).mul(va);
-                if (beta != 0) r = DoubleVector.fromMemorySegment(S, cs, off, BO).fma(vb, r);
-                r.intoMemorySegment(cs, off, BO);
+            // Two loops, not one with {@code if (beta != 0) r = c.fma(vb, r)}: a vector merged from two branches
+            // compiled to code that made every call with beta != 0 (every k block after the first) ~30% slower
+            // at n = 1024, k = 256 (interleaved with OpenBLAS: 0.69x with beta = 1 against 0.90x with beta = 0).
+            DoubleVector va = DoubleVector.broadcast(S, alpha);
+            if (beta == 0) {
+                for (int t = 0; t < MR * NR; t += L) {
+                    long off = (ce + (t / NR) * cs0 + (t % NR)) * ES;
+                    DoubleVector.fromArray(S, tile, t).mul(va).intoMemorySegment(cs, off, BO);
+                }
+            } else {
+                DoubleVector vb = DoubleVector.broadcast(S, beta);
+                for (int t = 0; t < MR * NR; t += L) {
+                    long off = (ce + (t / NR) * cs0 + (t % NR)) * ES;
+                    DoubleVector.fromMemorySegment(S, cs, off, BO).fma(vb, DoubleVector.fromArray(S, tile, t).mul(va))
+                            .intoMemorySegment(cs, off, BO);
+                }
             }
             return;
         }

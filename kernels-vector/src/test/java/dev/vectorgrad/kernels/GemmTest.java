@@ -22,10 +22,67 @@ class GemmTest {
     private static final Kernels VEC = new VectorKernels();
     private static final Kernels ORACLE = new ScalarKernels();
     private final int savedThreads = Parallel.threads();
+    private static final long PREPACK32 = GemmF32.prepackMin, PREPACK64 = GemmF64.prepackMin;
 
     @AfterEach
     void restoreThreads() {
         Parallel.setThreads(savedThreads);
+        GemmF32.prepackMin = PREPACK32;
+        GemmF64.prepackMin = PREPACK64;
+    }
+
+    /** Forces every blocked call onto the prepacked path (true) or the BLIS-order path (false). */
+    private static void forcePrepacked(boolean on) {
+        GemmF32.prepackMin = GemmF64.prepackMin = on ? 0 : Long.MAX_VALUE;
+    }
+
+    @Test
+    void prepackedPathRandomShapes() {
+        forcePrepacked(true);
+        qt().withExamples(50).withShrinkCycles(20)
+                .forAll(integers().between(1, 300), integers().between(1, 300), integers().between(1, 300), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    randomCase((seed & 2) == 0 ? DType.F32 : DType.F64, m, n, k, seed);
+                });
+    }
+
+    @Test
+    void blasOrderPathRandomShapes() {
+        forcePrepacked(false);
+        qt().withExamples(30).withShrinkCycles(20)
+                .forAll(integers().between(49, 300), integers().between(1, 300), integers().between(49, 300), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    randomCase(DType.F32, m, n, k, seed);
+                });
+    }
+
+    /** The prepacked path's own boundaries: NC2 (column block), MC, KC, each -1/0/+1, one and two threads. */
+    @Test
+    void prepackedBlockingBoundaries() {
+        forcePrepacked(true);
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            int mr = GemmF32.MR, nr = dt == DType.F32 ? GemmF32.NR : GemmF64.NR;
+            int mc = GemmF32.MC, nc2 = dt == DType.F32 ? GemmF32.NC2 : GemmF64.NC2, kc = GemmF32.KC;
+            List<int[]> cases = new ArrayList<>();
+            for (int d = -1; d <= 1; d++) {
+                cases.add(new int[] {mr * 3 + d, nc2 + d, 11});
+                cases.add(new int[] {mc + d, nr + 1, kc + d});
+                cases.add(new int[] {2 * mc + d, 2 * nc2 + d, 5});
+                cases.add(new int[] {7, nc2 + nr + d, 2 * kc + d});
+                // Row tiles below / at / above 2 per thread (two threads: fewer than 4 goes the column-split way).
+                cases.add(new int[] {mr * (3 + d) + 1, 2 * nc2 + 1, 40});
+            }
+            long seed = 4242;
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                for (int[] c : cases) randomCase(dt, c[0], c[1], c[2], seed++);
+            }
+        }
+        Parallel.setThreads(2);
+        check(DType.F32, 2 * GemmF32.MC + 3, GemmF32.NC2 + 5, GemmF32.KC + 9, -0.5, 1.0,
+                new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 1), new Layout(false, 2, 1, 0), 77);
     }
 
     private static void randomCase(DType dt, int m, int n, int k, long seed) {
@@ -142,6 +199,16 @@ class GemmTest {
                 perCall = (threads.getCurrentThreadAllocatedBytes() - before) / (double) rounds;
             }
             assertTrue(perCall < 1, "gemm still allocates " + perCall + " bytes per round of calls after warm-up");
+            // The same calls on the prepacked path (its buffers grow on the first call, then are reused).
+            forcePrepacked(true);
+            perCall = Double.MAX_VALUE;
+            for (int round = 0; round < 150 && perCall >= 1; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                int rounds = 50;
+                for (int i = 0; i < rounds; i++) calls.run();
+                perCall = (threads.getCurrentThreadAllocatedBytes() - before) / (double) rounds;
+            }
+            assertTrue(perCall < 1, "prepacked gemm still allocates " + perCall + " bytes per round after warm-up");
         }
     }
 
