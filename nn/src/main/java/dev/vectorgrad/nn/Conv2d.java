@@ -30,6 +30,8 @@ public final class Conv2d extends Module {
 
     public Parameter bias() { return bias; }
 
+    public Conv2dSpec spec() { return spec; }
+
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = output(0, x.dtype(), Ops.conv2dShape(x, weight.data(), bias == null ? null : bias.data(), spec));

@@ -35,6 +35,36 @@ class InferenceTest {
     }
 
     @Test
+    void channelGroupsGiveTheOneThreadBits() {
+        // At batch 1 with several threads the conv + pool + ReLU run over channel groups (uneven with 3 groups of
+        // the 32 channels; a Sigmoid, an AvgPool and a Dropout in the channel-wise tail): the same bits as one
+        // thread and as the layer-by-layer eval forward.
+        Rng rng = new Rng(11);
+        Scope p = Scope.shared();
+        Sequential mnist = Examples.mnistModel(p, rng);
+        Sequential other = new Sequential(new Conv2d(p, 2, 7, 3, rng), new Sigmoid(), new Dropout(0.5, rng), new AvgPool2d(2), new Conv2d(p, 7, 5, 2, rng),
+                new ReLU(), new Flatten(), new Linear(p, 5 * 4 * 4, 3, rng));
+        mnist.eval();
+        other.eval();
+        Tensor xm = Ops.uniform(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        Tensor xo = Ops.normal(Tensor.zeros(p, DType.F32, 1, 2, 12, 12), 0, 1, rng);
+        int before = dev.vectorgrad.kernels.Parallel.threads();
+        try (Scope s = Scope.open()) {
+            float[] m1 = mnist.forward(xm).toFloatArray(), o1 = other.forward(xo).toFloatArray();
+            for (int t : new int[] {1, 2, 3}) {
+                dev.vectorgrad.kernels.Parallel.setThreads(t);
+                try (Inference a = new Inference(mnist, 1, 1, 28, 28); Inference b = new Inference(other, 1, 2, 12, 12)) {
+                    assertArrayEquals(m1, a.run(xm).toFloatArray(), "mnist, threads " + t);
+                    assertArrayEquals(o1, b.run(xo).toFloatArray(), "conv-sigmoid-avgpool-conv-relu, threads " + t);
+                    assertArrayEquals(m1, a.run(xm).toFloatArray(), "mnist again, threads " + t);
+                }
+            }
+        } finally {
+            dev.vectorgrad.kernels.Parallel.setThreads(before);
+        }
+    }
+
+    @Test
     void mlpSession() {
         Rng rng = new Rng(2);
         Scope p = Scope.shared();
