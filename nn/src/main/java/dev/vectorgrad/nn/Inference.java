@@ -1,5 +1,7 @@
 package dev.vectorgrad.nn;
 
+import dev.vectorgrad.kernels.Backends;
+import dev.vectorgrad.kernels.Kernels;
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Parallel;
 import dev.vectorgrad.tensor.DType;
@@ -82,6 +84,24 @@ public final class Inference implements AutoCloseable {
             steps.add(m);
             flatViews.add(null);
         }
+        dtype = model.parameters().isEmpty() ? DType.F32 : model.parameters().get(0).data().dtype();
+        // One run on zeros through the checked entry points (Ops): every shape and dtype is validated here, so
+        // run() can call the kernels directly.
+        Tensor cur = Tensor.zeros(scope, dtype, inputShape);
+        for (int i = 0; i < steps.size(); i++) cur = step(i, cur, false);
+    }
+
+    private final DType dtype;
+
+    private Tensor step(int i, Tensor cur, boolean validated) {
+        Tensor o = outs.get(i);
+        if (o == null) {
+            Tensor v = flatViews.get(i);
+            return v != null ? v : cur.reshape(cur.dim(0), -1);
+        }
+        if (validated) steps.get(i).forwardIntoValidated(cur, o);
+        else steps.get(i).forwardInto(cur, o);
+        return o;
     }
 
     /**
@@ -142,6 +162,16 @@ public final class Inference implements AutoCloseable {
 
         @Override
         public void forwardInto(Tensor x, Tensor y) {
+            // the checked path, one group after the other (Inference's validating first run)
+            for (int g = 0; g < w.length; g++) {
+                Tensor[] o = outs[g];
+                Ops.conv2dInto(x, w[g], b[g], conv.spec(), o[0]);
+                for (int j = 0; j < tail.length; j++) tail[j].forwardInto(o[j], o[j + 1]);
+            }
+        }
+
+        @Override
+        void forwardIntoValidated(Tensor x, Tensor y) {
             this.x = x;
             try {
                 Parallel.forRange(w.length, 1, this);
@@ -152,10 +182,11 @@ public final class Inference implements AutoCloseable {
 
         @Override
         public void run(int lo, int hi) {
+            Kernels k = Backends.kernels();
             for (int g = lo; g < hi; g++) {
                 Tensor[] o = outs[g];
-                Ops.conv2dInto(x, w[g], b[g], conv.spec(), o[0]);
-                for (int j = 0; j < tail.length; j++) tail[j].forwardInto(o[j], o[j + 1]);
+                k.conv2d(x, w[g], b[g], conv.spec(), o[0]);
+                for (int j = 0; j < tail.length; j++) tail[j].forwardIntoValidated(o[j], o[j + 1]);
             }
         }
     }
@@ -174,6 +205,9 @@ public final class Inference implements AutoCloseable {
 
         @Override
         public void forwardInto(Tensor x, Tensor y) { lin.forwardInto(x, y, dev.vectorgrad.kernels.Activation.RELU); }
+
+        @Override
+        void forwardIntoValidated(Tensor x, Tensor y) { lin.forwardIntoValidated(x, y, dev.vectorgrad.kernels.Activation.RELU); }
     }
 
     private static void flatten(Module m, List<Module> out) {
@@ -186,21 +220,12 @@ public final class Inference implements AutoCloseable {
 
     /** Runs the model on x (of the session's input shape); the result is this session's buffer, overwritten by the next call. */
     public Tensor run(Tensor x) {
-        if (!Module.hasShape(x, inputShape)) {
-            throw new IllegalArgumentException("this inference session was built for input " + Shapes.str(inputShape) + ", got " + Shapes.str(x.shape()));
+        if (!Module.hasShape(x, inputShape) || x.dtype() != dtype) {
+            throw new IllegalArgumentException("this inference session was built for " + dtype + " input " + Shapes.str(inputShape) + ", got "
+                    + x.dtype() + " " + Shapes.str(x.shape()));
         }
         Tensor cur = x;
-        for (int i = 0; i < steps.size(); i++) {
-            Module m = steps.get(i);
-            Tensor o = outs.get(i);
-            if (o == null) {
-                Tensor v = flatViews.get(i);
-                cur = v != null ? v : cur.reshape(cur.dim(0), -1);
-            } else {
-                m.forwardInto(cur, o);
-                cur = o;
-            }
-        }
+        for (int i = 0; i < steps.size(); i++) cur = step(i, cur, true);
         return cur;
     }
 
