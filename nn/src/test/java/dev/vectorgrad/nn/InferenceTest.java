@@ -3,6 +3,7 @@ package dev.vectorgrad.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Rng;
@@ -61,6 +62,27 @@ class InferenceTest {
             }
         } finally {
             dev.vectorgrad.kernels.Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void warmMlpSessionAllocatesNoHeapMemory() {
+        // The 10-64-64-1 MLP at batch 1: once C2 has compiled the path (warm-up in rounds on a loaded machine),
+        // a call allocates nothing, not even the shape copies of the checked entry points.
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Rng rng = new Rng(3);
+        Scope p = Scope.shared();
+        Sequential mlp = new Sequential(new Linear(p, 10, 64, rng), new ReLU(), new Linear(p, 64, 64, rng), new ReLU(), new Linear(p, 64, 1, rng));
+        mlp.eval();
+        Tensor x = Ops.normal(Tensor.zeros(p, DType.F32, 1, 10), 0, 1, rng);
+        try (Inference inf = new Inference(mlp, 1, 10)) {
+            double perCall = Double.MAX_VALUE;
+            for (int round = 0; round < 40 && perCall >= 1; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5000; i++) inf.run(x);
+                perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 5000.0;
+            }
+            assertTrue(perCall < 1, "a warm MLP inference call still allocates " + perCall + " bytes");
         }
     }
 
