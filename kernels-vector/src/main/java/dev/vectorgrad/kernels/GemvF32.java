@@ -114,6 +114,12 @@ final class GemvF32 {
             dots(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
             return;
         }
+        // One caller at a time fans out; concurrent callers (several inference threads) run on their own thread
+        // instead of queueing for the workers.
+        if (!POOL_FREE.compareAndSet(true, false)) {
+            dots(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
+            return;
+        }
         DotsTask t = TASK.get();
         t.set(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
         try {
@@ -121,6 +127,7 @@ final class GemvF32 {
             Parallel.forRange(groups, grain, t);
         } finally {
             t.clear();
+            POOL_FREE.set(true);
         }
     }
 
@@ -155,6 +162,8 @@ final class GemvF32 {
             if (t1 > t0) dots(us, uo, vs, vo + t0 * vStride, vStride, os, oo + t0 * outStride, outStride, t1 - t0, k, alpha, beta);
         }
     }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean POOL_FREE = new java.util.concurrent.atomic.AtomicBoolean(true);
 
     private static final ThreadLocal<DotsTask> TASK = ThreadLocal.withInitial(DotsTask::new);
 

@@ -110,6 +110,8 @@ public final class Inference implements AutoCloseable {
      * them. Every output element is computed as on one thread, so the bits do not depend on the grouping.
      * The session's thread sets {@link #x} before {@link Parallel#forRange}; nothing is allocated per call.
      */
+    private static final java.util.concurrent.atomic.AtomicBoolean POOL_FREE = new java.util.concurrent.atomic.AtomicBoolean(true);
+
     private static final class ConvGroups extends Module implements Parallel.RangeTask {
         private final Conv2d conv;
         private final Module[] tail;
@@ -174,7 +176,17 @@ public final class Inference implements AutoCloseable {
         void forwardIntoValidated(Tensor x, Tensor y) {
             this.x = x;
             try {
-                Parallel.forRange(w.length, 1, this);
+                // One session at a time fans out to the workers; a session on another thread meanwhile runs its
+                // groups itself rather than queueing on the pool (many serving threads scale as before).
+                if (POOL_FREE.compareAndSet(true, false)) {
+                    try {
+                        Parallel.forRange(w.length, 1, this);
+                    } finally {
+                        POOL_FREE.set(true);
+                    }
+                } else {
+                    run(0, w.length);
+                }
             } finally {
                 this.x = null;
             }

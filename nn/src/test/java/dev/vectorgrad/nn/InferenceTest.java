@@ -87,6 +87,43 @@ class InferenceTest {
     }
 
     @Test
+    void concurrentBatchOneSessionsGiveTheSingleThreadBits() throws Exception {
+        // Four threads, each with its own batch-1 session of one model, while the sessions fan out to the
+        // workers (or run on their own thread when another session holds them): the single-thread bits.
+        Rng rng = new Rng(12);
+        Scope p = Scope.shared();
+        Sequential model = Examples.mnistModel(p, rng);
+        model.eval();
+        Tensor[] xs = new Tensor[4];
+        float[][] expected = new float[4][];
+        try (Scope s = Scope.open()) {
+            for (int i = 0; i < 4; i++) {
+                xs[i] = Ops.uniform(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+                expected[i] = model.forward(xs[i]).toFloatArray();
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                fs.add(pool.submit(() -> {
+                    try (Inference inf = new Inference(model, 1, 1, 28, 28)) {
+                        for (int k = 0; k < 200; k++) {
+                            int i = (k + id) % 4;
+                            assertArrayEquals(expected[i], inf.run(xs[i]).toFloatArray(), "thread " + id + " call " + k);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : fs) f.get();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void mlpSession() {
         Rng rng = new Rng(2);
         Scope p = Scope.shared();
