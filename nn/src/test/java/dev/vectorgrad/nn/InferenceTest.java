@@ -109,7 +109,7 @@ class InferenceTest {
                 int id = t;
                 fs.add(pool.submit(() -> {
                     try (Inference inf = new Inference(model, 1, 1, 28, 28)) {
-                        for (int k = 0; k < 200; k++) {
+                        for (int k = 0; k < 60; k++) {
                             int i = (k + id) % 4;
                             assertArrayEquals(expected[i], inf.run(xs[i]).toFloatArray(), "thread " + id + " call " + k);
                         }
