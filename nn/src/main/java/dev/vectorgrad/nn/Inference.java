@@ -19,6 +19,13 @@ import java.util.List;
  * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
  * A ReLU followed by a max pooling runs as pooling then ReLU (same result on fewer elements); a ReLU after a
  * Linear is fused into its bias pass.
+ *
+ * <p>Construction checks every shape once (a first run through the checked {@code Ops} entry points); {@link #run}
+ * then calls the kernels directly. With a batch smaller than {@link dev.vectorgrad.kernels.Parallel#threads()}
+ * (batch-1 serving) the convolutions and their channel-wise tails run over output-channel groups on the workers,
+ * and a large dense layer's matrix-vector product splits its rows: the same bits as one thread. Only one session
+ * at a time fans out; others meanwhile run on their own thread. On an oversubscribed machine a fan-out waits for
+ * a worker to be scheduled (milliseconds): set {@code Parallel.setThreads(1)} before building the session there.
  */
 public final class Inference implements AutoCloseable {
     private final Scope scope = Scope.shared();
