@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * F32 matrix-vector products (GEMM with m == 1 or n == 1), read in place without packing: the shape of batch-1
  * inference through a dense layer (x [1, in] times W^T, W [out, in]). The blocked GEMM would copy the whole
  * matrix into its packing buffer on every call, which is pure waste when each matrix element is used once.
- * Two forms, both single-threaded (the matrix is streamed once; latency is what matters here):
+ * Two forms (the matrix is streamed once; latency is what matters here; the dot form of a matrix larger than
+ * 2 x {@link #PARALLEL_ELEMENTS} splits its rows over the {@link Parallel} workers):
  * <ul>
  * <li>axpy form, m == 1 and B row-major: c[0, :] = alpha * sum_p a[p] * B[p, :] + beta * c;
  * <li>dot form, the vector and the matrix rows contiguous along k: m == 1 with B^T row-major (B = W^T), or
@@ -40,14 +41,14 @@ final class GemvF32 {
                 return true;
             }
             if (a.stride(1) == 1 && b.stride(0) == 1) {
-                dots(a.segment(), a.offset(), b.segment(), b.offset(), b.stride(1), c.segment(), c.offset(), c.stride(1), n, k,
+                dotsParallel(a.segment(), a.offset(), b.segment(), b.offset(), b.stride(1), c.segment(), c.offset(), c.stride(1), n, k,
                         (float) alpha, (float) beta);
                 return true;
             }
             return false;
         }
         if (n == 1 && a.stride(1) == 1 && b.stride(0) == 1) {
-            dots(b.segment(), b.offset(), a.segment(), a.offset(), a.stride(0), c.segment(), c.offset(), c.stride(0), m, k,
+            dotsParallel(b.segment(), b.offset(), a.segment(), a.offset(), a.stride(0), c.segment(), c.offset(), c.stride(0), m, k,
                     (float) alpha, (float) beta);
             return true;
         }
@@ -92,6 +93,79 @@ final class GemvF32 {
         if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, ce * 4, BO).fma(FloatVector.broadcast(S, beta), r);
         r.intoMemorySegment(cs, ce * 4, BO);
     }
+
+    /**
+     * Matrix elements per thread below which the dot form stays on the caller: 128K floats (512 KB, an L2 cache).
+     * A smaller matrix is cheaper to stream on one core than to hand half of it to a worker.
+     */
+    static final int PARALLEL_ELEMENTS = 1 << 17;
+
+    /**
+     * {@link #dots} with the rows split over the {@link Parallel} workers when the matrix is large (the
+     * 5408 x 64 dense layer of batch-1 MNIST inference is 1.4 MB, bandwidth-bound on one core). Each output is
+     * one thread's dot product in the same order as on one thread, so the result does not depend on the thread
+     * count. The task object is per calling thread and reused, so a call allocates nothing.
+     */
+    private static void dotsParallel(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
+                                     MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
+        int groups = (count + 3) / 4;
+        long elements = (long) count * k;
+        if (Parallel.threads() < 2 || groups < 2 || elements < 2L * PARALLEL_ELEMENTS) {
+            dots(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
+            return;
+        }
+        // One caller at a time fans out; concurrent callers (several inference threads) run on their own thread
+        // instead of queueing for the workers.
+        if (!POOL_FREE.compareAndSet(true, false)) {
+            dots(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
+            return;
+        }
+        DotsTask t = TASK.get();
+        t.set(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
+        try {
+            int grain = (int) Math.max(1, PARALLEL_ELEMENTS / (4L * k));
+            Parallel.forRange(groups, grain, t);
+        } finally {
+            t.clear();
+            POOL_FREE.set(true);
+        }
+    }
+
+    /** One call's operands for {@link Parallel#forRange} over groups of 4 rows (reused per thread, no allocation). */
+    private static final class DotsTask implements Parallel.RangeTask {
+        MemorySegment us, vs, os;
+        long uo, vo, vStride, oo, outStride;
+        int count, k;
+        float alpha, beta;
+
+        void set(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride, MemorySegment os, long oo, long outStride,
+                 int count, int k, float alpha, float beta) {
+            this.us = us;
+            this.uo = uo;
+            this.vs = vs;
+            this.vo = vo;
+            this.vStride = vStride;
+            this.os = os;
+            this.oo = oo;
+            this.outStride = outStride;
+            this.count = count;
+            this.k = k;
+            this.alpha = alpha;
+            this.beta = beta;
+        }
+
+        void clear() { us = vs = os = null; }
+
+        @Override
+        public void run(int lo, int hi) {
+            int t0 = 4 * lo, t1 = Math.min(count, 4 * hi);
+            if (t1 > t0) dots(us, uo, vs, vo + t0 * vStride, vStride, os, oo + t0 * outStride, outStride, t1 - t0, k, alpha, beta);
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean POOL_FREE = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+    private static final ThreadLocal<DotsTask> TASK = ThreadLocal.withInitial(DotsTask::new);
 
     /**
      * out[t * outStride] = alpha * dot(u[0..k), V[t * vStride + 0..k)) + beta * out[t * outStride], t < count:

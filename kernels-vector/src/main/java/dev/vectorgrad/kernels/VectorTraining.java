@@ -77,18 +77,18 @@ final class VectorTraining {
             k.scalarBiasActivation(x, bias, channelAxis, act, out);
             return;
         }
-        int[] shape = out.shape();
+        // dims read one by one, and the lambda made only when the work is split: no allocation per call
+        int rank = out.rank();
         long inner = 1, outer = 1;
-        for (int d = channelAxis + 1; d < shape.length; d++) inner *= shape[d];
-        for (int d = 0; d < channelAxis; d++) outer *= shape[d];
-        int channels = shape.length == 0 ? 1 : shape[channelAxis];
+        for (int d = channelAxis + 1; d < rank; d++) inner *= out.dim(d);
+        for (int d = 0; d < channelAxis; d++) outer *= out.dim(d);
+        int channels = rank == 0 ? 1 : out.dim(channelAxis);
         MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
         if (bias == null) {
             int n = Math.toIntExact(out.numel());
-            Parallel.RangeTask task = (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi);
-            if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
-            else task.run(0, n);
+            if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
+            else activateRange(act, xs, xo, os, oo, 0, n);
         } else if (inner == 1) {
             // Dense layout [.., channels]: the bias vector lines up with each row.
             for (long row = 0; row < outer; row++) {

@@ -1,5 +1,6 @@
 package dev.vectorgrad.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
@@ -60,6 +61,30 @@ class GemvTest {
         for (int k : new int[] {5408, 5411}) {
             GemmTestSupport.check(VEC, DType.F32, 1, 64, k, 1, 0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, k);
             GemmTestSupport.check(VEC, DType.F32, 1, 64, k, 1, 1, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, k + 1);
+        }
+    }
+
+    @Test
+    void largeDotFormSplitOverThreadsGivesTheOneThreadBits() {
+        // Above 2 x PARALLEL_ELEMENTS the dot form splits its rows over the workers: 67 rows (not a multiple of the
+        // 4-row groups) and k = 4099 (a vector tail), against the oracle and bit for bit against one thread.
+        int n = 67, k = 4099;
+        assertTrue((long) n * k >= 2L * GemvF32.PARALLEL_ELEMENTS);
+        int before = Parallel.threads();
+        try (Scope s = Scope.open()) {
+            Tensor x = Ops.uniform(Tensor.zeros(s, DType.F32, 1, k), -1, 1, new Rng(1));
+            Tensor w = Ops.uniform(Tensor.zeros(s, DType.F32, n, k), -1, 1, new Rng(2));
+            Tensor y1 = Tensor.zeros(s, DType.F32, 1, n), y2 = Tensor.zeros(s, DType.F32, 1, n);
+            Parallel.setThreads(1);
+            assertTrue(GemvF32.tryGemv(1, x, w.t(), 0, y1));
+            Parallel.setThreads(2);
+            assertTrue(GemvF32.tryGemv(1, x, w.t(), 0, y2));
+            for (int j = 0; j < n; j++) assertEquals(Float.floatToRawIntBits((float) y1.getFlat(j)), Float.floatToRawIntBits((float) y2.getFlat(j)), "output " + j);
+            Parallel.setThreads(2);
+            GemmTestSupport.check(VEC, DType.F32, 1, n, k, 1, 0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, 7);
+            GemmTestSupport.check(VEC, DType.F32, n, 1, k, 0.5, 1, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 8);
+        } finally {
+            Parallel.setThreads(before);
         }
     }
 

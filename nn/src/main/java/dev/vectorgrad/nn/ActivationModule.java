@@ -1,6 +1,7 @@
 package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Activation;
+import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.tensor.Tensor;
 
@@ -25,6 +26,11 @@ public abstract class ActivationModule extends Module {
     @Override
     public void forwardInto(Tensor x, Tensor y) {
         Ops.biasActivationInto(x, null, x.rank() > 1 ? 1 : 0, act, y);
+    }
+
+    @Override
+    void forwardIntoValidated(Tensor x, Tensor y) {
+        Backends.kernels().biasActivation(x, null, x.rank() > 1 ? 1 : 0, act, y);
     }
 
     @Override

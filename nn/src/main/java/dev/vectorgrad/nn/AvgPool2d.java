@@ -1,5 +1,6 @@
 package dev.vectorgrad.nn;
 
+import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Pool2dSpec;
 import dev.vectorgrad.tensor.Tensor;
@@ -30,6 +31,11 @@ public final class AvgPool2d extends Module {
     @Override
     public void forwardInto(Tensor x, Tensor y) {
         Ops.avgPool2dInto(x, spec, y);
+    }
+
+    @Override
+    void forwardIntoValidated(Tensor x, Tensor y) {
+        Backends.kernels().avgPool2d(x, spec, y);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.vectorgrad.nn;
 
+import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.BinaryOp;
 import dev.vectorgrad.kernels.Conv2dSpec;
 import dev.vectorgrad.kernels.Ops;
@@ -30,6 +31,8 @@ public final class Conv2d extends Module {
 
     public Parameter bias() { return bias; }
 
+    public Conv2dSpec spec() { return spec; }
+
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = output(0, x.dtype(), Ops.conv2dShape(x, weight.data(), bias == null ? null : bias.data(), spec));
@@ -53,6 +56,11 @@ public final class Conv2d extends Module {
     @Override
     public void forwardInto(Tensor x, Tensor y) {
         Ops.conv2dInto(x, weight.data(), bias == null ? null : bias.data(), spec, y);
+    }
+
+    @Override
+    void forwardIntoValidated(Tensor x, Tensor y) {
+        Backends.kernels().conv2d(x, weight.data(), bias == null ? null : bias.data(), spec, y);
     }
 
     private static void addInto(Parameter p, boolean fresh, Tensor g) {

@@ -1,5 +1,10 @@
 package dev.vectorgrad.nn;
 
+import dev.vectorgrad.kernels.Backends;
+import dev.vectorgrad.kernels.Kernels;
+import dev.vectorgrad.kernels.Ops;
+import dev.vectorgrad.kernels.Parallel;
+import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Shapes;
 import dev.vectorgrad.tensor.Tensor;
@@ -14,6 +19,13 @@ import java.util.List;
  * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
  * A ReLU followed by a max pooling runs as pooling then ReLU (same result on fewer elements); a ReLU after a
  * Linear is fused into its bias pass.
+ *
+ * <p>Construction checks every shape once (a first run through the checked {@code Ops} entry points); {@link #run}
+ * then calls the kernels directly. With a batch smaller than {@link dev.vectorgrad.kernels.Parallel#threads()}
+ * (batch-1 serving) the convolutions and their channel-wise tails run over output-channel groups on the workers,
+ * and a large dense layer's matrix-vector product splits its rows: the same bits as one thread. Only one session
+ * at a time fans out; others meanwhile run on their own thread. On an oversubscribed machine a fan-out waits for
+ * a worker to be scheduled (milliseconds): set {@code Parallel.setThreads(1)} before building the session there.
  */
 public final class Inference implements AutoCloseable {
     private final Scope scope = Scope.shared();
@@ -43,9 +55,21 @@ public final class Inference implements AutoCloseable {
                 leaves.remove(i + 1);
             }
         }
+        leaves.removeIf(m -> m instanceof Dropout);
+        // A batch smaller than the thread count: a Conv2d and the channel-wise steps after it run over channel
+        // groups, one per thread (the convolution kernel itself splits only over the batch).
+        int groups = Parallel.threads();
+        if (inputShape.length == 4 && inputShape[0] < groups) {
+            for (int i = 0; i < leaves.size(); i++) {
+                if (!(leaves.get(i) instanceof Conv2d conv)) continue;
+                int j = i + 1;
+                while (j < leaves.size() && ConvGroups.channelWise(leaves.get(j))) j++;
+                leaves.set(i, new ConvGroups(conv, new ArrayList<>(leaves.subList(i + 1, j))));
+                leaves.subList(i + 1, j).clear();
+            }
+        }
         int[] s = inputShape.clone();
         for (Module m : leaves) {
-            if (m instanceof Dropout) continue;
             if (m instanceof Flatten) {
                 int[] f = {s[0], (int) (Shapes.numel(s) / Math.max(s[0], 1))};
                 Tensor prev = outs.isEmpty() ? null : outs.get(outs.size() - 1);
@@ -56,10 +80,133 @@ public final class Inference implements AutoCloseable {
                 s = f;
                 continue;
             }
-            s = m.outputShape(s);
+            DType dt = model.parameters().isEmpty() ? DType.F32 : model.parameters().get(0).data().dtype();
+            if (m instanceof ConvGroups cg) {
+                outs.add(cg.allocate(scope, dt, s, groups));
+                s = cg.outputShape(s);
+            } else {
+                s = m.outputShape(s);
+                outs.add(Tensor.zeros(scope, dt, s));
+            }
             steps.add(m);
             flatViews.add(null);
-            outs.add(Tensor.zeros(scope, model.parameters().isEmpty() ? dev.vectorgrad.tensor.DType.F32 : model.parameters().get(0).data().dtype(), s));
+        }
+        dtype = model.parameters().isEmpty() ? DType.F32 : model.parameters().get(0).data().dtype();
+        // One run on zeros through the checked entry points (Ops): every shape and dtype is validated here, so
+        // run() can call the kernels directly.
+        Tensor cur = Tensor.zeros(scope, dtype, inputShape);
+        for (int i = 0; i < steps.size(); i++) cur = step(i, cur, false);
+    }
+
+    private final DType dtype;
+
+    private Tensor step(int i, Tensor cur, boolean validated) {
+        Tensor o = outs.get(i);
+        if (o == null) {
+            Tensor v = flatViews.get(i);
+            return v != null ? v : cur.reshape(cur.dim(0), -1);
+        }
+        if (validated) steps.get(i).forwardIntoValidated(cur, o);
+        else steps.get(i).forwardInto(cur, o);
+        return o;
+    }
+
+    /**
+     * A Conv2d followed by channel-wise steps (pooling, activations), run over groups of output channels in
+     * parallel: each thread convolves its channels (weight and bias rows of the group) and pools / activates
+     * them. Every output element is computed as on one thread, so the bits do not depend on the grouping.
+     * The session's thread sets {@link #x} before {@link Parallel#forRange}; nothing is allocated per call.
+     */
+    private static final java.util.concurrent.atomic.AtomicBoolean POOL_FREE = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+    private static final class ConvGroups extends Module implements Parallel.RangeTask {
+        private final Conv2d conv;
+        private final Module[] tail;
+        /** Per group: weight rows, bias entries, and the views of every stage's output (conv, then each tail step). */
+        private Tensor[] w, b;
+        private Tensor[][] outs;
+        private Tensor x;
+
+        ConvGroups(Conv2d conv, List<Module> tail) {
+            this.conv = conv;
+            this.tail = tail.toArray(new Module[0]);
+        }
+
+        static boolean channelWise(Module m) {
+            return m instanceof MaxPool2d || m instanceof AvgPool2d || m instanceof ActivationModule;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) { throw new UnsupportedOperationException("ConvGroups is internal to Inference"); }
+
+        @Override
+        public int[] outputShape(int[] s) {
+            s = conv.outputShape(s);
+            for (Module m : tail) s = m.outputShape(s);
+            return s;
+        }
+
+        /** Allocates the intermediate buffers and the group views; returns the final output buffer. */
+        Tensor allocate(Scope scope, DType dt, int[] inShape, int groups) {
+            int[] s = conv.outputShape(inShape);
+            int c = s[1];
+            groups = Math.max(1, Math.min(groups, c));
+            Tensor[] full = new Tensor[tail.length + 1];
+            full[0] = Tensor.zeros(scope, dt, s);
+            for (int j = 0; j < tail.length; j++) {
+                s = tail[j].outputShape(s);
+                full[j + 1] = Tensor.zeros(scope, dt, s);
+            }
+            w = new Tensor[groups];
+            b = new Tensor[groups];
+            outs = new Tensor[groups][tail.length + 1];
+            for (int g = 0; g < groups; g++) {
+                int c0 = c * g / groups, c1 = c * (g + 1) / groups;
+                w[g] = conv.weight().data().slice(0, c0, c1);
+                b[g] = conv.bias() == null ? null : conv.bias().data().slice(0, c0, c1);
+                for (int j = 0; j <= tail.length; j++) outs[g][j] = full[j].slice(1, c0, c1);
+            }
+            return full[tail.length];
+        }
+
+        @Override
+        public void forwardInto(Tensor x, Tensor y) {
+            // the checked path, one group after the other (Inference's validating first run)
+            for (int g = 0; g < w.length; g++) {
+                Tensor[] o = outs[g];
+                Ops.conv2dInto(x, w[g], b[g], conv.spec(), o[0]);
+                for (int j = 0; j < tail.length; j++) tail[j].forwardInto(o[j], o[j + 1]);
+            }
+        }
+
+        @Override
+        void forwardIntoValidated(Tensor x, Tensor y) {
+            this.x = x;
+            try {
+                // One session at a time fans out to the workers; a session on another thread meanwhile runs its
+                // groups itself rather than queueing on the pool (many serving threads scale as before).
+                if (POOL_FREE.compareAndSet(true, false)) {
+                    try {
+                        Parallel.forRange(w.length, 1, this);
+                    } finally {
+                        POOL_FREE.set(true);
+                    }
+                } else {
+                    run(0, w.length);
+                }
+            } finally {
+                this.x = null;
+            }
+        }
+
+        @Override
+        public void run(int lo, int hi) {
+            Kernels k = Backends.kernels();
+            for (int g = lo; g < hi; g++) {
+                Tensor[] o = outs[g];
+                k.conv2d(x, w[g], b[g], conv.spec(), o[0]);
+                for (int j = 0; j < tail.length; j++) tail[j].forwardIntoValidated(o[j], o[j + 1]);
+            }
         }
     }
 
@@ -77,6 +224,9 @@ public final class Inference implements AutoCloseable {
 
         @Override
         public void forwardInto(Tensor x, Tensor y) { lin.forwardInto(x, y, dev.vectorgrad.kernels.Activation.RELU); }
+
+        @Override
+        void forwardIntoValidated(Tensor x, Tensor y) { lin.forwardIntoValidated(x, y, dev.vectorgrad.kernels.Activation.RELU); }
     }
 
     private static void flatten(Module m, List<Module> out) {
@@ -89,21 +239,12 @@ public final class Inference implements AutoCloseable {
 
     /** Runs the model on x (of the session's input shape); the result is this session's buffer, overwritten by the next call. */
     public Tensor run(Tensor x) {
-        if (!Module.hasShape(x, inputShape)) {
-            throw new IllegalArgumentException("this inference session was built for input " + Shapes.str(inputShape) + ", got " + Shapes.str(x.shape()));
+        if (!Module.hasShape(x, inputShape) || x.dtype() != dtype) {
+            throw new IllegalArgumentException("this inference session was built for " + dtype + " input " + Shapes.str(inputShape) + ", got "
+                    + x.dtype() + " " + Shapes.str(x.shape()));
         }
         Tensor cur = x;
-        for (int i = 0; i < steps.size(); i++) {
-            Module m = steps.get(i);
-            Tensor o = outs.get(i);
-            if (o == null) {
-                Tensor v = flatViews.get(i);
-                cur = v != null ? v : cur.reshape(cur.dim(0), -1);
-            } else {
-                m.forwardInto(cur, o);
-                cur = o;
-            }
-        }
+        for (int i = 0; i < steps.size(); i++) cur = step(i, cur, true);
         return cur;
     }
 

@@ -1,6 +1,8 @@
 package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Activation;
+import dev.vectorgrad.kernels.Backends;
+import dev.vectorgrad.kernels.Kernels;
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Rng;
 import dev.vectorgrad.tensor.DType;
@@ -60,6 +62,22 @@ public final class Linear extends Module {
     void forwardInto(Tensor x, Tensor y, Activation act) {
         Ops.gemm(1.0, x, weightT, 0.0, y);
         Ops.biasActivationInto(y, bias == null ? null : bias.data(), 1, act, y);
+    }
+
+    @Override
+    void forwardIntoValidated(Tensor x, Tensor y) {
+        if (bias == null) Backends.kernels().gemm(1.0, x, weightT, 0.0, y);
+        else forwardIntoValidated(x, y, Activation.IDENTITY);
+    }
+
+    /**
+     * Eval-mode forward with an activation fused into the bias pass (one pass over y instead of two), on shapes
+     * {@link Inference} has checked: straight to the kernels.
+     */
+    void forwardIntoValidated(Tensor x, Tensor y, Activation act) {
+        Kernels k = Backends.kernels();
+        k.gemm(1.0, x, weightT, 0.0, y);
+        k.biasActivation(y, bias == null ? null : bias.data(), 1, act, y);
     }
 
     @Override

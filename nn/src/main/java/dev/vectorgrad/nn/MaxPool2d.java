@@ -1,5 +1,6 @@
 package dev.vectorgrad.nn;
 
+import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Pool2dSpec;
 import dev.vectorgrad.tensor.DType;
@@ -37,6 +38,11 @@ public final class MaxPool2d extends Module {
     @Override
     public void forwardInto(Tensor x, Tensor y) {
         Ops.maxPool2dInto(x, spec, y, null);
+    }
+
+    @Override
+    void forwardIntoValidated(Tensor x, Tensor y) {
+        Backends.kernels().maxPool2d(x, spec, y, null);
     }
 
     @Override

@@ -36,6 +36,13 @@ public abstract class Module {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no backward pass");
     }
 
+    /**
+     * {@link #forwardInto} for {@link Inference}, which checked every shape and dtype once when it was built: the
+     * built-in layers call the kernels directly here, skipping the checked entry points' per-call shape copies
+     * (a steady inference call then allocates nothing).
+     */
+    void forwardIntoValidated(Tensor x, Tensor out) { forwardInto(x, out); }
+
     /** The output shape for an input shape, for preallocated inference ({@link Inference}). */
     public int[] outputShape(int[] inputShape) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support preallocated inference");

@@ -3,6 +3,7 @@ package dev.vectorgrad.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Rng;
@@ -31,6 +32,94 @@ class InferenceTest {
             assertEquals(before, Scope.allocationCount(), "tensor allocations during steady inference");
             assertArrayEquals(expected, y.toFloatArray());
             assertThrows(IllegalArgumentException.class, () -> inf.run(Tensor.zeros(Scope.shared(), DType.F32, 2, 1, 28, 28)));
+        }
+    }
+
+    @Test
+    void channelGroupsGiveTheOneThreadBits() {
+        // At batch 1 with several threads the conv + pool + ReLU run over channel groups (uneven with 3 groups of
+        // the 32 channels; a Sigmoid, an AvgPool and a Dropout in the channel-wise tail): the same bits as one
+        // thread and as the layer-by-layer eval forward.
+        Rng rng = new Rng(11);
+        Scope p = Scope.shared();
+        Sequential mnist = Examples.mnistModel(p, rng);
+        Sequential other = new Sequential(new Conv2d(p, 2, 7, 3, rng), new Sigmoid(), new Dropout(0.5, rng), new AvgPool2d(2), new Conv2d(p, 7, 5, 2, rng),
+                new ReLU(), new Flatten(), new Linear(p, 5 * 4 * 4, 3, rng));
+        mnist.eval();
+        other.eval();
+        Tensor xm = Ops.uniform(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        Tensor xo = Ops.normal(Tensor.zeros(p, DType.F32, 1, 2, 12, 12), 0, 1, rng);
+        int before = dev.vectorgrad.kernels.Parallel.threads();
+        try (Scope s = Scope.open()) {
+            float[] m1 = mnist.forward(xm).toFloatArray(), o1 = other.forward(xo).toFloatArray();
+            for (int t : new int[] {1, 2, 3}) {
+                dev.vectorgrad.kernels.Parallel.setThreads(t);
+                try (Inference a = new Inference(mnist, 1, 1, 28, 28); Inference b = new Inference(other, 1, 2, 12, 12)) {
+                    assertArrayEquals(m1, a.run(xm).toFloatArray(), "mnist, threads " + t);
+                    assertArrayEquals(o1, b.run(xo).toFloatArray(), "conv-sigmoid-avgpool-conv-relu, threads " + t);
+                    assertArrayEquals(m1, a.run(xm).toFloatArray(), "mnist again, threads " + t);
+                }
+            }
+        } finally {
+            dev.vectorgrad.kernels.Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void warmMlpSessionAllocatesNoHeapMemory() {
+        // The 10-64-64-1 MLP at batch 1: once C2 has compiled the path (warm-up in rounds on a loaded machine),
+        // a call allocates nothing, not even the shape copies of the checked entry points.
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Rng rng = new Rng(3);
+        Scope p = Scope.shared();
+        Sequential mlp = new Sequential(new Linear(p, 10, 64, rng), new ReLU(), new Linear(p, 64, 64, rng), new ReLU(), new Linear(p, 64, 1, rng));
+        mlp.eval();
+        Tensor x = Ops.normal(Tensor.zeros(p, DType.F32, 1, 10), 0, 1, rng);
+        try (Inference inf = new Inference(mlp, 1, 10)) {
+            double perCall = Double.MAX_VALUE;
+            for (int round = 0; round < 40 && perCall >= 1; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5000; i++) inf.run(x);
+                perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 5000.0;
+            }
+            assertTrue(perCall < 1, "a warm MLP inference call still allocates " + perCall + " bytes");
+        }
+    }
+
+    @Test
+    void concurrentBatchOneSessionsGiveTheSingleThreadBits() throws Exception {
+        // Four threads, each with its own batch-1 session of one model, while the sessions fan out to the
+        // workers (or run on their own thread when another session holds them): the single-thread bits.
+        Rng rng = new Rng(12);
+        Scope p = Scope.shared();
+        Sequential model = Examples.mnistModel(p, rng);
+        model.eval();
+        Tensor[] xs = new Tensor[4];
+        float[][] expected = new float[4][];
+        try (Scope s = Scope.open()) {
+            for (int i = 0; i < 4; i++) {
+                xs[i] = Ops.uniform(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+                expected[i] = model.forward(xs[i]).toFloatArray();
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                fs.add(pool.submit(() -> {
+                    try (Inference inf = new Inference(model, 1, 1, 28, 28)) {
+                        for (int k = 0; k < 60; k++) {
+                            int i = (k + id) % 4;
+                            assertArrayEquals(expected[i], inf.run(xs[i]).toFloatArray(), "thread " + id + " call " + k);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : fs) f.get();
+        } finally {
+            pool.shutdown();
         }
     }
 
