@@ -2,12 +2,15 @@ package dev.vectorgrad.kernels;
 
 import dev.vectorgrad.tensor.Scope;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The library's worker threads: splits a range of work across {@link #threads()} threads (the caller runs one
- * share). Persistent daemon workers, no allocation per call, no ForkJoin; nested calls from inside a task and
- * calls that are too small run inline on the caller. Configure with {@code -Dvectorgrad.threads=N} or
+ * The library's worker threads: splits a range of work across {@link #threads()} threads. Persistent daemon
+ * workers, no allocation per call, no ForkJoin; nested calls from inside a task and calls that are too small run
+ * inline on the caller. The caller runs the first part, then claims any part no worker has started yet, so a
+ * worker that is parked or descheduled (a busy machine) delays the call by at most the part it is running, not
+ * by its wake-up; parts have fixed boundaries whichever thread runs them, so results do not depend on timing. Configure with {@code -Dvectorgrad.threads=N} or
  * {@link #setThreads(int)}; the default is the number of available processors.
  */
 public final class Parallel {
@@ -26,6 +29,8 @@ public final class Parallel {
     private static RangeTask job;
     private static int jobN, jobParts;
     private static final AtomicInteger pending = new AtomicInteger();
+    /** (job sequence << 32) | next unclaimed part: a claim succeeds only for the job it was read for. */
+    private static final AtomicLong ticket = new AtomicLong();
     private static volatile long generation;
     private static volatile Throwable failure;
 
@@ -70,11 +75,20 @@ public final class Parallel {
             jobParts = parts;
             failure = null;
             pending.set(parts - 1);
+            long seq = (generation + 1) >>> 1;
+            ticket.set(seq << 32 | 1);
             generation++;
             for (int i = 0; i < parts - 1; i++) LockSupport.unpark(workers[i]);
             INSIDE.set(Boolean.TRUE);
             try {
-                task.run(0, split(n, parts, 1));
+                try {
+                    task.run(0, split(n, parts, 1));
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                // Parts no worker has claimed yet: run them here rather than wait for a worker to wake up.
+                int p;
+                while ((p = claim(seq, parts)) > 0) runPart(task, n, parts, p);
             } finally {
                 INSIDE.set(Boolean.FALSE);
             }
@@ -90,6 +104,27 @@ public final class Parallel {
                 if (f instanceof Error er) throw er;
                 throw new RuntimeException(f);
             }
+        }
+    }
+
+    /** Claims the next part of job {@code seq}; -1 when all are claimed or that job is over. */
+    private static int claim(long seq, int parts) {
+        while (true) {
+            long t = ticket.get();
+            int p = (int) t;
+            if (t >>> 32 != seq || p >= parts) return -1;
+            if (ticket.compareAndSet(t, t + 1)) return p;
+        }
+    }
+
+    /** Runs part p (skipped once a part has failed) and counts it done. */
+    private static void runPart(RangeTask t, int n, int parts, int p) {
+        try {
+            if (failure == null) t.run(split(n, parts, p), split(n, parts, p + 1));
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            pending.decrementAndGet();
         }
     }
 
@@ -109,11 +144,8 @@ public final class Parallel {
     }
 
     private static final class Worker extends Scope.KernelThread {
-        private final int part;
-
-        Worker(int part) {
-            super(null, "vectorgrad-worker-" + part);
-            this.part = part;
+        Worker(int index) {
+            super(null, "vectorgrad-worker-" + index);
         }
 
         @Override
@@ -128,17 +160,14 @@ public final class Parallel {
                     else LockSupport.park(this);
                 }
                 RangeTask t = job;
-                int parts = jobParts;
+                int parts = jobParts, n = jobN;
                 if (generation != g) continue; // a new job was being published: read it again
                 seen = g;
-                if (t != null && part < parts) {
-                    try {
-                        t.run(split(jobN, parts, part), split(jobN, parts, part + 1));
-                    } catch (Throwable e) {
-                        failure = e;
-                    } finally {
-                        pending.decrementAndGet();
-                    }
+                if (t != null) {
+                    // Any unclaimed part of this job (normally one), until the caller has taken the rest.
+                    long seq = g >>> 1;
+                    int p;
+                    while ((p = claim(seq, parts)) > 0) runPart(t, n, parts, p);
                 }
             }
         }
