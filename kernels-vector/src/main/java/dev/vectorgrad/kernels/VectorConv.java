@@ -488,9 +488,186 @@ final class VectorConv {
         int R = C * KH * KW, P = OH * OW;
         DType dt = x.dtype();
         if (dt == DType.F32 && R <= weightDirectMaxR && unitRows(gradOut)) {
-            backwardWeightDot(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
+            if (!(weightRows && sp.strideH() == 1 && sp.strideW() == 1 && OW >= L
+                    && backwardWeightRows(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW)))
+                backwardWeightDot(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
         } else {
             backwardWeightGemm(k, x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
+        }
+    }
+
+    /** Stride-1 short-reduction backward-weight through {@link #backwardWeightRows} (tests switch it off to reach the dot path). */
+    static volatile boolean weightRows = !Boolean.getBoolean("vectorgrad.conv.noWeightRows");
+
+    /**
+     * Stride-1 short reductions (the MNIST layer: 1 input channel, R = 9), no im2col: with x zero-padded into
+     * scratch xp [N, C, H+2ph, W+2pw], the weight gradient is dW[o, t] = sum over n, oh, ow of
+     * dY[n, o, oh, ow] * xp[n, tap t + oh*Wx + ow], a dot product of each dY row with a shifted xp row. Two
+     * output channels and four taps at a time (8 accumulators; per vector step 2 dY loads and 4 xp loads feed 8
+     * FMAs), accumulated over the whole batch in registers and reduced once per weight; the bias gradient rides
+     * along with the last tap block. Rows are walked in vectors of L; the last, partial vector of a row is loaded
+     * at OW - L (overlapping the previous one) with the dY lanes already counted set to zero, so there is no
+     * scalar tail. That multiplies 0 by xp values, exact only when x is finite: a non-finite x returns false
+     * (caller takes the dot path, which matches the oracle's NaN/Inf). Parallel over output-channel pairs;
+     * each weight is summed by one thread in a fixed order (deterministic for any thread count).
+     */
+    private static boolean backwardWeightRows(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias,
+                                              int N, int C, int K, int KH, int KW, int OH, int OW) {
+        int H = x.dim(2), W = x.dim(3), ph = sp.padH(), pw = sp.padW();
+        int Hx = H + 2 * ph, Wx = W + 2 * pw;
+        if (OH != Hx - (KH - 1) * sp.dilationH() || OW != Wx - (KW - 1) * sp.dilationW()) return false;
+        long plane = (long) Hx * Wx, img = C * plane;
+        Tensor xp = ConvScratch.get(ConvScratch.COL, DType.F32, N * img);
+        MemorySegment xps = xp.segment();
+        long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
+        MemorySegment xs = x.segment();
+        Parallel.forRange(N, 1, (lo, hi) -> {
+            for (int n = lo; n < hi; n++) padImage(xs, xOff + n * x0, x1, x2, x3, C, H, W, ph, pw, xps, n * img, Hx, Wx);
+        });
+        if (!allFinite(xps, N * img)) return false;
+        int taps = C * KH * KW, full = taps - taps % 4;
+        int rem = OW % L;
+        // Lanes of the last, overlapping vector of a row that were not counted yet: the top rem lanes.
+        VectorMask<Float> keep = VectorMask.fromLong(FS, rem == 0 ? 0 : ((1L << rem) - 1) << (L - rem));
+        long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1), gs2 = gradOut.stride(2);
+        MemorySegment gs = gradOut.segment();
+        int dh = sp.dilationH(), dw = sp.dilationW();
+        Parallel.forRange((K + 1) / 2, 1, (lo, hi) -> {
+            for (int pair = lo; pair < hi; pair++) {
+                int o0 = 2 * pair, o1 = Math.min(o0 + 1, K - 1);
+                for (int t = 0; t < full; t += 4)
+                    rowsTaps4(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, tapOffset(t, KH, KW, plane, Wx, dh, dw),
+                            tapOffset(t + 1, KH, KW, plane, Wx, dh, dw), tapOffset(t + 2, KH, KW, plane, Wx, dh, dw),
+                            tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, gradW, t, KH, KW);
+                // Leftover taps one at a time, the bias sums with them (with a dummy tap when none is left).
+                for (int t = full; t < Math.max(taps, full + (gradBias != null ? 1 : 0)); t++)
+                    rowsTap1Bias(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, t < taps ? tapOffset(t, KH, KW, plane, Wx, dh, dw) : 0,
+                            N, OH, OW, keep, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
+            }
+        });
+        return true;
+    }
+
+    /** Element offset of tap t = (c, i, j) in a padded image: c*plane + i*dh*Wx + j*dw. */
+    private static long tapOffset(int t, int KH, int KW, long plane, int Wx, int dh, int dw) {
+        int c = t / (KH * KW), i = t / KW % KH, j = t % KW;
+        return c * plane + (long) i * dh * Wx + (long) j * dw;
+    }
+
+    /** gradW[o, tap t] = v (tap t = (c, i, j)). */
+    private static void storeW(Tensor gradW, int o, int t, int KH, int KW, float v) {
+        int c = t / (KH * KW), i = t / KW % KH, j = t % KW;
+        gradW.write(gradW.offset() + o * gradW.stride(0) + c * gradW.stride(1) + i * gradW.stride(2) + j * gradW.stride(3), v);
+    }
+
+    /** xp image at element d = x image at xb, zero-padded by ph rows / pw columns on each side. */
+    private static void padImage(MemorySegment xs, long xb, long x1, long x2, long x3, int C, int H, int W, int ph, int pw,
+                                 MemorySegment xps, long d, int Hx, int Wx) {
+        if (ph > 0 || pw > 0) zeroF32(xps, d, C * Hx * Wx);
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++) {
+                long src = xb + c * x1 + h * x2, dst = d + ((long) c * Hx + h + ph) * Wx + pw;
+                if (x3 == 1) MemorySegment.copy(xs, src * 4, xps, dst * 4, W * 4L);
+                else for (int w = 0; w < W; w++) xps.setAtIndex(F, dst + w, xs.getAtIndex(F, src + w * x3));
+            }
+    }
+
+    /** True when no element of seg[0, len) is NaN or infinite. */
+    private static boolean allFinite(MemorySegment seg, long len) {
+        FloatVector m = FloatVector.zero(FS);
+        long i = 0;
+        for (; i + L <= len; i += L) m = m.max(FloatVector.fromMemorySegment(FS, seg, 4 * i, NO).abs());
+        boolean ok = m.compare(VectorOperators.LT, Float.POSITIVE_INFINITY).allTrue();
+        for (; i < len; i++) ok &= Math.abs(seg.getAtIndex(F, i)) < Float.POSITIVE_INFINITY;
+        return ok;
+    }
+
+    /** dW[o0|o1, taps t..t+3] (tap element offsets u0..u3) over the batch: 2 x 4 vector accumulators. */
+    private static void rowsTaps4(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
+                                  MemorySegment xs, long img, int Wx, long u0, long u1, long u2, long u3,
+                                  int N, int OH, int OW, VectorMask<Float> keep, Tensor gradW, int t, int KH, int KW) {
+        FloatVector a00 = FloatVector.zero(FS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector zero = a00;
+        long b0 = 4 * u0, b1 = 4 * u1, b2 = 4 * u2, b3 = 4 * u3;
+        boolean tail = OW % L != 0;
+        for (int n = 0; n < N; n++) {
+            long g0 = 4 * (gO + n * gs0 + o0 * gs1), g1 = 4 * (gO + n * gs0 + o1 * gs1), xb = 4 * (n * img);
+            for (int oh = 0; oh < OH; oh++) {
+                long r0 = g0 + 4 * oh * gs2, r1 = g1 + 4 * oh * gs2, xr = xb + 4L * oh * Wx;
+                int ow = 0;
+                for (; ow + L <= OW; ow += L) {
+                    long q = 4L * ow;
+                    FloatVector y0 = FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), y1 = FloatVector.fromMemorySegment(FS, gs, r1 + q, NO);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + b0 + q, NO);
+                    a00 = y0.fma(v, a00); a10 = y1.fma(v, a10);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b1 + q, NO);
+                    a01 = y0.fma(v, a01); a11 = y1.fma(v, a11);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b2 + q, NO);
+                    a02 = y0.fma(v, a02); a12 = y1.fma(v, a12);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b3 + q, NO);
+                    a03 = y0.fma(v, a03); a13 = y1.fma(v, a13);
+                }
+                if (tail) {
+                    long q = 4L * (OW - L);
+                    FloatVector y0 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), keep);
+                    FloatVector y1 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r1 + q, NO), keep);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + b0 + q, NO);
+                    a00 = y0.fma(v, a00); a10 = y1.fma(v, a10);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b1 + q, NO);
+                    a01 = y0.fma(v, a01); a11 = y1.fma(v, a11);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b2 + q, NO);
+                    a02 = y0.fma(v, a02); a12 = y1.fma(v, a12);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b3 + q, NO);
+                    a03 = y0.fma(v, a03); a13 = y1.fma(v, a13);
+                }
+            }
+        }
+        storeW(gradW, o0, t, KH, KW, Lanes.sum(a00)); storeW(gradW, o0, t + 1, KH, KW, Lanes.sum(a01));
+        storeW(gradW, o0, t + 2, KH, KW, Lanes.sum(a02)); storeW(gradW, o0, t + 3, KH, KW, Lanes.sum(a03));
+        storeW(gradW, o1, t, KH, KW, Lanes.sum(a10)); storeW(gradW, o1, t + 1, KH, KW, Lanes.sum(a11));
+        storeW(gradW, o1, t + 2, KH, KW, Lanes.sum(a12)); storeW(gradW, o1, t + 3, KH, KW, Lanes.sum(a13));
+    }
+
+    /**
+     * dW[o0|o1, tap t] (tap element offset u0) and the dY sums of o0, o1 over the batch; writes the weights when
+     * gradW is not null, the bias when gradBias is not null.
+     */
+    private static void rowsTap1Bias(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
+                                     MemorySegment xs, long img, int Wx, long u0, int N, int OH, int OW, VectorMask<Float> keep,
+                                     Tensor gradW, int t, int KH, int KW, Tensor gradBias) {
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, s0 = a0, s1 = a0, zero = a0;
+        long b0 = 4 * u0;
+        boolean tail = OW % L != 0;
+        for (int n = 0; n < N; n++) {
+            long g0 = 4 * (gO + n * gs0 + o0 * gs1), g1 = 4 * (gO + n * gs0 + o1 * gs1), xb = 4 * (n * img);
+            for (int oh = 0; oh < OH; oh++) {
+                long r0 = g0 + 4 * oh * gs2, r1 = g1 + 4 * oh * gs2, xr = xb + 4L * oh * Wx + b0;
+                int ow = 0;
+                for (; ow + L <= OW; ow += L) {
+                    long q = 4L * ow;
+                    FloatVector y0 = FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), y1 = FloatVector.fromMemorySegment(FS, gs, r1 + q, NO);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + q, NO);
+                    a0 = y0.fma(v, a0); a1 = y1.fma(v, a1);
+                    s0 = s0.add(y0); s1 = s1.add(y1);
+                }
+                if (tail) {
+                    long q = 4L * (OW - L);
+                    FloatVector y0 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), keep);
+                    FloatVector y1 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r1 + q, NO), keep);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + q, NO);
+                    a0 = y0.fma(v, a0); a1 = y1.fma(v, a1);
+                    s0 = s0.add(y0); s1 = s1.add(y1);
+                }
+            }
+        }
+        if (gradW != null) {
+            storeW(gradW, o0, t, KH, KW, Lanes.sum(a0));
+            storeW(gradW, o1, t, KH, KW, Lanes.sum(a1));
+        }
+        if (gradBias != null) {
+            long bs = gradBias.stride(0), bo = gradBias.offset();
+            gradBias.write(bo + o0 * bs, Lanes.sum(s0));
+            gradBias.write(bo + o1 * bs, Lanes.sum(s1));
         }
     }
 
