@@ -30,12 +30,14 @@ final class VectorConv {
 
     /**
      * Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel; longer
-     * ones go to {@code k.gemm}. Measured (loaded 2-core machine, ConvBench, 1 thread) against the scalar GEMM
-     * this branch has, the built-in kernel wins at both benchmark shapes (R = 9 and 288), hence 512. Re-measure
-     * once a packed Vector GEMM is in ({@code -Dvectorgrad.conv.directMaxR=0} forces k.gemm everywhere).
-     * Not final so tests can exercise both paths.
+     * ones go to {@code k.gemm}. First set to 512 against the scalar GEMM of the time; re-measured against the
+     * packed Vector GEMM (2026-11-23, loaded 2-core AVX2 machine, ConvBench setups, 1 thread, caller-thread CPU
+     * time, medians of 11 interleaved rounds): mid layer forward (R = 288) built-in 11.95 ms vs k.gemm 5.88 ms
+     * (im2col + OpenBLAS 6.7 / 5.3 ms in the same runs), mid backward-data (K = 64) 10.2 ms vs 9.5 ms; the MNIST
+     * layer (R = 9, K = 32) keeps the built-in kernel, which fills the lanes over output pixels. Hence 32.
+     * ({@code -Dvectorgrad.conv.directMaxR=0} forces k.gemm everywhere.) Not final so tests can exercise both paths.
      */
-    static volatile int directMaxR = Integer.getInteger("vectorgrad.conv.directMaxR", 512);
+    static volatile int directMaxR = Integer.getInteger("vectorgrad.conv.directMaxR", 32);
     /**
      * Backward-weight uses the built-in dot kernel (one dot product of length OH*OW per weight) only for short
      * reductions R = C*KH*KW; above this one batched GEMM over all images runs ({@link #backwardWeightGemm}).
@@ -403,13 +405,14 @@ final class VectorConv {
         MemorySegment ps = pack.segment(), os = out.segment();
         Parallel.RangeTask task = (lo, hi) -> {
             Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
             for (int n = lo; n < hi; n++) {
                 im2col(x, n, sp, KH, KW, OH, OW, col, 0);
                 if (direct) {
                     gemmF32(ps, 0, R, col.segment(), 0, P, os, out.offset() + n * out.stride(0), out.stride(1), K, R, P, bias);
                 } else {
                     Tensor on = matView(out, n, K, P);
-                    k.gemm(1, wm, col.view(new int[] {R, P}, new long[] {P, 1}, 0), 0, on);
+                    k.gemm(1, wm, colV, 0, on);
                     if (bias != null) addBias(on, bias, K, P);
                 }
             }
@@ -425,6 +428,11 @@ final class VectorConv {
 
     private static void addBias(Tensor m, Tensor bias, int K, int P) {
         long o = m.offset(), s0 = m.stride(0), s1 = m.stride(1);
+        if (m.dtype() == DType.F32 && s1 == 1) {
+            MemorySegment ms = m.segment();
+            for (int kk = 0; kk < K; kk++) addBiasRowF32(ms, o + kk * s0, P, biasAt(bias, kk));
+            return;
+        }
         for (int kk = 0; kk < K; kk++) {
             double b = bias.read(bias.offset() + kk * bias.stride(0));
             for (int p = 0; p < P; p++) {
@@ -432,6 +440,17 @@ final class VectorConv {
                 m.write(e, m.read(e) + b);
             }
         }
+    }
+
+    /** seg[e, e + P) += b, F32. */
+    private static void addBiasRowF32(MemorySegment seg, long e, int P, float b) {
+        FloatVector bv = FloatVector.broadcast(FS, b);
+        int p = 0;
+        for (; p + L <= P; p += L) {
+            long q = 4 * (e + p);
+            FloatVector.fromMemorySegment(FS, seg, q, NO).add(bv).intoMemorySegment(seg, q, NO);
+        }
+        for (; p < P; p++) seg.setAtIndex(F, e + p, seg.getAtIndex(F, e + p) + b);
     }
 
     /** pack = w as contiguous [K, R] (transposed: [R, K]). */
@@ -466,11 +485,12 @@ final class VectorConv {
         MemorySegment ps = pack.segment(), gs = gradOut.segment();
         Parallel.RangeTask task = (lo, hi) -> {
             Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
             for (int n = lo; n < hi; n++) {
                 if (direct) {
                     gemmF32(ps, 0, K, gs, gradOut.offset() + n * gradOut.stride(0), gradOut.stride(1), col.segment(), 0, P, R, K, P, null);
                 } else {
-                    k.gemm(1, wt, matView(gradOut, n, K, P), 0, col.view(new int[] {R, P}, new long[] {P, 1}, 0));
+                    k.gemm(1, wt, matView(gradOut, n, K, P), 0, colV);
                 }
                 col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
             }
@@ -533,16 +553,19 @@ final class VectorConv {
         MemorySegment gs = gradOut.segment();
         int dh = sp.dilationH(), dw = sp.dilationW();
         Parallel.forRange((K + 1) / 2, 1, (lo, hi) -> {
+            // The accumulators leave the kernels through this per-thread buffer: a vector passed to a helper that
+            // C2 does not inline (the kernels are large) would be boxed.
+            MemorySegment red = ConvScratch.get(ConvScratch.ACC, DType.F32, 8L * L).segment();
             for (int pair = lo; pair < hi; pair++) {
                 int o0 = 2 * pair, o1 = Math.min(o0 + 1, K - 1);
                 for (int t = 0; t < full; t += 4)
                     rowsTaps4(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, tapOffset(t, KH, KW, plane, Wx, dh, dw),
                             tapOffset(t + 1, KH, KW, plane, Wx, dh, dw), tapOffset(t + 2, KH, KW, plane, Wx, dh, dw),
-                            tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, gradW, t, KH, KW);
+                            tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, red, gradW, t, KH, KW);
                 // Leftover taps one at a time, the bias sums with them (with a dummy tap when none is left).
                 for (int t = full; t < Math.max(taps, full + (gradBias != null ? 1 : 0)); t++)
                     rowsTap1Bias(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, t < taps ? tapOffset(t, KH, KW, plane, Wx, dh, dw) : 0,
-                            N, OH, OW, keep, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
+                            N, OH, OW, keep, red, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
             }
         });
         return true;
@@ -552,6 +575,14 @@ final class VectorConv {
     private static long tapOffset(int t, int KH, int KW, long plane, int Wx, int dh, int dw) {
         int c = t / (KH * KW), i = t / KW % KH, j = t % KW;
         return c * plane + (long) i * dh * Wx + (long) j * dw;
+    }
+
+    /** Sum of the L floats of vector slot v of red, in lane order (as {@link Lanes#sum}). */
+    private static float laneSum(MemorySegment red, int v) {
+        long b = (long) v * L;
+        float s = red.getAtIndex(F, b);
+        for (int i = 1; i < L; i++) s += red.getAtIndex(F, b + i);
+        return s;
     }
 
     /** gradW[o, tap t] = v (tap t = (c, i, j)). */
@@ -585,7 +616,7 @@ final class VectorConv {
     /** dW[o0|o1, taps t..t+3] (tap element offsets u0..u3) over the batch: 2 x 4 vector accumulators. */
     private static void rowsTaps4(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
                                   MemorySegment xs, long img, int Wx, long u0, long u1, long u2, long u3,
-                                  int N, int OH, int OW, VectorMask<Float> keep, Tensor gradW, int t, int KH, int KW) {
+                                  int N, int OH, int OW, VectorMask<Float> keep, MemorySegment red, Tensor gradW, int t, int KH, int KW) {
         FloatVector a00 = FloatVector.zero(FS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector zero = a00;
         long b0 = 4 * u0, b1 = 4 * u1, b2 = 4 * u2, b3 = 4 * u3;
@@ -622,10 +653,15 @@ final class VectorConv {
                 }
             }
         }
-        storeW(gradW, o0, t, KH, KW, Lanes.sum(a00)); storeW(gradW, o0, t + 1, KH, KW, Lanes.sum(a01));
-        storeW(gradW, o0, t + 2, KH, KW, Lanes.sum(a02)); storeW(gradW, o0, t + 3, KH, KW, Lanes.sum(a03));
-        storeW(gradW, o1, t, KH, KW, Lanes.sum(a10)); storeW(gradW, o1, t + 1, KH, KW, Lanes.sum(a11));
-        storeW(gradW, o1, t + 2, KH, KW, Lanes.sum(a12)); storeW(gradW, o1, t + 3, KH, KW, Lanes.sum(a13));
+        long vb = 4L * L;
+        a00.intoMemorySegment(red, 0, NO); a01.intoMemorySegment(red, vb, NO);
+        a02.intoMemorySegment(red, 2 * vb, NO); a03.intoMemorySegment(red, 3 * vb, NO);
+        a10.intoMemorySegment(red, 4 * vb, NO); a11.intoMemorySegment(red, 5 * vb, NO);
+        a12.intoMemorySegment(red, 6 * vb, NO); a13.intoMemorySegment(red, 7 * vb, NO);
+        for (int j = 0; j < 4; j++) {
+            storeW(gradW, o0, t + j, KH, KW, laneSum(red, j));
+            storeW(gradW, o1, t + j, KH, KW, laneSum(red, 4 + j));
+        }
     }
 
     /**
@@ -634,7 +670,7 @@ final class VectorConv {
      */
     private static void rowsTap1Bias(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
                                      MemorySegment xs, long img, int Wx, long u0, int N, int OH, int OW, VectorMask<Float> keep,
-                                     Tensor gradW, int t, int KH, int KW, Tensor gradBias) {
+                                     MemorySegment red, Tensor gradW, int t, int KH, int KW, Tensor gradBias) {
         FloatVector a0 = FloatVector.zero(FS), a1 = a0, s0 = a0, s1 = a0, zero = a0;
         long b0 = 4 * u0;
         boolean tail = OW % L != 0;
@@ -660,14 +696,17 @@ final class VectorConv {
                 }
             }
         }
+        long vb = 4L * L;
+        a0.intoMemorySegment(red, 0, NO); a1.intoMemorySegment(red, vb, NO);
+        s0.intoMemorySegment(red, 2 * vb, NO); s1.intoMemorySegment(red, 3 * vb, NO);
         if (gradW != null) {
-            storeW(gradW, o0, t, KH, KW, Lanes.sum(a0));
-            storeW(gradW, o1, t, KH, KW, Lanes.sum(a1));
+            storeW(gradW, o0, t, KH, KW, laneSum(red, 0));
+            storeW(gradW, o1, t, KH, KW, laneSum(red, 1));
         }
         if (gradBias != null) {
             long bs = gradBias.stride(0), bo = gradBias.offset();
-            gradBias.write(bo + o0 * bs, Lanes.sum(s0));
-            gradBias.write(bo + o1 * bs, Lanes.sum(s1));
+            gradBias.write(bo + o0 * bs, laneSum(red, 2));
+            gradBias.write(bo + o1 * bs, laneSum(red, 3));
         }
     }
 
