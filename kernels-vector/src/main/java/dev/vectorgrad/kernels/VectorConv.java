@@ -507,10 +507,12 @@ final class VectorConv {
         }
         int R = C * KH * KW, P = OH * OW;
         DType dt = x.dtype();
+        if (dt == DType.F32 && R <= weightRowsMaxR && weightRows && unitRows(gradOut) && sp.strideH() == 1 && sp.strideW() == 1
+                && OW >= L && backwardWeightRows(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW)) {
+            return;
+        }
         if (dt == DType.F32 && R <= weightDirectMaxR && unitRows(gradOut)) {
-            if (!(weightRows && sp.strideH() == 1 && sp.strideW() == 1 && OW >= L
-                    && backwardWeightRows(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW)))
-                backwardWeightDot(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
+            backwardWeightDot(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
         } else {
             backwardWeightGemm(k, x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
         }
@@ -518,6 +520,8 @@ final class VectorConv {
 
     /** Stride-1 short-reduction backward-weight through {@link #backwardWeightRows} (tests switch it off to reach the dot path). */
     static volatile boolean weightRows = !Boolean.getBoolean("vectorgrad.conv.noWeightRows");
+    /** Largest R = C*KH*KW for {@link #backwardWeightRows}. */
+    static volatile int weightRowsMaxR = Integer.getInteger("vectorgrad.conv.weightRowsMaxR", 64);
 
     /**
      * Stride-1 short reductions (the MNIST layer: 1 input channel, R = 9), no im2col: with x zero-padded into

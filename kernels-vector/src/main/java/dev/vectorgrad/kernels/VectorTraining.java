@@ -351,6 +351,7 @@ final class VectorTraining {
     }
 
     static double mse(VectorKernels k, Tensor pred, Tensor target, Reduction r, Tensor grad) {
+        if (fast64(pred, target, grad)) return mseF64(pred, target, r, grad);
         if (!fast(pred, target, grad)) return k.scalarMse(pred, target, r, grad);
         long n = pred.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
@@ -362,6 +363,35 @@ final class VectorTraining {
             total += mseChunk(ps, po + i, ts, to + i, gs, go + i, len, 2f * scale);
         }
         return total * scale;
+    }
+
+    /** F64 mean squared error: the sum in double lanes (lane order, then the tail), grad = 2 * d * scale as the oracle. */
+    private static double mseF64(Tensor pred, Tensor target, Reduction r, Tensor grad) {
+        long n = pred.numel();
+        double scale = r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        MemorySegment ps = pred.segment(), ts = target.segment(), gs = seg(grad);
+        long po = pred.offset(), to = target.offset(), go = grad == null ? 0 : grad.offset();
+        return mseRangeF64(ps, po, ts, to, gs, go, Math.toIntExact(n), scale) * scale;
+    }
+
+    private static double mseRangeF64(MemorySegment ps, long po, MemorySegment ts, long to, MemorySegment gs, long go, int n, double scale) {
+        DoubleVector acc = DoubleVector.zero(VectorKernels.DS);
+        int dl = VectorKernels.DS.length();
+        boolean g = gs != null;
+        int i = 0, bound = VectorKernels.DS.loopBound(n);
+        for (; i < bound; i += dl) {
+            DoubleVector d = DoubleVector.fromMemorySegment(VectorKernels.DS, ps, (po + i) * 8, NO)
+                    .sub(DoubleVector.fromMemorySegment(VectorKernels.DS, ts, (to + i) * 8, NO));
+            if (g) d.mul(2).mul(scale).intoMemorySegment(gs, (go + i) * 8, NO);
+            acc = acc.add(d.mul(d));
+        }
+        double s = Lanes.sum(acc);
+        for (; i < n; i++) {
+            double d = ps.getAtIndex(ValueLayout.JAVA_DOUBLE, po + i) - ts.getAtIndex(ValueLayout.JAVA_DOUBLE, to + i);
+            if (g) gs.setAtIndex(ValueLayout.JAVA_DOUBLE, go + i, 2 * d * scale);
+            s += d * d;
+        }
+        return s;
     }
 
     /** sum of (p - t)^2 over [0, len); with gs, also grad = (p - t) * gScale. */

@@ -135,6 +135,7 @@ class ConvTrainingAllocationTest {
             ops.put("adamUpdate F64", () -> VECTOR.adamUpdate(q, gq, t0, t1, adam));
             ops.put("rmsPropUpdate F64", () -> VECTOR.rmsPropUpdate(q, gq, t0, t1, rms));
             ops.put("adadeltaUpdate F64", () -> VECTOR.adadeltaUpdate(q, gq, t0, t1, ada));
+            ops.put("mse F64", () -> VECTOR.mse(q, gq, Reduction.MEAN, t0));
             assertSmall(measure(ops));
         }
     }
