@@ -1027,6 +1027,18 @@ final class VectorConv {
             k.scalarAvgPool2d(x, sp, out);
             return;
         }
+        if (x.dtype() == DType.F32 && x.stride(3) == 1) {
+            MemorySegment xs = x.segment(), os = out.segment();
+            long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2);
+            long oOff = out.offset(), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2), o3 = out.stride(3);
+            Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
+                for (int pl = lo; pl < hi; pl++) {
+                    int n = pl / C, c = pl % C;
+                    avgPoolPlaneF32(xs, xOff + n * x0 + c * x1, x2, os, oOff + n * o0 + c * o1, o2, o3, H, W, OH, OW, sp);
+                }
+            });
+            return;
+        }
         Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, OH * OW)), (lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) {
                 int n = pl / C, c = pl % C;
@@ -1048,10 +1060,92 @@ final class VectorConv {
         });
     }
 
+    /**
+     * One F32 plane with unit-stride rows: each window's row sums in float lanes ({@link #sumRunF32}), the
+     * window total in double as the oracle, divided by the count of covered (unpadded) elements. A window
+     * spanning whole rows of a dense plane (global average pooling) is one contiguous run.
+     */
+    private static void avgPoolPlaneF32(MemorySegment xs, long xb, long x2, MemorySegment os, long ob, long o2, long o3,
+                                        int H, int W, int OH, int OW, Pool2dSpec sp) {
+        for (int oh = 0; oh < OH; oh++) {
+            int h0 = oh * sp.strideH() - sp.padH();
+            int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
+            for (int ow = 0; ow < OW; ow++) {
+                int w0 = ow * sp.strideW() - sp.padW();
+                int wa = Math.max(w0, 0), wb = Math.min(w0 + sp.kernelW(), W);
+                double s = 0;
+                if (wa == 0 && wb == W && x2 == W) {
+                    if (hb > ha) s = sumRunF32(xs, xb + (long) ha * W, (hb - ha) * W);
+                } else if (wb > wa) {
+                    for (int ih = ha; ih < hb; ih++) s += sumRunF32(xs, xb + ih * x2 + wa, wb - wa);
+                }
+                int cnt = Math.max(hb - ha, 0) * Math.max(wb - wa, 0);
+                os.setAtIndex(F, ob + oh * o2 + ow * o3, (float) (s / cnt));
+            }
+        }
+    }
+
+    /** One F32 plane of the average-pool backward: zero it, then add gradOut / count to each window, row by row. */
+    private static void avgPoolBackPlaneF32(MemorySegment gos, long gb, long g2, long g3, MemorySegment gis, long ib, long i2,
+                                            int H, int W, int OH, int OW, Pool2dSpec sp) {
+        if (i2 == W) zeroF32(gis, ib, H * W);
+        else for (int h = 0; h < H; h++) zeroF32(gis, ib + h * i2, W);
+        for (int oh = 0; oh < OH; oh++) {
+            int h0 = oh * sp.strideH() - sp.padH();
+            int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
+            for (int ow = 0; ow < OW; ow++) {
+                int w0 = ow * sp.strideW() - sp.padW();
+                int wa = Math.max(w0, 0), wb = Math.min(w0 + sp.kernelW(), W);
+                int cnt = Math.max(hb - ha, 0) * Math.max(wb - wa, 0);
+                if (cnt == 0) continue;
+                float g = (float) (gos.getAtIndex(F, gb + oh * g2 + ow * g3) / (double) cnt);
+                for (int ih = ha; ih < hb; ih++) addRunF32(gis, ib + ih * i2 + wa, wb - wa, g);
+            }
+        }
+    }
+
+    /** seg[e, e + len) += v, F32 (element offsets). */
+    private static void addRunF32(MemorySegment seg, long e, int len, float v) {
+        int i = 0;
+        if (len >= L) {
+            FloatVector bv = FloatVector.broadcast(FS, v);
+            for (; i + L <= len; i += L) {
+                long q = 4 * (e + i);
+                FloatVector.fromMemorySegment(FS, seg, q, NO).add(bv).intoMemorySegment(seg, q, NO);
+            }
+        }
+        for (; i < len; i++) seg.setAtIndex(F, e + i, seg.getAtIndex(F, e + i) + v);
+    }
+
+    /** Sum of the F32 elements [e, e + len) (element offsets): vector lanes in lane order, then the tail. */
+    private static float sumRunF32(MemorySegment s, long e, int len) {
+        int i = 0;
+        float t = 0;
+        if (len >= L) {
+            FloatVector acc = FloatVector.fromMemorySegment(FS, s, 4 * e, NO);
+            for (i = L; i + L <= len; i += L) acc = acc.add(FloatVector.fromMemorySegment(FS, s, 4 * (e + i), NO));
+            t = Lanes.sum(acc);
+        }
+        for (; i < len; i++) t += s.getAtIndex(F, e + i);
+        return t;
+    }
+
     static void avgPool2dBackward(VectorKernels k, Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
         int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
         if (anyZero(N, C, H, W)) {
             k.scalarAvgPool2dBackward(gradOut, sp, gradIn);
+            return;
+        }
+        if (gradIn.dtype() == DType.F32 && gradIn.stride(3) == 1) {
+            MemorySegment gis = gradIn.segment(), gos = gradOut.segment();
+            long iOff = gradIn.offset(), i0 = gradIn.stride(0), i1 = gradIn.stride(1), i2 = gradIn.stride(2);
+            long gOff = gradOut.offset(), g0 = gradOut.stride(0), g1 = gradOut.stride(1), g2 = gradOut.stride(2), g3 = gradOut.stride(3);
+            Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
+                for (int pl = lo; pl < hi; pl++) {
+                    int n = pl / C, c = pl % C;
+                    avgPoolBackPlaneF32(gos, gOff + n * g0 + c * g1, g2, g3, gis, iOff + n * i0 + c * i1, i2, H, W, OH, OW, sp);
+                }
+            });
             return;
         }
         Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
