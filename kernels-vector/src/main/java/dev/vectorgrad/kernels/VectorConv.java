@@ -21,9 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
  * register-blocked kernel runs, vectorised over output pixels so a 1-channel input fills every lane; otherwise
  * the GEMM of the kernels instance ({@code k.gemm}) runs on tensor views of the scratch buffers, so this path
  * speeds up with whatever GEMM the backend has. Layouts that cannot be viewed as [K, OH*OW] per image fall back
- * to the scalar oracle.
+ * to the scalar oracle. Backward-weight of a stride-1 layer with a short reduction (the MNIST layer) needs no
+ * im2col at all ({@link #backwardWeightRows}: dY rows against shifted rows of the zero-padded input).
  *
- * <p>Pooling uses tight loops over the raw segments (no per-element index arrays), parallel over N*C planes.
+ * <p>Pooling uses tight loops over the raw segments (no per-element index arrays), parallel over N*C planes;
+ * F32 average pooling sums / adds window rows in vector lanes.
  */
 final class VectorConv {
     private VectorConv() {}
