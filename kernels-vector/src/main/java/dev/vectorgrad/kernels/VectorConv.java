@@ -547,9 +547,13 @@ final class VectorConv {
         MemorySegment xps = xp.segment();
         long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
         MemorySegment xs = x.segment();
-        Parallel.forRange(N, 1, (lo, hi) -> {
-            for (int n = lo; n < hi; n++) padImage(xs, xOff + n * x0, x1, x2, x3, C, H, W, ph, pw, xps, n * img, Hx, Wx);
-        });
+        if (N * img <= PAD_SERIAL_MAX) { // a copy of this size costs less than handing it to the workers
+            for (int n = 0; n < N; n++) padImage(xs, xOff + n * x0, x1, x2, x3, C, H, W, ph, pw, xps, n * img, Hx, Wx);
+        } else {
+            Parallel.forRange(N, 1, (lo, hi) -> {
+                for (int n = lo; n < hi; n++) padImage(xs, xOff + n * x0, x1, x2, x3, C, H, W, ph, pw, xps, n * img, Hx, Wx);
+            });
+        }
         if (!allFinite(xps, N * img)) return false;
         int taps = C * KH * KW, full = taps - taps % 4;
         int rem = OW % L;
@@ -576,6 +580,9 @@ final class VectorConv {
         });
         return true;
     }
+
+    /** Padded copies of up to this many elements (the MNIST batch: 25,088) are made on the calling thread. */
+    private static final long PAD_SERIAL_MAX = 1 << 18;
 
     /** Element offset of tap t = (c, i, j) in a padded image: c*plane + i*dh*Wx + j*dw. */
     private static long tapOffset(int t, int KH, int KW, long plane, int Wx, int dh, int dw) {

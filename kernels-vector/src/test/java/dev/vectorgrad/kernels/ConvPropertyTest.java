@@ -151,7 +151,8 @@ class ConvPropertyTest {
     void strideOneWeightRowsMatchScalar() {
         int[][] cases = { // n, c, k, h, w, kh, kw, padH, padW, dilH, dilW
             {3, 1, 5, 28, 28, 3, 3, 0, 0, 1, 1}, {2, 1, 4, 10, 8, 1, 1, 0, 0, 1, 1}, {2, 2, 3, 9, 13, 2, 2, 1, 0, 1, 1},
-            {1, 1, 7, 12, 17, 2, 3, 1, 1, 2, 1}, {2, 2, 2, 11, 11, 3, 3, 1, 1, 1, 2}, {1, 3, 6, 7, 23, 1, 3, 0, 2, 1, 3}};
+            {1, 1, 7, 12, 17, 2, 3, 1, 1, 2, 1}, {2, 2, 2, 11, 11, 3, 3, 1, 1, 1, 2}, {1, 3, 6, 7, 23, 1, 3, 0, 2, 1, 3},
+            {2, 1, 2, 364, 364, 3, 3, 1, 1, 1, 1}}; // > 2^18 padded elements: the padded copy runs on the workers
         Random r = new Random(23);
         boolean saved = VectorConv.weightRows;
         try {
