@@ -45,6 +45,10 @@ public class OptimizerBench {
     @Param({"350000", "1000000"})
     public int size;
 
+    /** Element type of parameter, gradient and state: F32 by default; {@code -p dtype=F64} runs the F64 loops. */
+    @Param({"F32"})
+    public String dtype;
+
     private Kernels k;
     private Scope scope;
     private int savedThreads;
@@ -71,7 +75,7 @@ public class OptimizerBench {
     }
 
     private Tensor rand(Random r, float lo, float hi) {
-        Tensor t = Tensor.zeros(scope, DType.F32, size);
+        Tensor t = Tensor.zeros(scope, DType.valueOf(dtype), size);
         for (long i = 0; i < size; i++) t.setFlat(i, lo + r.nextFloat() * (hi - lo));
         return t;
     }

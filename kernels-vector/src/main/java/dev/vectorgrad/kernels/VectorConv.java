@@ -21,21 +21,25 @@ import jdk.incubator.vector.VectorSpecies;
  * register-blocked kernel runs, vectorised over output pixels so a 1-channel input fills every lane; otherwise
  * the GEMM of the kernels instance ({@code k.gemm}) runs on tensor views of the scratch buffers, so this path
  * speeds up with whatever GEMM the backend has. Layouts that cannot be viewed as [K, OH*OW] per image fall back
- * to the scalar oracle.
+ * to the scalar oracle. Backward-weight of a stride-1 layer with a short reduction (the MNIST layer) needs no
+ * im2col at all ({@link #backwardWeightRows}: dY rows against shifted rows of the zero-padded input).
  *
- * <p>Pooling uses tight loops over the raw segments (no per-element index arrays), parallel over N*C planes.
+ * <p>Pooling uses tight loops over the raw segments (no per-element index arrays), parallel over N*C planes;
+ * F32 average pooling sums / adds window rows in vector lanes.
  */
 final class VectorConv {
     private VectorConv() {}
 
     /**
      * Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel; longer
-     * ones go to {@code k.gemm}. Measured (loaded 2-core machine, ConvBench, 1 thread) against the scalar GEMM
-     * this branch has, the built-in kernel wins at both benchmark shapes (R = 9 and 288), hence 512. Re-measure
-     * once a packed Vector GEMM is in ({@code -Dvectorgrad.conv.directMaxR=0} forces k.gemm everywhere).
-     * Not final so tests can exercise both paths.
+     * ones go to {@code k.gemm}. First set to 512 against the scalar GEMM of the time; re-measured against the
+     * packed Vector GEMM (2026-11-23, loaded 2-core AVX2 machine, ConvBench setups, 1 thread, caller-thread CPU
+     * time, medians of 11 interleaved rounds): mid layer forward (R = 288) built-in 11.95 ms vs k.gemm 5.88 ms
+     * (im2col + OpenBLAS 6.7 / 5.3 ms in the same runs), mid backward-data (K = 64) 10.2 ms vs 9.5 ms; the MNIST
+     * layer (R = 9, K = 32) keeps the built-in kernel, which fills the lanes over output pixels. Hence 32.
+     * ({@code -Dvectorgrad.conv.directMaxR=0} forces k.gemm everywhere.) Not final so tests can exercise both paths.
      */
-    static volatile int directMaxR = Integer.getInteger("vectorgrad.conv.directMaxR", 512);
+    static volatile int directMaxR = Integer.getInteger("vectorgrad.conv.directMaxR", 32);
     /**
      * Backward-weight uses the built-in dot kernel (one dot product of length OH*OW per weight) only for short
      * reductions R = C*KH*KW; above this one batched GEMM over all images runs ({@link #backwardWeightGemm}).
@@ -403,13 +407,14 @@ final class VectorConv {
         MemorySegment ps = pack.segment(), os = out.segment();
         Parallel.RangeTask task = (lo, hi) -> {
             Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
             for (int n = lo; n < hi; n++) {
                 im2col(x, n, sp, KH, KW, OH, OW, col, 0);
                 if (direct) {
                     gemmF32(ps, 0, R, col.segment(), 0, P, os, out.offset() + n * out.stride(0), out.stride(1), K, R, P, bias);
                 } else {
                     Tensor on = matView(out, n, K, P);
-                    k.gemm(1, wm, col.view(new int[] {R, P}, new long[] {P, 1}, 0), 0, on);
+                    k.gemm(1, wm, colV, 0, on);
                     if (bias != null) addBias(on, bias, K, P);
                 }
             }
@@ -425,6 +430,11 @@ final class VectorConv {
 
     private static void addBias(Tensor m, Tensor bias, int K, int P) {
         long o = m.offset(), s0 = m.stride(0), s1 = m.stride(1);
+        if (m.dtype() == DType.F32 && s1 == 1) {
+            MemorySegment ms = m.segment();
+            for (int kk = 0; kk < K; kk++) addBiasRowF32(ms, o + kk * s0, P, biasAt(bias, kk));
+            return;
+        }
         for (int kk = 0; kk < K; kk++) {
             double b = bias.read(bias.offset() + kk * bias.stride(0));
             for (int p = 0; p < P; p++) {
@@ -432,6 +442,17 @@ final class VectorConv {
                 m.write(e, m.read(e) + b);
             }
         }
+    }
+
+    /** seg[e, e + P) += b, F32. */
+    private static void addBiasRowF32(MemorySegment seg, long e, int P, float b) {
+        FloatVector bv = FloatVector.broadcast(FS, b);
+        int p = 0;
+        for (; p + L <= P; p += L) {
+            long q = 4 * (e + p);
+            FloatVector.fromMemorySegment(FS, seg, q, NO).add(bv).intoMemorySegment(seg, q, NO);
+        }
+        for (; p < P; p++) seg.setAtIndex(F, e + p, seg.getAtIndex(F, e + p) + b);
     }
 
     /** pack = w as contiguous [K, R] (transposed: [R, K]). */
@@ -466,11 +487,12 @@ final class VectorConv {
         MemorySegment ps = pack.segment(), gs = gradOut.segment();
         Parallel.RangeTask task = (lo, hi) -> {
             Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
             for (int n = lo; n < hi; n++) {
                 if (direct) {
                     gemmF32(ps, 0, K, gs, gradOut.offset() + n * gradOut.stride(0), gradOut.stride(1), col.segment(), 0, P, R, K, P, null);
                 } else {
-                    k.gemm(1, wt, matView(gradOut, n, K, P), 0, col.view(new int[] {R, P}, new long[] {P, 1}, 0));
+                    k.gemm(1, wt, matView(gradOut, n, K, P), 0, colV);
                 }
                 col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
             }
@@ -487,10 +509,217 @@ final class VectorConv {
         }
         int R = C * KH * KW, P = OH * OW;
         DType dt = x.dtype();
+        if (dt == DType.F32 && R <= weightRowsMaxR && weightRows && unitRows(gradOut) && sp.strideH() == 1 && sp.strideW() == 1
+                && OW >= L && backwardWeightRows(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW)) {
+            return;
+        }
         if (dt == DType.F32 && R <= weightDirectMaxR && unitRows(gradOut)) {
             backwardWeightDot(x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
         } else {
             backwardWeightGemm(k, x, gradOut, sp, gradW, gradBias, N, C, K, KH, KW, OH, OW);
+        }
+    }
+
+    /** Stride-1 short-reduction backward-weight through {@link #backwardWeightRows} (tests switch it off to reach the dot path). */
+    static volatile boolean weightRows = !Boolean.getBoolean("vectorgrad.conv.noWeightRows");
+    /** Largest R = C*KH*KW for {@link #backwardWeightRows}. */
+    static volatile int weightRowsMaxR = Integer.getInteger("vectorgrad.conv.weightRowsMaxR", 64);
+
+    /**
+     * Stride-1 short reductions (the MNIST layer: 1 input channel, R = 9), no im2col: with x zero-padded into
+     * scratch xp [N, C, H+2ph, W+2pw], the weight gradient is dW[o, t] = sum over n, oh, ow of
+     * dY[n, o, oh, ow] * xp[n, tap t + oh*Wx + ow], a dot product of each dY row with a shifted xp row. Two
+     * output channels and four taps at a time (8 accumulators; per vector step 2 dY loads and 4 xp loads feed 8
+     * FMAs), accumulated over the whole batch in registers and reduced once per weight; the bias gradient rides
+     * along with the last tap block. Rows are walked in vectors of L; the last, partial vector of a row is loaded
+     * at OW - L (overlapping the previous one) with the dY lanes already counted set to zero, so there is no
+     * scalar tail. That multiplies 0 by xp values, exact only when x is finite: a non-finite x returns false
+     * (caller takes the dot path, which matches the oracle's NaN/Inf). Parallel over output-channel pairs;
+     * each weight is summed by one thread in a fixed order (deterministic for any thread count).
+     */
+    private static boolean backwardWeightRows(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias,
+                                              int N, int C, int K, int KH, int KW, int OH, int OW) {
+        int H = x.dim(2), W = x.dim(3), ph = sp.padH(), pw = sp.padW();
+        int Hx = H + 2 * ph, Wx = W + 2 * pw;
+        if (OH != Hx - (KH - 1) * sp.dilationH() || OW != Wx - (KW - 1) * sp.dilationW()) return false;
+        long plane = (long) Hx * Wx, img = C * plane;
+        Tensor xp = ConvScratch.get(ConvScratch.COL, DType.F32, N * img);
+        MemorySegment xps = xp.segment();
+        long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
+        MemorySegment xs = x.segment();
+        if (N * img <= PAD_SERIAL_MAX) { // a copy of this size costs less than handing it to the workers
+            for (int n = 0; n < N; n++) padImage(xs, xOff + n * x0, x1, x2, x3, C, H, W, ph, pw, xps, n * img, Hx, Wx);
+        } else {
+            Parallel.forRange(N, 1, (lo, hi) -> {
+                for (int n = lo; n < hi; n++) padImage(xs, xOff + n * x0, x1, x2, x3, C, H, W, ph, pw, xps, n * img, Hx, Wx);
+            });
+        }
+        if (!allFinite(xps, N * img)) return false;
+        int taps = C * KH * KW, full = taps - taps % 4;
+        int rem = OW % L;
+        // Lanes of the last, overlapping vector of a row that were not counted yet: the top rem lanes.
+        VectorMask<Float> keep = VectorMask.fromLong(FS, rem == 0 ? 0 : ((1L << rem) - 1) << (L - rem));
+        long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1), gs2 = gradOut.stride(2);
+        MemorySegment gs = gradOut.segment();
+        int dh = sp.dilationH(), dw = sp.dilationW();
+        Parallel.forRange((K + 1) / 2, 1, (lo, hi) -> {
+            // The accumulators leave the kernels through this per-thread buffer: a vector passed to a helper that
+            // C2 does not inline (the kernels are large) would be boxed.
+            MemorySegment red = ConvScratch.get(ConvScratch.ACC, DType.F32, 8L * L).segment();
+            for (int pair = lo; pair < hi; pair++) {
+                int o0 = 2 * pair, o1 = Math.min(o0 + 1, K - 1);
+                for (int t = 0; t < full; t += 4)
+                    rowsTaps4(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, tapOffset(t, KH, KW, plane, Wx, dh, dw),
+                            tapOffset(t + 1, KH, KW, plane, Wx, dh, dw), tapOffset(t + 2, KH, KW, plane, Wx, dh, dw),
+                            tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, red, gradW, t, KH, KW);
+                // Leftover taps one at a time, the bias sums with them (with a dummy tap when none is left).
+                for (int t = full; t < Math.max(taps, full + (gradBias != null ? 1 : 0)); t++)
+                    rowsTap1Bias(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, t < taps ? tapOffset(t, KH, KW, plane, Wx, dh, dw) : 0,
+                            N, OH, OW, keep, red, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
+            }
+        });
+        return true;
+    }
+
+    /** Padded copies of up to this many elements (the MNIST batch: 25,088) are made on the calling thread. */
+    private static final long PAD_SERIAL_MAX = 1 << 18;
+
+    /** Element offset of tap t = (c, i, j) in a padded image: c*plane + i*dh*Wx + j*dw. */
+    private static long tapOffset(int t, int KH, int KW, long plane, int Wx, int dh, int dw) {
+        int c = t / (KH * KW), i = t / KW % KH, j = t % KW;
+        return c * plane + (long) i * dh * Wx + (long) j * dw;
+    }
+
+    /** Sum of the L floats of vector slot v of red, in lane order (as {@link Lanes#sum}). */
+    private static float laneSum(MemorySegment red, int v) {
+        long b = (long) v * L;
+        float s = red.getAtIndex(F, b);
+        for (int i = 1; i < L; i++) s += red.getAtIndex(F, b + i);
+        return s;
+    }
+
+    /** gradW[o, tap t] = v (tap t = (c, i, j)). */
+    private static void storeW(Tensor gradW, int o, int t, int KH, int KW, float v) {
+        int c = t / (KH * KW), i = t / KW % KH, j = t % KW;
+        gradW.write(gradW.offset() + o * gradW.stride(0) + c * gradW.stride(1) + i * gradW.stride(2) + j * gradW.stride(3), v);
+    }
+
+    /** xp image at element d = x image at xb, zero-padded by ph rows / pw columns on each side. */
+    private static void padImage(MemorySegment xs, long xb, long x1, long x2, long x3, int C, int H, int W, int ph, int pw,
+                                 MemorySegment xps, long d, int Hx, int Wx) {
+        if (ph > 0 || pw > 0) zeroF32(xps, d, C * Hx * Wx);
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++) {
+                long src = xb + c * x1 + h * x2, dst = d + ((long) c * Hx + h + ph) * Wx + pw;
+                if (x3 == 1) MemorySegment.copy(xs, src * 4, xps, dst * 4, W * 4L);
+                else for (int w = 0; w < W; w++) xps.setAtIndex(F, dst + w, xs.getAtIndex(F, src + w * x3));
+            }
+    }
+
+    /** True when no element of seg[0, len) is NaN or infinite. */
+    private static boolean allFinite(MemorySegment seg, long len) {
+        FloatVector m = FloatVector.zero(FS);
+        long i = 0;
+        for (; i + L <= len; i += L) m = m.max(FloatVector.fromMemorySegment(FS, seg, 4 * i, NO).abs());
+        boolean ok = m.compare(VectorOperators.LT, Float.POSITIVE_INFINITY).allTrue();
+        for (; i < len; i++) ok &= Math.abs(seg.getAtIndex(F, i)) < Float.POSITIVE_INFINITY;
+        return ok;
+    }
+
+    /** dW[o0|o1, taps t..t+3] (tap element offsets u0..u3) over the batch: 2 x 4 vector accumulators. */
+    private static void rowsTaps4(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
+                                  MemorySegment xs, long img, int Wx, long u0, long u1, long u2, long u3,
+                                  int N, int OH, int OW, VectorMask<Float> keep, MemorySegment red, Tensor gradW, int t, int KH, int KW) {
+        FloatVector a00 = FloatVector.zero(FS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector zero = a00;
+        long b0 = 4 * u0, b1 = 4 * u1, b2 = 4 * u2, b3 = 4 * u3;
+        boolean tail = OW % L != 0;
+        for (int n = 0; n < N; n++) {
+            long g0 = 4 * (gO + n * gs0 + o0 * gs1), g1 = 4 * (gO + n * gs0 + o1 * gs1), xb = 4 * (n * img);
+            for (int oh = 0; oh < OH; oh++) {
+                long r0 = g0 + 4 * oh * gs2, r1 = g1 + 4 * oh * gs2, xr = xb + 4L * oh * Wx;
+                int ow = 0;
+                for (; ow + L <= OW; ow += L) {
+                    long q = 4L * ow;
+                    FloatVector y0 = FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), y1 = FloatVector.fromMemorySegment(FS, gs, r1 + q, NO);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + b0 + q, NO);
+                    a00 = y0.fma(v, a00); a10 = y1.fma(v, a10);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b1 + q, NO);
+                    a01 = y0.fma(v, a01); a11 = y1.fma(v, a11);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b2 + q, NO);
+                    a02 = y0.fma(v, a02); a12 = y1.fma(v, a12);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b3 + q, NO);
+                    a03 = y0.fma(v, a03); a13 = y1.fma(v, a13);
+                }
+                if (tail) {
+                    long q = 4L * (OW - L);
+                    FloatVector y0 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), keep);
+                    FloatVector y1 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r1 + q, NO), keep);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + b0 + q, NO);
+                    a00 = y0.fma(v, a00); a10 = y1.fma(v, a10);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b1 + q, NO);
+                    a01 = y0.fma(v, a01); a11 = y1.fma(v, a11);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b2 + q, NO);
+                    a02 = y0.fma(v, a02); a12 = y1.fma(v, a12);
+                    v = FloatVector.fromMemorySegment(FS, xs, xr + b3 + q, NO);
+                    a03 = y0.fma(v, a03); a13 = y1.fma(v, a13);
+                }
+            }
+        }
+        long vb = 4L * L;
+        a00.intoMemorySegment(red, 0, NO); a01.intoMemorySegment(red, vb, NO);
+        a02.intoMemorySegment(red, 2 * vb, NO); a03.intoMemorySegment(red, 3 * vb, NO);
+        a10.intoMemorySegment(red, 4 * vb, NO); a11.intoMemorySegment(red, 5 * vb, NO);
+        a12.intoMemorySegment(red, 6 * vb, NO); a13.intoMemorySegment(red, 7 * vb, NO);
+        for (int j = 0; j < 4; j++) {
+            storeW(gradW, o0, t + j, KH, KW, laneSum(red, j));
+            storeW(gradW, o1, t + j, KH, KW, laneSum(red, 4 + j));
+        }
+    }
+
+    /**
+     * dW[o0|o1, tap t] (tap element offset u0) and the dY sums of o0, o1 over the batch; writes the weights when
+     * gradW is not null, the bias when gradBias is not null.
+     */
+    private static void rowsTap1Bias(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
+                                     MemorySegment xs, long img, int Wx, long u0, int N, int OH, int OW, VectorMask<Float> keep,
+                                     MemorySegment red, Tensor gradW, int t, int KH, int KW, Tensor gradBias) {
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, s0 = a0, s1 = a0, zero = a0;
+        long b0 = 4 * u0;
+        boolean tail = OW % L != 0;
+        for (int n = 0; n < N; n++) {
+            long g0 = 4 * (gO + n * gs0 + o0 * gs1), g1 = 4 * (gO + n * gs0 + o1 * gs1), xb = 4 * (n * img);
+            for (int oh = 0; oh < OH; oh++) {
+                long r0 = g0 + 4 * oh * gs2, r1 = g1 + 4 * oh * gs2, xr = xb + 4L * oh * Wx + b0;
+                int ow = 0;
+                for (; ow + L <= OW; ow += L) {
+                    long q = 4L * ow;
+                    FloatVector y0 = FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), y1 = FloatVector.fromMemorySegment(FS, gs, r1 + q, NO);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + q, NO);
+                    a0 = y0.fma(v, a0); a1 = y1.fma(v, a1);
+                    s0 = s0.add(y0); s1 = s1.add(y1);
+                }
+                if (tail) {
+                    long q = 4L * (OW - L);
+                    FloatVector y0 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), keep);
+                    FloatVector y1 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r1 + q, NO), keep);
+                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + q, NO);
+                    a0 = y0.fma(v, a0); a1 = y1.fma(v, a1);
+                    s0 = s0.add(y0); s1 = s1.add(y1);
+                }
+            }
+        }
+        long vb = 4L * L;
+        a0.intoMemorySegment(red, 0, NO); a1.intoMemorySegment(red, vb, NO);
+        s0.intoMemorySegment(red, 2 * vb, NO); s1.intoMemorySegment(red, 3 * vb, NO);
+        if (gradW != null) {
+            storeW(gradW, o0, t, KH, KW, laneSum(red, 0));
+            storeW(gradW, o1, t, KH, KW, laneSum(red, 1));
+        }
+        if (gradBias != null) {
+            long bs = gradBias.stride(0), bo = gradBias.offset();
+            gradBias.write(bo + o0 * bs, laneSum(red, 2));
+            gradBias.write(bo + o1 * bs, laneSum(red, 3));
         }
     }
 
@@ -807,6 +1036,18 @@ final class VectorConv {
             k.scalarAvgPool2d(x, sp, out);
             return;
         }
+        if (x.dtype() == DType.F32 && x.stride(3) == 1) {
+            MemorySegment xs = x.segment(), os = out.segment();
+            long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2);
+            long oOff = out.offset(), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2), o3 = out.stride(3);
+            Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
+                for (int pl = lo; pl < hi; pl++) {
+                    int n = pl / C, c = pl % C;
+                    avgPoolPlaneF32(xs, xOff + n * x0 + c * x1, x2, os, oOff + n * o0 + c * o1, o2, o3, H, W, OH, OW, sp);
+                }
+            });
+            return;
+        }
         Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, OH * OW)), (lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) {
                 int n = pl / C, c = pl % C;
@@ -828,10 +1069,92 @@ final class VectorConv {
         });
     }
 
+    /**
+     * One F32 plane with unit-stride rows: each window's row sums in float lanes ({@link #sumRunF32}), the
+     * window total in double as the oracle, divided by the count of covered (unpadded) elements. A window
+     * spanning whole rows of a dense plane (global average pooling) is one contiguous run.
+     */
+    private static void avgPoolPlaneF32(MemorySegment xs, long xb, long x2, MemorySegment os, long ob, long o2, long o3,
+                                        int H, int W, int OH, int OW, Pool2dSpec sp) {
+        for (int oh = 0; oh < OH; oh++) {
+            int h0 = oh * sp.strideH() - sp.padH();
+            int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
+            for (int ow = 0; ow < OW; ow++) {
+                int w0 = ow * sp.strideW() - sp.padW();
+                int wa = Math.max(w0, 0), wb = Math.min(w0 + sp.kernelW(), W);
+                double s = 0;
+                if (wa == 0 && wb == W && x2 == W) {
+                    if (hb > ha) s = sumRunF32(xs, xb + (long) ha * W, (hb - ha) * W);
+                } else if (wb > wa) {
+                    for (int ih = ha; ih < hb; ih++) s += sumRunF32(xs, xb + ih * x2 + wa, wb - wa);
+                }
+                int cnt = Math.max(hb - ha, 0) * Math.max(wb - wa, 0);
+                os.setAtIndex(F, ob + oh * o2 + ow * o3, (float) (s / cnt));
+            }
+        }
+    }
+
+    /** One F32 plane of the average-pool backward: zero it, then add gradOut / count to each window, row by row. */
+    private static void avgPoolBackPlaneF32(MemorySegment gos, long gb, long g2, long g3, MemorySegment gis, long ib, long i2,
+                                            int H, int W, int OH, int OW, Pool2dSpec sp) {
+        if (i2 == W) zeroF32(gis, ib, H * W);
+        else for (int h = 0; h < H; h++) zeroF32(gis, ib + h * i2, W);
+        for (int oh = 0; oh < OH; oh++) {
+            int h0 = oh * sp.strideH() - sp.padH();
+            int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
+            for (int ow = 0; ow < OW; ow++) {
+                int w0 = ow * sp.strideW() - sp.padW();
+                int wa = Math.max(w0, 0), wb = Math.min(w0 + sp.kernelW(), W);
+                int cnt = Math.max(hb - ha, 0) * Math.max(wb - wa, 0);
+                if (cnt == 0) continue;
+                float g = (float) (gos.getAtIndex(F, gb + oh * g2 + ow * g3) / (double) cnt);
+                for (int ih = ha; ih < hb; ih++) addRunF32(gis, ib + ih * i2 + wa, wb - wa, g);
+            }
+        }
+    }
+
+    /** seg[e, e + len) += v, F32 (element offsets). */
+    private static void addRunF32(MemorySegment seg, long e, int len, float v) {
+        int i = 0;
+        if (len >= L) {
+            FloatVector bv = FloatVector.broadcast(FS, v);
+            for (; i + L <= len; i += L) {
+                long q = 4 * (e + i);
+                FloatVector.fromMemorySegment(FS, seg, q, NO).add(bv).intoMemorySegment(seg, q, NO);
+            }
+        }
+        for (; i < len; i++) seg.setAtIndex(F, e + i, seg.getAtIndex(F, e + i) + v);
+    }
+
+    /** Sum of the F32 elements [e, e + len) (element offsets): vector lanes in lane order, then the tail. */
+    private static float sumRunF32(MemorySegment s, long e, int len) {
+        int i = 0;
+        float t = 0;
+        if (len >= L) {
+            FloatVector acc = FloatVector.fromMemorySegment(FS, s, 4 * e, NO);
+            for (i = L; i + L <= len; i += L) acc = acc.add(FloatVector.fromMemorySegment(FS, s, 4 * (e + i), NO));
+            t = Lanes.sum(acc);
+        }
+        for (; i < len; i++) t += s.getAtIndex(F, e + i);
+        return t;
+    }
+
     static void avgPool2dBackward(VectorKernels k, Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
         int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
         if (anyZero(N, C, H, W)) {
             k.scalarAvgPool2dBackward(gradOut, sp, gradIn);
+            return;
+        }
+        if (gradIn.dtype() == DType.F32 && gradIn.stride(3) == 1) {
+            MemorySegment gis = gradIn.segment(), gos = gradOut.segment();
+            long iOff = gradIn.offset(), i0 = gradIn.stride(0), i1 = gradIn.stride(1), i2 = gradIn.stride(2);
+            long gOff = gradOut.offset(), g0 = gradOut.stride(0), g1 = gradOut.stride(1), g2 = gradOut.stride(2), g3 = gradOut.stride(3);
+            Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
+                for (int pl = lo; pl < hi; pl++) {
+                    int n = pl / C, c = pl % C;
+                    avgPoolBackPlaneF32(gos, gOff + n * g0 + c * g1, g2, g3, gis, iOff + n * i0 + c * i1, i2, H, W, OH, OW, sp);
+                }
+            });
             return;
         }
         Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {

@@ -5,6 +5,7 @@ import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -30,6 +31,12 @@ final class VectorTraining {
     private static final int OPT_GRAIN = 1 << 15;
 
     /** True when every non-null tensor is contiguous F32. */
+    /** True when every non-null operand is contiguous F64 (the F64 optimizer loops). */
+    private static boolean fast64(Tensor... ts) {
+        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F64 || !t.isContiguous())) return false;
+        return true;
+    }
+
     private static boolean fast(Tensor... ts) {
         for (Tensor t : ts) if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) return false;
         return true;
@@ -344,6 +351,7 @@ final class VectorTraining {
     }
 
     static double mse(VectorKernels k, Tensor pred, Tensor target, Reduction r, Tensor grad) {
+        if (fast64(pred, target, grad)) return mseF64(pred, target, r, grad);
         if (!fast(pred, target, grad)) return k.scalarMse(pred, target, r, grad);
         long n = pred.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
@@ -355,6 +363,35 @@ final class VectorTraining {
             total += mseChunk(ps, po + i, ts, to + i, gs, go + i, len, 2f * scale);
         }
         return total * scale;
+    }
+
+    /** F64 mean squared error: the sum in double lanes (lane order, then the tail), grad = 2 * d * scale as the oracle. */
+    private static double mseF64(Tensor pred, Tensor target, Reduction r, Tensor grad) {
+        long n = pred.numel();
+        double scale = r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        MemorySegment ps = pred.segment(), ts = target.segment(), gs = seg(grad);
+        long po = pred.offset(), to = target.offset(), go = grad == null ? 0 : grad.offset();
+        return mseRangeF64(ps, po, ts, to, gs, go, Math.toIntExact(n), scale) * scale;
+    }
+
+    private static double mseRangeF64(MemorySegment ps, long po, MemorySegment ts, long to, MemorySegment gs, long go, int n, double scale) {
+        DoubleVector acc = DoubleVector.zero(VectorKernels.DS);
+        int dl = VectorKernels.DS.length();
+        boolean g = gs != null;
+        int i = 0, bound = VectorKernels.DS.loopBound(n);
+        for (; i < bound; i += dl) {
+            DoubleVector d = DoubleVector.fromMemorySegment(VectorKernels.DS, ps, (po + i) * 8, NO)
+                    .sub(DoubleVector.fromMemorySegment(VectorKernels.DS, ts, (to + i) * 8, NO));
+            if (g) d.mul(2).mul(scale).intoMemorySegment(gs, (go + i) * 8, NO);
+            acc = acc.add(d.mul(d));
+        }
+        double s = Lanes.sum(acc);
+        for (; i < n; i++) {
+            double d = ps.getAtIndex(ValueLayout.JAVA_DOUBLE, po + i) - ts.getAtIndex(ValueLayout.JAVA_DOUBLE, to + i);
+            if (g) gs.setAtIndex(ValueLayout.JAVA_DOUBLE, go + i, 2 * d * scale);
+            s += d * d;
+        }
+        return s;
     }
 
     /** sum of (p - t)^2 over [0, len); with gs, also grad = (p - t) * gScale. */
@@ -380,6 +417,10 @@ final class VectorTraining {
 
     static void sgdUpdate(VectorKernels k, Tensor p, Tensor g, Tensor buf, OptimizerSteps.Sgd s) {
         boolean mom = s.momentum() != 0;
+        if (fast64(p, g, mom ? buf : null)) {
+            sgdUpdateF64(p, g, buf, s);
+            return;
+        }
         if (!fast(p, g, mom ? buf : null)) {
             k.scalarSgdUpdate(p, g, buf, s);
             return;
@@ -422,6 +463,10 @@ final class VectorTraining {
     }
 
     static void adamUpdate(VectorKernels k, Tensor p, Tensor g, Tensor mt, Tensor vt, OptimizerSteps.Adam s) {
+        if (fast64(p, g, mt, vt)) {
+            adamUpdateF64(p, g, mt, vt, s);
+            return;
+        }
         if (!fast(p, g, mt, vt)) {
             k.scalarAdamUpdate(p, g, mt, vt, s);
             return;
@@ -475,6 +520,10 @@ final class VectorTraining {
 
     static void rmsPropUpdate(VectorKernels k, Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
         boolean mom = s.momentum() != 0;
+        if (fast64(p, g, sq, mom ? buf : null)) {
+            rmsPropUpdateF64(p, g, sq, buf, s);
+            return;
+        }
         if (!fast(p, g, sq, mom ? buf : null)) {
             k.scalarRmsPropUpdate(p, g, sq, buf, s);
             return;
@@ -520,6 +569,10 @@ final class VectorTraining {
     }
 
     static void adadeltaUpdate(VectorKernels k, Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
+        if (fast64(p, g, sq, acc)) {
+            adadeltaUpdateF64(p, g, sq, acc, s);
+            return;
+        }
         if (!fast(p, g, sq, acc)) {
             k.scalarAdadeltaUpdate(p, g, sq, acc, s);
             return;
@@ -555,6 +608,173 @@ final class VectorTraining {
             float delta = (float) Math.sqrt(av + eps) / (float) Math.sqrt(sv + eps) * gv;
             as.setAtIndex(F, ao + i, av * rho + delta * delta * c);
             ps.setAtIndex(F, po + i, delta * -lr + pv);
+        }
+    }
+
+    // ------------------------------------------------------------------ F64 optimizers
+    // One direct loop per op (no shared body lambda), each vector step in the oracle's operation order
+    // (ScalarKernels), so vector lanes and the scalar tail give the oracle's doubles.
+
+    private static final VectorSpecies<Double> DS = VectorKernels.DS;
+    private static final int DL = DS.length();
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
+
+    private static void sgdUpdateF64(Tensor p, Tensor g, Tensor buf, OptimizerSteps.Sgd s) {
+        boolean mom = s.momentum() != 0, nesterov = s.nesterov();
+        MemorySegment ps = p.segment(), gs = g.segment(), bs = mom ? buf.segment() : null;
+        long po = p.offset(), go = g.offset(), bo = mom ? buf.offset() : 0;
+        double lr = s.lr(), wd = s.weightDecay(), mu = s.momentum(), damp = 1 - s.dampening();
+        int n = Math.toIntExact(p.numel());
+        Parallel.RangeTask task = (lo, hi) -> sgdRangeF64(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp);
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
+        else task.run(0, n);
+    }
+
+    private static void sgdRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment bs, long bo, int lo, int hi,
+                                    boolean mom, boolean nesterov, double lr, double wd, double mu, double damp) {
+        int i = lo, bound = lo + DS.loopBound(hi - lo);
+        for (; i < bound; i += DL) {
+            DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
+            DoubleVector d = DoubleVector.fromMemorySegment(DS, gs, (go + i) * 8, NO).add(pv.mul(wd));
+            if (mom) {
+                DoubleVector b = DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, NO).mul(mu).add(d.mul(damp));
+                b.intoMemorySegment(bs, (bo + i) * 8, NO);
+                d = nesterov ? d.add(b.mul(mu)) : b;
+            }
+            pv.sub(d.mul(lr)).intoMemorySegment(ps, (po + i) * 8, NO);
+        }
+        for (; i < hi; i++) {
+            double pv = ps.getAtIndex(D, po + i);
+            double d = gs.getAtIndex(D, go + i) + wd * pv;
+            if (mom) {
+                double b = mu * bs.getAtIndex(D, bo + i) + damp * d;
+                bs.setAtIndex(D, bo + i, b);
+                d = nesterov ? d + mu * b : b;
+            }
+            ps.setAtIndex(D, po + i, pv - lr * d);
+        }
+    }
+
+    private static void adamUpdateF64(Tensor p, Tensor g, Tensor mt, Tensor vt, OptimizerSteps.Adam s) {
+        MemorySegment ps = p.segment(), gs = g.segment(), ms = mt.segment(), vs = vt.segment();
+        long po = p.offset(), go = g.offset(), mo = mt.offset(), vo = vt.offset();
+        double lr = s.lr(), b1 = s.beta1(), b2 = s.beta2(), eps = s.eps(), wd = s.weightDecay();
+        double c1 = 1 - b1, c2 = 1 - b2, lrWd = lr * wd;
+        double bc1 = 1 - Math.pow(b1, s.step()), bc2 = 1 - Math.pow(b2, s.step());
+        boolean decoupled = s.decoupled();
+        int n = Math.toIntExact(p.numel());
+        Parallel.RangeTask task = (lo, hi) -> adamRangeF64(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, lr, lrWd, wd,
+                b1, c1, b2, c2, bc1, bc2, eps);
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
+        else task.run(0, n);
+    }
+
+    private static void adamRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ms, long mo,
+            MemorySegment vs, long vo, int lo, int hi, boolean decoupled, double lr, double lrWd, double wd, double b1, double c1,
+            double b2, double c2, double bc1, double bc2, double eps) {
+        int i = lo, bound = lo + DS.loopBound(hi - lo);
+        for (; i < bound; i += DL) {
+            DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
+            DoubleVector gv = DoubleVector.fromMemorySegment(DS, gs, (go + i) * 8, NO);
+            if (decoupled) pv = pv.sub(pv.mul(lrWd));
+            else gv = gv.add(pv.mul(wd));
+            DoubleVector mv = DoubleVector.fromMemorySegment(DS, ms, (mo + i) * 8, NO).mul(b1).add(gv.mul(c1));
+            DoubleVector vv = DoubleVector.fromMemorySegment(DS, vs, (vo + i) * 8, NO).mul(b2).add(gv.mul(c2).mul(gv));
+            mv.intoMemorySegment(ms, (mo + i) * 8, NO);
+            vv.intoMemorySegment(vs, (vo + i) * 8, NO);
+            DoubleVector denom = vv.div(bc2).sqrt().add(eps);
+            pv.sub(mv.div(bc1).mul(lr).div(denom)).intoMemorySegment(ps, (po + i) * 8, NO);
+        }
+        for (; i < hi; i++) {
+            double pv = ps.getAtIndex(D, po + i), gv = gs.getAtIndex(D, go + i);
+            if (decoupled) pv -= lrWd * pv;
+            else gv += wd * pv;
+            double mv = b1 * ms.getAtIndex(D, mo + i) + c1 * gv;
+            double vv = b2 * vs.getAtIndex(D, vo + i) + c2 * gv * gv;
+            ms.setAtIndex(D, mo + i, mv);
+            vs.setAtIndex(D, vo + i, vv);
+            double denom = Math.sqrt(vv / bc2) + eps;
+            ps.setAtIndex(D, po + i, pv - lr * (mv / bc1) / denom);
+        }
+    }
+
+    private static void rmsPropUpdateF64(Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
+        boolean mom = s.momentum() != 0;
+        MemorySegment ps = p.segment(), gs = g.segment(), ss = sq.segment(), bs = mom ? buf.segment() : null;
+        long po = p.offset(), go = g.offset(), so = sq.offset(), bo = mom ? buf.offset() : 0;
+        double lr = s.lr(), alpha = s.alpha(), c = 1 - s.alpha(), eps = s.eps(), wd = s.weightDecay(), mu = s.momentum();
+        int n = Math.toIntExact(p.numel());
+        Parallel.RangeTask task = (lo, hi) -> rmsPropRangeF64(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu);
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
+        else task.run(0, n);
+    }
+
+    private static void rmsPropRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
+                                        MemorySegment bs, long bo, int lo, int hi, boolean mom, double lr, double alpha, double c,
+                                        double eps, double wd, double mu) {
+        int i = lo, bound = lo + DS.loopBound(hi - lo);
+        for (; i < bound; i += DL) {
+            DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
+            DoubleVector gv = DoubleVector.fromMemorySegment(DS, gs, (go + i) * 8, NO).add(pv.mul(wd));
+            DoubleVector sv = DoubleVector.fromMemorySegment(DS, ss, (so + i) * 8, NO).mul(alpha).add(gv.mul(c).mul(gv));
+            sv.intoMemorySegment(ss, (so + i) * 8, NO);
+            DoubleVector avg = sv.sqrt().add(eps);
+            if (mom) {
+                DoubleVector b = DoubleVector.fromMemorySegment(DS, bs, (bo + i) * 8, NO).mul(mu).add(gv.div(avg));
+                b.intoMemorySegment(bs, (bo + i) * 8, NO);
+                pv.sub(b.mul(lr)).intoMemorySegment(ps, (po + i) * 8, NO);
+            } else {
+                pv.sub(gv.mul(lr).div(avg)).intoMemorySegment(ps, (po + i) * 8, NO);
+            }
+        }
+        for (; i < hi; i++) {
+            double pv = ps.getAtIndex(D, po + i);
+            double gv = gs.getAtIndex(D, go + i) + wd * pv;
+            double sv = alpha * ss.getAtIndex(D, so + i) + c * gv * gv;
+            ss.setAtIndex(D, so + i, sv);
+            double avg = Math.sqrt(sv) + eps;
+            if (mom) {
+                double b = mu * bs.getAtIndex(D, bo + i) + gv / avg;
+                bs.setAtIndex(D, bo + i, b);
+                ps.setAtIndex(D, po + i, pv - lr * b);
+            } else {
+                ps.setAtIndex(D, po + i, pv - lr * gv / avg);
+            }
+        }
+    }
+
+    private static void adadeltaUpdateF64(Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
+        MemorySegment ps = p.segment(), gs = g.segment(), ss = sq.segment(), as = acc.segment();
+        long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
+        double lr = s.lr(), rho = s.rho(), c = 1 - s.rho(), eps = s.eps(), wd = s.weightDecay();
+        int n = Math.toIntExact(p.numel());
+        Parallel.RangeTask task = (lo, hi) -> adadeltaRangeF64(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd);
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
+        else task.run(0, n);
+    }
+
+    private static void adadeltaRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
+                                         MemorySegment as, long ao, int lo, int hi, double lr, double rho, double c, double eps, double wd) {
+        int i = lo, bound = lo + DS.loopBound(hi - lo);
+        for (; i < bound; i += DL) {
+            DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
+            DoubleVector gv = DoubleVector.fromMemorySegment(DS, gs, (go + i) * 8, NO).add(pv.mul(wd));
+            DoubleVector sv = DoubleVector.fromMemorySegment(DS, ss, (so + i) * 8, NO).mul(rho).add(gv.mul(c).mul(gv));
+            sv.intoMemorySegment(ss, (so + i) * 8, NO);
+            DoubleVector av = DoubleVector.fromMemorySegment(DS, as, (ao + i) * 8, NO);
+            DoubleVector delta = av.add(eps).sqrt().div(sv.add(eps).sqrt()).mul(gv);
+            av.mul(rho).add(delta.mul(c).mul(delta)).intoMemorySegment(as, (ao + i) * 8, NO);
+            pv.sub(delta.mul(lr)).intoMemorySegment(ps, (po + i) * 8, NO);
+        }
+        for (; i < hi; i++) {
+            double pv = ps.getAtIndex(D, po + i);
+            double gv = gs.getAtIndex(D, go + i) + wd * pv;
+            double sv = rho * ss.getAtIndex(D, so + i) + c * gv * gv;
+            ss.setAtIndex(D, so + i, sv);
+            double av = as.getAtIndex(D, ao + i);
+            double delta = Math.sqrt(av + eps) / Math.sqrt(sv + eps) * gv;
+            as.setAtIndex(D, ao + i, rho * av + c * delta * delta);
+            ps.setAtIndex(D, po + i, pv - lr * delta);
         }
     }
 }

@@ -140,6 +140,56 @@ class ConvPropertyTest {
             }
     }
 
+    /**
+     * The stride-1 row kernel of backward-weight (no im2col) needs output rows of at least one vector, which the
+     * random geometry above rarely draws: widths 8..29 here (rows with and without a partial last vector), odd
+     * channel counts (the last channel pair is one channel twice), tap counts 1, 6, 8, 9, 18 (4-tap blocks,
+     * leftovers, the bias on a dummy tap), padding, dilation, transposed x; checked against the oracle with the
+     * row kernel on and off (then the dot path runs).
+     */
+    @Test
+    void strideOneWeightRowsMatchScalar() {
+        int[][] cases = { // n, c, k, h, w, kh, kw, padH, padW, dilH, dilW
+            {3, 1, 5, 28, 28, 3, 3, 0, 0, 1, 1}, {2, 1, 4, 10, 8, 1, 1, 0, 0, 1, 1}, {2, 2, 3, 9, 13, 2, 2, 1, 0, 1, 1},
+            {1, 1, 7, 12, 17, 2, 3, 1, 1, 2, 1}, {2, 2, 2, 11, 11, 3, 3, 1, 1, 1, 2}, {1, 3, 6, 7, 23, 1, 3, 0, 2, 1, 3},
+            {2, 1, 2, 364, 364, 3, 3, 1, 1, 1, 1}}; // > 2^18 padded elements: the padded copy runs on the workers
+        Random r = new Random(23);
+        boolean saved = VectorConv.weightRows;
+        try {
+            for (int[] g : cases)
+                for (boolean rows : new boolean[] {true, false})
+                    for (boolean transposedX : new boolean[] {false, true}) {
+                        VectorConv.weightRows = rows;
+                        Conv2dSpec sp = new Conv2dSpec(1, 1, g[7], g[8], g[9], g[10]);
+                        int n = g[0], c = g[1], k = g[2], h = g[3], w = g[4], kh = g[5], kw = g[6];
+                        int oh = sp.outH(h, kh), ow = sp.outW(w, kw);
+                        String ctx = "N=" + n + " C=" + c + " K=" + k + " H=" + h + " W=" + w + " kernel " + kh + "x" + kw + " " + sp
+                                + " rows=" + rows + (transposedX ? " transposed x" : "");
+                        try (Scope s = Scope.open()) {
+                            DType dt = DType.F32;
+                            Tensor x = transposedX ? randomTransposed(s, dt, r, n, c, h, w) : random(s, dt, r, n, c, h, w);
+                            Tensor go = random(s, dt, r, n, k, oh, ow);
+                            boolean bias = k % 2 == 0;
+                            Tensor gw0 = zeros(s, dt, k, c, kh, kw), gw1 = random(s, dt, r, k, c, kh, kw);
+                            Tensor gb0 = bias ? zeros(s, dt, k) : null, gb1 = bias ? random(s, dt, r, k) : null;
+                            SCALAR.conv2dBackwardWeight(x, go, sp, gw0, gb0);
+                            VECTOR.conv2dBackwardWeight(x, go, sp, gw1, gb1);
+                            double tw = tol(dt) * Math.sqrt(n * oh * ow);
+                            assertClose("conv2d backward-weight " + ctx, gw0, gw1, tw);
+                            if (bias) assertClose("conv2d backward-bias " + ctx, gb0, gb1, tw);
+                            // A NaN in x: the row kernel would multiply it by a masked-off zero, so it hands over to
+                            // the dot path; weights whose taps never see it stay finite as in the oracle.
+                            x.setFlat(x.numel() / 2, Float.NaN);
+                            SCALAR.conv2dBackwardWeight(x, go, sp, gw0, gb0);
+                            VECTOR.conv2dBackwardWeight(x, go, sp, gw1, gb1);
+                            assertClose("conv2d backward-weight, NaN in x, " + ctx, gw0, gw1, tw);
+                        }
+                    }
+        } finally {
+            VectorConv.weightRows = saved;
+        }
+    }
+
     @Test
     void nonViewableOutputFallsBackCorrectly() {
         try (Scope s = Scope.open()) {

@@ -128,6 +128,14 @@ class ConvTrainingAllocationTest {
             ops.put("adamUpdate", () -> VECTOR.adamUpdate(p, gp, s0, s1, adam));
             ops.put("rmsPropUpdate", () -> VECTOR.rmsPropUpdate(p, gp, s0, s1, rms));
             ops.put("adadeltaUpdate", () -> VECTOR.adadeltaUpdate(p, gp, s0, s1, ada));
+            // The F64 loops (a scalar-per-element fallback would not allocate either, so this guards the boxing only).
+            DType d64 = DType.F64;
+            Tensor q = random(s, d64, r, 1003), gq = random(s, d64, r, 1003), t0 = zeros(s, d64, 1003), t1 = zeros(s, d64, 1003);
+            ops.put("sgdUpdate F64", () -> VECTOR.sgdUpdate(q, gq, t0, sgd));
+            ops.put("adamUpdate F64", () -> VECTOR.adamUpdate(q, gq, t0, t1, adam));
+            ops.put("rmsPropUpdate F64", () -> VECTOR.rmsPropUpdate(q, gq, t0, t1, rms));
+            ops.put("adadeltaUpdate F64", () -> VECTOR.adadeltaUpdate(q, gq, t0, t1, ada));
+            ops.put("mse F64", () -> VECTOR.mse(q, gq, Reduction.MEAN, t0));
             assertSmall(measure(ops));
         }
     }

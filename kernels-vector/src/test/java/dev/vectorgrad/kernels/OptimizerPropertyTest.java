@@ -17,6 +17,10 @@ class OptimizerPropertyTest {
 
     /** Runs `steps` updates on copies with both backends and compares parameter and every state buffer. */
     private static void check(String what, int n, DType dt, Random r, int states, Step step) {
+        check(what, n, dt, r, states, step, tol(dt));
+    }
+
+    private static void check(String what, int n, DType dt, Random r, int states, Step step, double tol) {
         try (Scope s = Scope.open()) {
             Tensor p0 = random(s, dt, r, n), g = random(s, dt, r, n);
             Tensor p1 = p0.copyTo(s); // a separate copy: each backend updates its own parameter and state
@@ -32,8 +36,8 @@ class OptimizerPropertyTest {
                 step.run(VECTOR, p1, g, s1, t);
             }
             String ctx = what + " n=" + n + " " + dt;
-            assertClose(ctx + " param", p0, p1, tol(dt));
-            for (int i = 0; i < states; i++) assertClose(ctx + " state " + i, s0[i], s1[i], tol(dt));
+            assertClose(ctx + " param", p0, p1, tol);
+            for (int i = 0; i < states; i++) assertClose(ctx + " state " + i, s0[i], s1[i], tol);
         }
     }
 
@@ -70,6 +74,28 @@ class OptimizerPropertyTest {
             checkAll(i, 17 + i, DType.F32);
             if (SIZES[i] < 5000) checkAll(i, 31 + i, DType.F64);
         }
+    }
+
+    /**
+     * The F64 loops do the oracle's operations in the oracle's order (no FMA contraction in Java), so they must
+     * match it exactly: every option combination, every tail size, 70,001 elements split over the threads.
+     */
+    @Test
+    void f64MatchesScalarExactlyForEveryOption() {
+        Random r = new Random(41);
+        for (int n : SIZES)
+            for (int combo = 0; combo < 8; combo++) {
+                double wd = (combo & 1) == 0 ? 0 : 0.01, mom = (combo & 2) == 0 ? 0 : 0.9;
+                boolean flag = (combo & 4) != 0; // nesterov (with momentum) / decoupled
+                var sgd = new OptimizerSteps.Sgd(0.1, mom, mom != 0 && flag ? 0 : 0.1, mom != 0 && flag, wd);
+                check("sgd " + sgd, n, DType.F64, r, 1, (k, p, g, st, t) -> k.sgdUpdate(p, g, st[0], sgd), 0);
+                check("adam decoupled=" + flag + " wd=" + wd, n, DType.F64, r, 2, (k, p, g, st, t) ->
+                        k.adamUpdate(p, g, st[0], st[1], new OptimizerSteps.Adam(1e-3, 0.9, 0.999, 1e-8, wd, flag, t)), 0);
+                var rms = new OptimizerSteps.RmsProp(1e-2, 0.99, 1e-8, mom, wd);
+                check("rmsprop " + rms, n, DType.F64, r, 2, (k, p, g, st, t) -> k.rmsPropUpdate(p, g, st[0], st[1], rms), 0);
+                var ada = new OptimizerSteps.Adadelta(1.0, 0.9, 1e-6, wd);
+                check("adadelta " + ada, n, DType.F64, r, 2, (k, p, g, st, t) -> k.adadeltaUpdate(p, g, st[0], st[1], ada), 0);
+            }
     }
 
     @Test

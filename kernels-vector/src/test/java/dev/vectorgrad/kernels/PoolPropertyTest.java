@@ -53,6 +53,36 @@ class PoolPropertyTest {
                 .checkAssert((n, c, seed) -> checkCase(n, c, seed, DType.F32));
     }
 
+    /**
+     * Average pooling with windows of one vector and wider (row sums in vector lanes) and global average pooling
+     * (the window is the whole plane: one contiguous run), padded and strided, F32 against the oracle.
+     */
+    @Test
+    void wideAndGlobalAvgPoolMatchScalar() {
+        Random r = new Random(13);
+        int[][] cases = { // n, c, h, w, kh, kw, sh, sw, ph, pw
+            {2, 3, 7, 7, 7, 7, 1, 1, 0, 0}, {1, 2, 13, 13, 13, 13, 1, 1, 0, 0}, {2, 2, 6, 29, 6, 29, 1, 1, 0, 0},
+            {1, 3, 12, 31, 3, 9, 2, 3, 1, 4}, {2, 1, 9, 40, 4, 17, 3, 5, 2, 8}, {1, 2, 5, 8, 5, 8, 2, 2, 2, 3}};
+        for (int[] g : cases)
+            for (boolean transposedX : new boolean[] {false, true}) {
+                Pool2dSpec sp = new Pool2dSpec(g[4], g[5], g[6], g[7], g[8], g[9]);
+                int n = g[0], c = g[1], h = g[2], w = g[3], oh = sp.outH(h), ow = sp.outW(w);
+                String ctx = "N=" + n + " C=" + c + " H=" + h + " W=" + w + " " + sp + (transposedX ? " transposed x" : "");
+                try (Scope s = Scope.open()) {
+                    Tensor x = transposedX ? randomTransposed(s, DType.F32, r, n, c, h, w) : random(s, DType.F32, r, n, c, h, w);
+                    Tensor o0 = zeros(s, DType.F32, n, c, oh, ow), o1 = random(s, DType.F32, r, n, c, oh, ow);
+                    SCALAR.avgPool2d(x, sp, o0);
+                    VECTOR.avgPool2d(x, sp, o1);
+                    assertClose("avg_pool2d " + ctx, o0, o1, 1e-5);
+                    Tensor go = random(s, DType.F32, r, n, c, oh, ow);
+                    Tensor gi0 = zeros(s, DType.F32, n, c, h, w), gi1 = random(s, DType.F32, r, n, c, h, w);
+                    SCALAR.avgPool2dBackward(go, sp, gi0);
+                    VECTOR.avgPool2dBackward(go, sp, gi1);
+                    assertClose("avg_pool2d backward " + ctx, gi0, gi1, 1e-5);
+                }
+            }
+    }
+
     @Test
     void matchesScalarF64() {
         qt().withExamples(40).forAll(integers().between(1, 3), integers().between(1, 4), integers().all())
