@@ -56,6 +56,14 @@ public final class Parallel {
     }
 
     /**
+     * Whether {@link #forRange} would split [0, n) with this grain on this thread (false: it would run the task
+     * inline). Lets a caller skip building a capturing lambda, an allocation, when the work runs inline anyway.
+     */
+    public static boolean wouldSplit(int n, int grain) {
+        return Math.min(threads, Math.max(1, n / Math.max(1, grain))) > 1 && !INSIDE.get();
+    }
+
+    /**
      * Runs task over [0, n) split into at most {@link #threads()} contiguous parts of at least {@code grain}
      * indices each. Blocks until all parts finish; rethrows the first failure.
      */

@@ -71,9 +71,13 @@ final class VectorConv {
         return t.view(new int[] {rows, cols}, new long[] {t.stride(1), t.stride(3)}, t.offset() + n * t.stride(0));
     }
 
-    private static boolean anyZero(int... d) {
-        for (int v : d) if (v == 0) return true;
-        return false;
+    // Fixed arity, not varargs: a varargs array was allocated on every call (batch-1 inference counts bytes).
+    private static boolean anyZero(int a, int b, int c, int d) {
+        return a == 0 || b == 0 || c == 0 || d == 0;
+    }
+
+    private static boolean anyZero(int a, int b, int c, int d, int e) {
+        return anyZero(a, b, c, d) || e == 0;
     }
 
     // ------------------------------------------------------------------ im2col / col2im
@@ -403,23 +407,32 @@ final class VectorConv {
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, false);
         boolean direct = dt == DType.F32 && R <= directMaxR && unitRows(out);
-        Tensor wm = pack.view(new int[] {K, R}, new long[] {R, 1}, 0);
+        Tensor wm = direct ? null : pack.view(new int[] {K, R}, new long[] {R, 1}, 0);
+        // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial,
+        // without building the capturing task (batch-1 inference allocates nothing here).
+        if ((direct || N >= Parallel.threads()) && Parallel.wouldSplit(N, 1)) {
+            Parallel.forRange(N, 1, (lo, hi) -> conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, wm, bias, out, lo, hi));
+        } else {
+            conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, wm, bias, out, 0, N);
+        }
+    }
+
+    private static void conv2dImages(VectorKernels k, Tensor x, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
+                                     boolean direct, Tensor pack, Tensor wm, Tensor bias, Tensor out, int lo, int hi) {
+        DType dt = x.dtype();
         MemorySegment ps = pack.segment(), os = out.segment();
-        Parallel.RangeTask task = (lo, hi) -> {
-            Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-            Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
-            for (int n = lo; n < hi; n++) {
-                im2col(x, n, sp, KH, KW, OH, OW, col, 0);
-                if (direct) {
-                    gemmF32(ps, 0, R, col.segment(), 0, P, os, out.offset() + n * out.stride(0), out.stride(1), K, R, P, bias);
-                } else {
-                    Tensor on = matView(out, n, K, P);
-                    k.gemm(1, wm, colV, 0, on);
-                    if (bias != null) addBias(on, bias, K, P);
-                }
+        Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+        Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
+        for (int n = lo; n < hi; n++) {
+            im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+            if (direct) {
+                gemmF32(ps, 0, R, col.segment(), 0, P, os, out.offset() + n * out.stride(0), out.stride(1), K, R, P, bias);
+            } else {
+                Tensor on = matView(out, n, K, P);
+                k.gemm(1, wm, colV, 0, on);
+                if (bias != null) addBias(on, bias, K, P);
             }
-        };
-        runOverBatch(N, direct, task);
+        }
     }
 
     /** Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial. */
@@ -936,14 +949,24 @@ final class VectorConv {
         long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
         long a0 = argmax == null ? 0 : argmax.stride(0), a1 = argmax == null ? 0 : argmax.stride(1), a2 = argmax == null ? 0 : argmax.stride(2);
         long xOff = x.offset(), oOff = out.offset(), aOff = argmax == null ? 0 : argmax.offset();
-        Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, OH * OW)), (lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
-                int n = pl / C, c = pl % C;
-                long xb = xOff + n * x0 + c * x1, ob = oOff + n * o0 + c * o1, ab = aOff + n * a0 + c * a1;
-                for (int oh = 0; oh < OH; oh++)
-                    maxPool2x2Row(xs, xb + 2L * oh * x2, x2, os, ob + oh * o2, as, ab + oh * a2, 2 * oh * W, W, OW);
-            }
-        });
+        int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, OH * OW));
+        if (!Parallel.wouldSplit(planes, grain)) { // inline without the capturing task: no allocation
+            maxPool2x2Planes(xs, os, as, x0, x1, x2, o0, o1, o2, a0, a1, a2, xOff, oOff, aOff, C, W, OH, OW, 0, planes);
+            return;
+        }
+        Parallel.forRange(planes, grain,
+                (lo, hi) -> maxPool2x2Planes(xs, os, as, x0, x1, x2, o0, o1, o2, a0, a1, a2, xOff, oOff, aOff, C, W, OH, OW, lo, hi));
+    }
+
+    private static void maxPool2x2Planes(MemorySegment xs, MemorySegment os, MemorySegment as, long x0, long x1, long x2, long o0,
+                                         long o1, long o2, long a0, long a1, long a2, long xOff, long oOff, long aOff,
+                                         int C, int W, int OH, int OW, int lo, int hi) {
+        for (int pl = lo; pl < hi; pl++) {
+            int n = pl / C, c = pl % C;
+            long xb = xOff + n * x0 + c * x1, ob = oOff + n * o0 + c * o1, ab = aOff + n * a0 + c * a1;
+            for (int oh = 0; oh < OH; oh++)
+                maxPool2x2Row(xs, xb + 2L * oh * x2, x2, os, ob + oh * o2, as, ab + oh * a2, 2 * oh * W, W, OW);
+        }
     }
 
     /** One output row: input rows at r0 and r0 + rowStride (elements), argmax base index (2*oh*W) in the plane. */

@@ -87,6 +87,36 @@ class InferenceTest {
     }
 
     @Test
+    void warmMnistSessionAllocatesNoHeapMemory() {
+        // The MNIST CNN at batch 1 on the caller's thread and fanned out to 2 threads: the conv and pooling
+        // kernels build their capturing tasks only when they split the work (329 B per call before).
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int saved = dev.vectorgrad.kernels.Parallel.threads();
+        Rng rng = new Rng(5);
+        Scope p = Scope.shared();
+        Sequential model = Examples.mnistModel(p, rng);
+        model.eval();
+        Tensor x = Ops.normal(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        try {
+            for (int t : new int[] {1, 2}) {
+                dev.vectorgrad.kernels.Parallel.setThreads(t);
+                try (Inference inf = new Inference(model, 1, 1, 28, 28)) {
+                    double perCall = Double.MAX_VALUE;
+                    // C2 needs ~10,000 calls here (a standalone run: 0 B/call from then on, at 1 and 2 threads).
+                    for (int round = 0; round < 80 && perCall >= 1; round++) {
+                        long before = threads.getCurrentThreadAllocatedBytes();
+                        for (int i = 0; i < 500; i++) inf.run(x);
+                        perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 500.0;
+                    }
+                    assertTrue(perCall < 1, "a warm MNIST inference call allocates " + perCall + " bytes, threads " + t);
+                }
+            }
+        } finally {
+            dev.vectorgrad.kernels.Parallel.setThreads(saved);
+        }
+    }
+
+    @Test
     void concurrentBatchOneSessionsGiveTheSingleThreadBits() throws Exception {
         // Four threads, each with its own batch-1 session of one model, while the sessions fan out to the
         // workers (or run on their own thread when another session holds them): the single-thread bits.
