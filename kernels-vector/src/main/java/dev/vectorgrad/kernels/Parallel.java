@@ -10,8 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * workers, no allocation per call, no ForkJoin; nested calls from inside a task and calls that are too small run
  * inline on the caller. The caller runs the first part, then claims any part no worker has started yet, so a
  * worker that is parked or descheduled (a busy machine) delays the call by at most the part it is running, not
- * by its wake-up; parts have fixed boundaries whichever thread runs them, so results do not depend on timing. Configure with {@code -Dvectorgrad.threads=N} or
- * {@link #setThreads(int)}; the default is the number of available processors.
+ * by its wake-up; parts have fixed boundaries whichever thread runs them, so results do not depend on timing.
+ * Configure with {@code -Dvectorgrad.threads=N} or {@link #setThreads(int)}; the default is the number of
+ * available processors.
  */
 public final class Parallel {
     /** A task over the index range [lo, hi). */
@@ -60,7 +61,12 @@ public final class Parallel {
      * inline). Lets a caller skip building a capturing lambda, an allocation, when the work runs inline anyway.
      */
     public static boolean wouldSplit(int n, int grain) {
-        return Math.min(threads, Math.max(1, n / Math.max(1, grain))) > 1 && !INSIDE.get();
+        return parts(threads, n, grain) > 1 && !INSIDE.get();
+    }
+
+    /** Parts forRange cuts [0, n) into with t threads: at most t, each of at least grain indices. */
+    private static int parts(int t, int n, int grain) {
+        return Math.min(t, Math.max(1, n / Math.max(1, grain)));
     }
 
     /**
@@ -69,7 +75,7 @@ public final class Parallel {
      */
     public static void forRange(int n, int grain, RangeTask task) {
         int t = threads;
-        int parts = Math.min(t, Math.max(1, n / Math.max(1, grain)));
+        int parts = parts(t, n, grain);
         if (parts <= 1 || INSIDE.get()) {
             task.run(0, n);
             return;
@@ -92,7 +98,7 @@ public final class Parallel {
                 try {
                     task.run(0, split(n, parts, 1));
                 } catch (Throwable e) {
-                    failure = e;
+                    if (failure == null) failure = e;
                 }
                 // Parts no worker has claimed yet: run them here rather than wait for a worker to wake up.
                 int p;
@@ -130,7 +136,7 @@ public final class Parallel {
         try {
             if (failure == null) t.run(split(n, parts, p), split(n, parts, p + 1));
         } catch (Throwable e) {
-            failure = e;
+            if (failure == null) failure = e;
         } finally {
             pending.decrementAndGet();
         }

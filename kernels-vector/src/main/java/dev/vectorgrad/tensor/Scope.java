@@ -101,7 +101,7 @@ public final class Scope implements AutoCloseable {
      */
     public void checkAccess() {
         if (closed) {
-            throw new IllegalStateException("tensor used after its " + name + " was closed");
+            throw closedError();
         }
         if (owner != null) {
             Thread t = Thread.currentThread();
@@ -119,7 +119,7 @@ public final class Scope implements AutoCloseable {
     public void acquire() {
         for (;;) {
             int u = nativeUsers.get();
-            if (u < 0 || closed) throw new IllegalStateException("tensor used after its " + name + " was closed");
+            if (u < 0 || closed) throw closedError();
             if (nativeUsers.compareAndSet(u, u + 1)) return;
         }
     }
@@ -155,6 +155,10 @@ public final class Scope implements AutoCloseable {
         Scope s = ts[i].scope();
         for (int j = 0; j < i; j++) if (ts[j] != null && ts[j].scope() == s) return false;
         return true;
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException("tensor used after its " + name + " was closed");
     }
 
     @Override
