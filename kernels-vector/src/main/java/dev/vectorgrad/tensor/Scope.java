@@ -114,9 +114,11 @@ public final class Scope implements AutoCloseable {
 
     /**
      * Marks this scope's memory as in use by a native call until {@link #release()}: {@link #close()} waits for
-     * it. Throws {@link IllegalStateException} if the scope is closed.
+     * it. Throws {@link IllegalStateException} if the scope is closed or the calling thread may not use it
+     * ({@link #checkAccess()}), so a native entry point needs no separate liveness check.
      */
     public void acquire() {
+        checkAccess();
         for (;;) {
             int u = nativeUsers.get();
             if (u < 0 || closed) throw closedError();

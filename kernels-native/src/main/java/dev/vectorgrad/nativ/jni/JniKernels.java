@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The C++ kernels ({@code cpp/src/vectorgrad_native.cpp}) behind the {@link Kernels} contract.
  *
  * <p>Every override first checks, in Java, everything the C++ side trusts: each tensor is alive and usable
- * from this thread ({@link Tensor#checkAlive()}; {@link Tensor#address()} checks again), dtypes agree, shapes
+ * from this thread ({@link Scope#acquire(Tensor...)}, which also holds the scopes open for the call;
+ * {@link Tensor#address()} checks again), dtypes agree, shapes
  * are exactly what the op writes and reads (an {@link IllegalArgumentException} naming the shapes otherwise,
  * even when called directly rather than through {@code Ops}). Layouts the C++ code does not handle
  * (non-contiguous or broadcast views, I32 data, a GEMM operand with no unit stride) are declined: the call goes
@@ -62,9 +63,6 @@ public final class JniKernels extends ForwardingKernels {
         return t.dtype() == DType.F32 ? 0 : t.dtype() == DType.F64 ? 1 : -1;
     }
 
-    private static void alive(Tensor... ts) {
-        for (Tensor t : ts) if (t != null) t.checkAlive();
-    }
 
     /** All non-null tensors contiguous and of the first one's floating dtype. */
     private static boolean handles(Tensor... ts) {
@@ -109,8 +107,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out) {
-        alive(x, out);
-        Scope.acquire(x, out);
+        Scope.acquire(x, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, out)) { declined("unary"); next.unary(op, x, out); return; }
             sameShape("unary " + op, x, out);
@@ -124,8 +121,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        alive(a, b, out);
-        Scope.acquire(a, b, out);
+        Scope.acquire(a, b, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(a, b, out)) { declined("binary"); next.binary(op, a, b, out); return; }
             sameShape("binary " + op, a, out);
@@ -140,8 +136,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void binaryScalar(BinaryOp op, Tensor a, double s, Tensor out) {
-        alive(a, out);
-        Scope.acquire(a, out);
+        Scope.acquire(a, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(a, out)) { declined("binaryScalar"); next.binaryScalar(op, a, s, out); return; }
             sameShape("binaryScalar " + op, a, out);
@@ -155,8 +150,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void fill(Tensor out, double v) {
-        alive(out);
-        Scope.acquire(out);
+        Scope.acquire(out); // checks each scope is open and usable from this thread
         try {
             if (!handles(out)) { declined("fill"); next.fill(out, v); return; }
             NativeLib.fill(dt(out), out.address(), out.numel(), v);
@@ -171,8 +165,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void compare(CompareOp op, Tensor a, Tensor b, Tensor out) {
-        alive(a, b, out);
-        Scope.acquire(a, b, out);
+        Scope.acquire(a, b, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(a, b) || !out.isContiguous()) { declined("compare"); next.compare(op, a, b, out); return; }
             sameShape("compare " + op, a, out);
@@ -187,8 +180,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
-        alive(cond, a, b, out);
-        Scope.acquire(cond, a, b, out);
+        Scope.acquire(cond, a, b, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(a, cond, b, out)) { declined("where"); next.where(cond, a, b, out); return; }
             sameShape("where", cond, out);
@@ -204,8 +196,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        alive(src, dst);
-        Scope.acquire(src, dst);
+        Scope.acquire(src, dst); // checks each scope is open and usable from this thread
         try {
             if (!src.isContiguous() || !dst.isContiguous()) { declined("copy"); next.copy(src, dst); return; }
             sameShape("copy", src, dst);
@@ -227,8 +218,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void reduce(ReduceOp op, Tensor x, int axis, Tensor out) {
-        alive(x, out);
-        Scope.acquire(x, out);
+        Scope.acquire(x, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(x) || !out.isContiguous()) { declined("reduce"); next.reduce(op, x, axis, out); return; }
             int[] s = x.shape();
@@ -250,8 +240,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public double reduceAll(ReduceOp op, Tensor x) {
-        alive(x);
-        Scope.acquire(x);
+        Scope.acquire(x); // checks each scope is open and usable from this thread
         try {
             if (!handles(x)) { declined("reduceAll"); return next.reduceAll(op, x); }
             checkNonEmptyFor("reduceAll", op, x.numel(), x);
@@ -272,8 +261,7 @@ public final class JniKernels extends ForwardingKernels {
     }
 
     private void softmaxImpl(boolean log, Tensor x, int axis, Tensor out) {
-        alive(x, out);
-        Scope.acquire(x, out);
+        Scope.acquire(x, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, out)) {
                 declined(log ? "logSoftmax" : "softmax");
@@ -315,8 +303,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
-        alive(a, b, c);
-        Scope.acquire(a, b, c);
+        Scope.acquire(a, b, c); // checks each scope is open and usable from this thread
         try {
             rank("gemm", "a", a, 2);
             rank("gemm", "b", b, 2);
@@ -364,8 +351,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
-        alive(x, w, bias, out);
-        Scope.acquire(x, w, bias, out);
+        Scope.acquire(x, w, bias, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, w, bias, out)) { declined("conv2d"); next.conv2d(x, w, bias, sp, out); return; }
             rank("conv2d", "input", x, 4);
@@ -398,8 +384,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void conv2dBackwardData(Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn) {
-        alive(gradOut, w, gradIn);
-        Scope.acquire(gradOut, w, gradIn);
+        Scope.acquire(gradOut, w, gradIn); // checks each scope is open and usable from this thread
         try {
             if (!handles(gradOut, w, gradIn)) { declined("conv2dBackwardData"); next.conv2dBackwardData(gradOut, w, sp, gradIn); return; }
             rank("conv2dBackwardData", "gradIn", gradIn, 4);
@@ -416,8 +401,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
-        alive(x, gradOut, gradW, gradBias);
-        Scope.acquire(x, gradOut, gradW, gradBias);
+        Scope.acquire(x, gradOut, gradW, gradBias); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, gradOut, gradW, gradBias)) { declined("conv2dBackwardWeight"); next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); return; }
             rank("conv2dBackwardWeight", "input", x, 4);
@@ -444,8 +428,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void maxPool2d(Tensor x, Pool2dSpec sp, Tensor out, Tensor argmax) {
-        alive(x, out, argmax);
-        Scope.acquire(x, out, argmax);
+        Scope.acquire(x, out, argmax); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, out) || !indexTensor(argmax)) { declined("maxPool2d"); next.maxPool2d(x, sp, out, argmax); return; }
             int[] g = poolGeom("maxPool2d", x, sp, out, x.shape());
@@ -458,8 +441,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void maxPool2dBackward(Tensor gradOut, Tensor argmax, Pool2dSpec sp, Tensor gradIn) {
-        alive(gradOut, argmax, gradIn);
-        Scope.acquire(gradOut, argmax, gradIn);
+        Scope.acquire(gradOut, argmax, gradIn); // checks each scope is open and usable from this thread
         try {
             if (argmax == null) throw new IllegalArgumentException("maxPool2dBackward needs the argmax of the forward pass");
             if (!handles(gradOut, gradIn) || !indexTensor(argmax)) { declined("maxPool2dBackward"); next.maxPool2dBackward(gradOut, argmax, sp, gradIn); return; }
@@ -473,8 +455,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void avgPool2d(Tensor x, Pool2dSpec sp, Tensor out) {
-        alive(x, out);
-        Scope.acquire(x, out);
+        Scope.acquire(x, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, out)) { declined("avgPool2d"); next.avgPool2d(x, sp, out); return; }
             int[] g = poolGeom("avgPool2d", x, sp, out, x.shape());
@@ -486,8 +467,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void avgPool2dBackward(Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
-        alive(gradOut, gradIn);
-        Scope.acquire(gradOut, gradIn);
+        Scope.acquire(gradOut, gradIn); // checks each scope is open and usable from this thread
         try {
             if (!handles(gradOut, gradIn)) { declined("avgPool2dBackward"); next.avgPool2dBackward(gradOut, sp, gradIn); return; }
             int[] g = poolGeom("avgPool2dBackward", gradIn, sp, gradOut, gradIn.shape());
@@ -501,8 +481,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void biasActivation(Tensor x, Tensor bias, int channelAxis, Activation act, Tensor out) {
-        alive(x, bias, out);
-        Scope.acquire(x, bias, out);
+        Scope.acquire(x, bias, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, bias, out)) { declined("biasActivation"); next.biasActivation(x, bias, channelAxis, act, out); return; }
             sameShape("biasActivation", x, out);
@@ -522,8 +501,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void activationBackward(Activation act, Tensor y, Tensor gradOut, Tensor gradIn) {
-        alive(y, gradOut, gradIn);
-        Scope.acquire(y, gradOut, gradIn);
+        Scope.acquire(y, gradOut, gradIn); // checks each scope is open and usable from this thread
         try {
             if (!handles(y, gradOut, gradIn)) { declined("activationBackward"); next.activationBackward(act, y, gradOut, gradIn); return; }
             sameShape("activationBackward", y, gradOut);
@@ -542,8 +520,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public double softmaxCrossEntropy(Tensor logits, Tensor labels, Reduction r, Tensor grad) {
-        alive(logits, labels, grad);
-        Scope.acquire(logits, labels, grad);
+        Scope.acquire(logits, labels, grad); // checks each scope is open and usable from this thread
         try {
             if (!handles(logits, grad) || !indexTensor(labels) || labels == null) { declined("softmaxCrossEntropy"); return next.softmaxCrossEntropy(logits, labels, r, grad); }
             rank("softmaxCrossEntropy", "logits", logits, 2);
@@ -563,8 +540,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public double softmaxCrossEntropyProbs(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
-        alive(logits, targets, grad);
-        Scope.acquire(logits, targets, grad);
+        Scope.acquire(logits, targets, grad); // checks each scope is open and usable from this thread
         try {
             if (!handles(logits, targets, grad)) { declined("softmaxCrossEntropyProbs"); return next.softmaxCrossEntropyProbs(logits, targets, r, grad); }
             rank("softmaxCrossEntropyProbs", "logits", logits, 2);
@@ -579,8 +555,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public double bceWithLogits(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
-        alive(logits, targets, grad);
-        Scope.acquire(logits, targets, grad);
+        Scope.acquire(logits, targets, grad); // checks each scope is open and usable from this thread
         try {
             if (!handles(logits, targets, grad)) { declined("bceWithLogits"); return next.bceWithLogits(logits, targets, r, grad); }
             sameShape("bceWithLogits", logits, targets);
@@ -594,8 +569,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public double mse(Tensor pred, Tensor target, Reduction r, Tensor grad) {
-        alive(pred, target, grad);
-        Scope.acquire(pred, target, grad);
+        Scope.acquire(pred, target, grad); // checks each scope is open and usable from this thread
         try {
             if (!handles(pred, target, grad)) { declined("mse"); return next.mse(pred, target, r, grad); }
             sameShape("mse", pred, target);
@@ -619,8 +593,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void sgdUpdate(Tensor p, Tensor g, Tensor buf, OptimizerSteps.Sgd s) {
-        alive(p, g, buf);
-        Scope.acquire(p, g, buf);
+        Scope.acquire(p, g, buf); // checks each scope is open and usable from this thread
         try {
             if (!handles(p, g, buf)) { declined("sgdUpdate"); next.sgdUpdate(p, g, buf, s); return; }
             sameShapes("sgdUpdate", p, g, buf);
@@ -633,8 +606,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, OptimizerSteps.Adam s) {
-        alive(p, g, m, v);
-        Scope.acquire(p, g, m, v);
+        Scope.acquire(p, g, m, v); // checks each scope is open and usable from this thread
         try {
             if (m == null || v == null) throw new IllegalArgumentException("adamUpdate needs both moment buffers");
             if (!handles(p, g, m, v)) { declined("adamUpdate"); next.adamUpdate(p, g, m, v, s); return; }
@@ -649,8 +621,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void rmsPropUpdate(Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
-        alive(p, g, sq, buf);
-        Scope.acquire(p, g, sq, buf);
+        Scope.acquire(p, g, sq, buf); // checks each scope is open and usable from this thread
         try {
             if (sq == null) throw new IllegalArgumentException("rmsPropUpdate needs the square-average buffer");
             if (!handles(p, g, sq, buf)) { declined("rmsPropUpdate"); next.rmsPropUpdate(p, g, sq, buf, s); return; }
@@ -665,8 +636,7 @@ public final class JniKernels extends ForwardingKernels {
 
     @Override
     public void adadeltaUpdate(Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
-        alive(p, g, sq, acc);
-        Scope.acquire(p, g, sq, acc);
+        Scope.acquire(p, g, sq, acc); // checks each scope is open and usable from this thread
         try {
             if (sq == null || acc == null) throw new IllegalArgumentException("adadeltaUpdate needs both accumulators");
             if (!handles(p, g, sq, acc)) { declined("adadeltaUpdate"); next.adadeltaUpdate(p, g, sq, acc, s); return; }

@@ -198,9 +198,6 @@ public final class OpenBlasKernels extends ForwardingKernels {
         return g[5] == 1 && g[6] == 1 && sp.strideH() == 1 && sp.strideW() == 1 && sp.padH() == 0 && sp.padW() == 0;
     }
 
-    private static void alive(Tensor... ts) {
-        for (Tensor t : ts) if (t != null) t.checkAlive();
-    }
 
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
@@ -208,8 +205,7 @@ public final class OpenBlasKernels extends ForwardingKernels {
             next.conv2d(x, w, bias, sp, out);
             return;
         }
-        alive(x, w, bias, out);
-        Scope.acquire(x, w, bias, out);
+        Scope.acquire(x, w, bias, out); // checks each scope is open and usable from this thread
         try {
             int[] g = convGeom("conv2d", x.shape(), w, out, sp);
             if (bias != null) shape("conv2d", "bias", bias, g[4]);
@@ -247,8 +243,7 @@ public final class OpenBlasKernels extends ForwardingKernels {
             next.conv2dBackwardData(gradOut, w, sp, gradIn);
             return;
         }
-        alive(gradOut, w, gradIn);
-        Scope.acquire(gradOut, w, gradIn);
+        Scope.acquire(gradOut, w, gradIn); // checks each scope is open and usable from this thread
         try {
             int[] g = convGeom("conv2dBackwardData", gradIn.shape(), w, gradOut, sp);
             if (!convHandles(g, gradOut, w, gradIn)) {
@@ -281,8 +276,7 @@ public final class OpenBlasKernels extends ForwardingKernels {
             next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias);
             return;
         }
-        alive(x, gradOut, gradW, gradBias);
-        Scope.acquire(x, gradOut, gradW, gradBias);
+        Scope.acquire(x, gradOut, gradW, gradBias); // checks each scope is open and usable from this thread
         try {
             int[] g = convGeom("conv2dBackwardWeight", x.shape(), gradW, gradOut, sp);
             if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
