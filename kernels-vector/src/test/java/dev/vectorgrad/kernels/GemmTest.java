@@ -107,6 +107,29 @@ class GemmTest {
                 });
     }
 
+    /**
+     * The direct path for any m: short reductions (k <= DIRECT_K) and small B (k * n <= DIRECT_KN), with strided
+     * B copied to a unit-stride buffer; tall C split over rows at two threads; F32 and F64; the 4-row blocks that
+     * store straight to C (alpha 1, beta 0) and the ones that go through the tile buffer (other scalars, row tails).
+     */
+    @Test
+    void directPathTallAndShortK() {
+        qt().withExamples(60).withShrinkCycles(20)
+                .forAll(integers().between(1, 3000), integers().between(1, 300), integers().between(1, 40), longs().all())
+                .assuming((m, n, k, seed) -> n >= 2 * GemmF32.L || m * n * k <= GemmF32.DIRECT_MAX)
+                .checkAssert((m, n, k, seed) -> {
+                    int kk = (seed & 4) == 0 ? Math.min(k, GemmF32.DIRECT_K) : Math.max(1, (int) Math.min(k, GemmF32.DIRECT_KN / n));
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    randomCase((seed & 2) == 0 ? DType.F32 : DType.F64, m, n, kk, seed);
+                });
+        Parallel.setThreads(2);
+        for (int m : new int[] {4095, 4096, 4097}) {
+            check(DType.F32, m, 32, 9, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, m);
+            check(DType.F32, m, 32, 9, 1.0, 0.0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, m + 1);
+            check(DType.F64, m, 33, 16, -0.5, 1.0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, m + 2);
+        }
+    }
+
     @Test
     void smallShapesF32() {
         // The direct (unpacked) path and tiny edge tiles.
@@ -183,11 +206,16 @@ class GemmTest {
             Tensor cd = Tensor.zeros(s, DType.F64, m, n);
             Tensor as = view(DType.F32, 20, 30, Layout.PLAIN, 6, false), bs = view(DType.F32, 30, 19, Layout.PLAIN, 7, false);
             Tensor cs = Tensor.zeros(s, DType.F32, 20, 19);
+            // Tall, short k: the direct path for any m, storing straight to C; and with a transposed B it copies.
+            Tensor tall = view(DType.F32, 1001, 9, Layout.PLAIN, 8, false), b9 = view(DType.F32, 9, 35, Layout.PLAIN, 9, false);
+            Tensor b9t = view(DType.F32, 9, 35, new Layout(true, 1, 1, 0), 10, false), ct = Tensor.zeros(s, DType.F32, 1001, 35);
             Runnable calls = () -> {
                 VEC.gemm(1, a, b, 0, c);
                 VEC.gemm(0.5, at, b, 1, c);
                 VEC.gemm(1, ad, bd, 0.5, cd);
                 VEC.gemm(1, as, bs, 0, cs);
+                VEC.gemm(1, tall, b9, 0, ct);
+                VEC.gemm(1, tall, b9t, 0, ct);
             };
             double perCall = Double.MAX_VALUE;
             // C2 may take a while on a loaded machine: warm up in rounds until a round is allocation-free.
