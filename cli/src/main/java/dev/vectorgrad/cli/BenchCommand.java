@@ -8,12 +8,14 @@ import java.nio.file.Path;
  * {@code ./vectorgrad bench <suite> [--peers] [--threads 1,2] [--quick] [--json] [--out DIR]}: runs the JMH
  * suite (dev.vectorgrad.bench.harness), prints the table with ratios against the best peer (or the
  * openblas/scalar reference), writes raw and summary JSON and PNG charts; with --json the summary JSON is
- * the last stdout line.
+ * the last stdout line. {@code ./vectorgrad bench compare gemm|conv ...} runs the interleaved CPU-time
+ * comparisons instead (see {@link #COMPARE_USAGE}).
  */
 final class BenchCommand {
     private BenchCommand() {}
 
     static int run(String[] args) {
+        if (args.length > 0 && args[0].equals("compare")) return compare(args);
         if (Main.hasFlag(args, "--help") || Main.hasFlag(args, "-h")) {
             System.out.println(BenchOptions.USAGE);
             return 0;
@@ -43,5 +45,27 @@ final class BenchCommand {
             System.err.println("bench failed: " + e);
             return 1;
         }
+    }
+
+    static final String COMPARE_USAGE = """
+            usage: ./vectorgrad bench compare gemm [shapes] [threads] [rounds]
+                   ./vectorgrad bench compare conv [shapes] [threads] [passes] [rounds]
+              Vector backend vs OpenBLAS interleaved call by call in one JVM (not JMH): medians of the calling
+              thread's CPU time and of wall time per call, and their ratio. For a loaded machine, where JMH forks
+              that run minutes apart are not comparable. Defaults: gemm 256,512,1024 1 15; conv mnist,mid 1,2
+              fwd,bwdData,bwdWeight 11. Warm-up seconds: VECTORGRAD_JAVA_OPTS=-Dwarm=N (gemm).""";
+
+    /** {@code bench compare gemm|conv ...}: the interleaved CPU-time comparisons of the bench module. */
+    private static int compare(String[] args) {
+        String[] rest = java.util.Arrays.copyOfRange(args, Math.min(args.length, 2), args.length);
+        switch (args.length > 1 ? args[1] : "") {
+            case "gemm" -> dev.vectorgrad.bench.GemmCpuTimeCompare.main(rest);
+            case "conv" -> dev.vectorgrad.bench.ConvCpuTimeCompare.main(rest);
+            default -> {
+                System.out.println(COMPARE_USAGE);
+                return args.length > 1 && (args[1].equals("--help") || args[1].equals("-h")) ? 0 : 2;
+            }
+        }
+        return 0;
     }
 }

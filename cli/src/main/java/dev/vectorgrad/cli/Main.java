@@ -33,6 +33,7 @@ public final class Main {
                   info                 Java version, Vector API species, backends and which one serves each op
                   train <model>        train a reference model: linreg, dense-linreg, mlp, binary, mnist
                   bench <suite>        JMH benchmarks: gemm, conv, elementwise, train, infer, all
+                  bench compare <gemm|conv>  vector vs OpenBLAS interleaved in one JVM (CPU-time medians)
                   test                 build and run the whole test suite
                 common options: --json (last line of stdout is a JSON object with the result)""");
     }
