@@ -170,14 +170,7 @@ final class GemmF32 {
                 if (j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
                 j.prepack = false;
-                j.units = (m + MR - 1) / MR;
-                j.chunks = parallel ? Math.min(j.units, 2 * threads) : 1;
-                j.next.set(0);
-                if (parallel) {
-                    Parallel.forRange(threads, 1, j);
-                } else {
-                    direct(j, 0, m);
-                }
+                runRowBlocks(j, parallel, threads);
                 return;
             }
             j.directRows = false;
@@ -196,14 +189,7 @@ final class GemmF32 {
                     j.packAll.run(0, slivers);
                 }
                 j.prepack = true;
-                j.units = (m + MR - 1) / MR;
-                j.chunks = parallel ? Math.min(j.units, 2 * threads) : 1;
-                j.next.set(0);
-                if (parallel) {
-                    Parallel.forRange(threads, 1, j);
-                } else {
-                    j.run(0, 1);
-                }
+                runRowBlocks(j, parallel, threads);
                 return;
             }
             j.prepack = false;
@@ -220,6 +206,25 @@ final class GemmF32 {
             Parallel.forRange(threads, 1, j);
         } finally {
             j.as = j.bs = j.cs = null;
+        }
+    }
+
+    /**
+     * Runs the job's row path over MR-row units, in 2 chunks per thread when parallel, else inline (the direct path
+     * without the chunk counter: tiny products take ~100 ns in all).
+     */
+    private static void runRowBlocks(Job j, boolean parallel, int threads) {
+        if (!parallel && j.directRows) {
+            direct(j, 0, j.m);
+            return;
+        }
+        j.units = (j.m + MR - 1) / MR;
+        j.chunks = parallel ? Math.min(j.units, 2 * threads) : 1;
+        j.next.set(0);
+        if (parallel) {
+            Parallel.forRange(threads, 1, j);
+        } else {
+            j.run(0, 1);
         }
     }
 
