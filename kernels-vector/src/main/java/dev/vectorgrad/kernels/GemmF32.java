@@ -165,8 +165,11 @@ final class GemmF32 {
             long work = (long) m * n * k;
             int threads = Parallel.threads();
             boolean parallel = threads > 1 && work >= PARALLEL_MIN;
-            if (j.cs1 == 1 && (work <= DIRECT_MAX || (n >= 2 * L && (k <= DIRECT_K || (long) k * n <= DIRECT_KN)))
-                    && (j.bs1 == 1 || (long) k * n <= DIRECT_PACK_B)) {
+            // The prepacked and direct paths split rows only: with too few row tiles for the threads (a short, wide
+            // C) the BLIS-order path below splits columns instead.
+            boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
+            boolean shortK = n >= 2 * L && (k <= DIRECT_K || (long) k * n <= DIRECT_KN) && rowsEnough;
+            if (j.cs1 == 1 && (work <= DIRECT_MAX || shortK) && (j.bs1 == 1 || (long) k * n <= DIRECT_PACK_B)) {
                 if (j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
                 j.prepack = false;
@@ -175,9 +178,6 @@ final class GemmF32 {
             }
             j.directRows = false;
             int nPad = (n + NR - 1) / NR * NR;
-            // The prepacked path splits rows only: with too few row tiles for the threads (a short, wide C) the
-            // BLIS-order path below splits columns instead.
-            boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
             if (work >= prepackMin && rowsEnough && (long) nPad * k <= PREPACK_MAX_FLOATS) {
                 // Pack all of B once (threads split its slivers), then threads take row blocks of C.
                 j.nPad = nPad;

@@ -128,6 +128,8 @@ class GemmTest {
             check(DType.F32, m, 32, 9, 1.0, 0.0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, m + 1);
             check(DType.F64, m, 33, 16, -0.5, 1.0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, m + 2);
         }
+        // Short and wide (too few row tiles for two threads): the column split, not the direct rows.
+        check(DType.F32, 5, 70001, 9, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 3);
     }
 
     @Test
