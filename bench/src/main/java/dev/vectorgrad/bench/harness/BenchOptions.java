@@ -22,6 +22,7 @@ public record BenchOptions(
 
     public static final String USAGE = """
             usage: ./vectorgrad bench <suite> [options]
+                   ./vectorgrad bench compare gemm|conv [...]   (vector vs OpenBLAS interleaved in one JVM, not JMH)
               suites: gemm, conv, elementwise, train, infer, all
               --peers            also run the peer libraries (needs a build with -Ppeers: DJL/libtorch, ND4J)
               --threads 1,2      kernel threads to measure (benchmarks with a 'threads' @Param); default 1,2
