@@ -22,9 +22,9 @@ import jdk.incubator.vector.VectorOperators;
  * slower). Each Vector API call parses into many IR nodes, and C2 stops inlining in a compilation past
  * NodeCountInliningCutoff (18000 nodes) and past MaxInlineLevel; so keep these flat (few helper levels) and use them
  * in loops that do little else. Used by: VectorLoops (F32 exp, log, tanh, sigmoid, GELU; F64 exp, log, sigmoid,
- * GELU), F32 softmax, the fused sigmoid activation, the losses' exp. Still on lanewise, so not tier-stable: pow
- * (x^y = exp(y log x) needs extra precision), F64 tanh, F64 softmax, the fused tanh activation and BCE's log1p
- * (VMath there exceeded the node budget; VMathAllocationTest and ConvTrainingAllocationTest catch that).
+ * GELU, tanh in two passes), F32 softmax, the fused sigmoid activation, the losses' exp. Still on lanewise, so not
+ * tier-stable: pow (x^y = exp(y log x) needs extra precision), F64 softmax, the fused tanh activation and BCE's
+ * log1p (VMath there exceeded the node budget; VMathAllocationTest and ConvTrainingAllocationTest catch that).
  */
 final class VMath {
     private VMath() {}
@@ -235,17 +235,24 @@ final class VMath {
     }
 
     /**
-     * Not used by the kernels yet: inlined into a loop, exp plus the rational exceed C2's node budget for inlining
-     * (NodeCountInliningCutoff), the call stays out of line and boxes, so UnaryOp.TANH on F64 stays on
-     * lanewise(TANH) (not tier-stable). Accurate (VMathTest) and ready for a loop split in two passes.
-     * <p>
      * tanh for double lanes, Cephes tanh: for |x| < 0.625 x + x^3 P(x^2) / Q(x^2), else 1 - 2 / (e^(2|x|) + 1) (|x|
-     * clamped to 20, where tanh rounds to 1); the sign of x is copied on. NaN stays NaN.
+     * clamped to 20, where tanh rounds to 1); the sign of x is copied on. NaN stays NaN. Inlined into one loop, exp
+     * plus the rational exceed C2's node budget for inlining (NodeCountInliningCutoff) and the call boxes, so the
+     * F64 tanh kernel runs it in two passes: {@link #tanhExpArg} through {@link #exp}, then {@link #tanhFromExp}.
      */
     static DoubleVector tanh(DoubleVector x) {
+        return tanhFromExp(x, exp(tanhExpArg(x)));
+    }
+
+    /** 2 min(|x|, 20): the argument of the exp that {@link #tanhFromExp} takes. */
+    static DoubleVector tanhExpArg(DoubleVector x) {
+        return x.abs().min(20.0).mul(2.0);
+    }
+
+    /** tanh(x) given e = exp(tanhExpArg(x)). */
+    static DoubleVector tanhFromExp(DoubleVector x, DoubleVector e) {
         DoubleVector a = x.abs();
-        DoubleVector big = exp(a.min(20.0).mul(2.0)).add(1.0);
-        big = DoubleVector.broadcast(x.species(), 1.0).sub(DoubleVector.broadcast(x.species(), 2.0).div(big));
+        DoubleVector big = DoubleVector.broadcast(x.species(), 1.0).sub(DoubleVector.broadcast(x.species(), 2.0).div(e.add(1.0)));
         DoubleVector r = big.blend(tanhSmall(a), a.compare(VectorOperators.LT, 0.625));
         return r.reinterpretAsLongs().or(x.reinterpretAsLongs().and(0x8000000000000000L)).reinterpretAsDoubles();
     }

@@ -276,14 +276,39 @@ final class VectorLoops {
         return i;
     }
 
+    /** Elements per pass of the F64 tanh (its exp values wait in a per-thread array of this size: 4 KB, L1). */
+    private static final int TANH_CHUNK = 512;
+    private static final ThreadLocal<double[]> TANH_EXP = ThreadLocal.withInitial(() -> new double[TANH_CHUNK]);
+
+    /**
+     * Tier-stable F64 tanh in two passes per chunk (VMath.tanh inlined into one loop exceeds C2's inlining budget
+     * and boxes): exp(2 |x|) into a scratch array, then the rest from x and the array. In place is fine: the
+     * second pass reads x[i] before it writes out[i].
+     */
     private static int tanhD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
-        for (; i < bound; i += DL) {
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            r = v.lanewise(VectorOperators.TANH); // not tier-stable: VMath.tanh(DoubleVector) does not inline here (see there)
-            r.intoMemorySegment(os, (oo + i) * 8, BO);
+        double[] e = TANH_EXP.get();
+        while (i < bound) {
+            int end = Math.min(bound, i + TANH_CHUNK);
+            tanhExpPassD(xs, xo, e, i, end);
+            tanhFinishPassD(xs, xo, e, os, oo, i, end);
+            i = end;
         }
         return i;
+    }
+
+    private static void tanhExpPassD(MemorySegment xs, long xo, double[] e, int lo, int hi) {
+        for (int i = lo; i < hi; i += DL) {
+            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO);
+            VMath.exp(VMath.tanhExpArg(v)).intoArray(e, i - lo);
+        }
+    }
+
+    private static void tanhFinishPassD(MemorySegment xs, long xo, double[] e, MemorySegment os, long oo, int lo, int hi) {
+        for (int i = lo; i < hi; i += DL) {
+            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO);
+            VMath.tanhFromExp(v, DoubleVector.fromArray(DS, e, i - lo)).intoMemorySegment(os, (oo + i) * 8, BO);
+        }
     }
 
     private static int geluD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {

@@ -46,7 +46,7 @@ public final class DeterminismProbe {
                 out.put("exp" + s + "Wide", hash(Ops.unary(UnaryOp.EXP, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 60))));
                 out.put("log" + s, hash(Ops.unary(UnaryOp.LOG, Ops.unary(UnaryOp.ABS, rand(rng, dt, n)))));
                 out.put("log" + s + "Wide", hash(Ops.unary(UnaryOp.LOG, Ops.unary(UnaryOp.EXP, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 40)))));
-                if (dt == DType.F32) out.put("tanh" + s, hash(Ops.unary(UnaryOp.TANH, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
+                out.put("tanh" + s, hash(Ops.unary(UnaryOp.TANH, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
                 out.put("gelu" + s, hash(Ops.unary(UnaryOp.GELU, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
                 out.put("sigmoid" + s + "Wide", hash(Ops.unary(UnaryOp.SIGMOID, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 20))));
                 if (dt == DType.F32) {
