@@ -22,9 +22,10 @@ import jdk.incubator.vector.VectorOperators;
  * slower). Each Vector API call parses into many IR nodes, and C2 stops inlining in a compilation past
  * NodeCountInliningCutoff (18000 nodes) and past MaxInlineLevel; so keep these flat (few helper levels) and use them
  * in loops that do little else. Used by: VectorLoops (F32 exp, log, tanh, sigmoid, GELU; F64 exp, log, sigmoid,
- * GELU, tanh in two passes), F32 softmax, the fused sigmoid activation, the losses' exp. Still on lanewise, so not
- * tier-stable: pow (x^y = exp(y log x) needs extra precision), F64 softmax, the fused tanh activation and BCE's
- * log1p (VMath there exceeded the node budget; VMathAllocationTest and ConvTrainingAllocationTest catch that).
+ * GELU, tanh in two passes), F32 softmax, the fused sigmoid activation, the losses' exp. (pow runs Math.pow per
+ * element: x^y = exp(y log x) needs extra precision.) Still on lanewise, so not tier-stable: F64 softmax, the fused
+ * tanh activation and BCE's log1p (VMath there exceeded the node budget; VMathAllocationTest and
+ * ConvTrainingAllocationTest catch that).
  */
 final class VMath {
     private VMath() {}

@@ -37,8 +37,8 @@ public final class DeterminismProbe {
             out.put("softmaxF32", hash(Ops.softmax(rand(rng, DType.F32, 8, 100), 1)));
             out.put("expF32", hash(Ops.unary(UnaryOp.EXP, rand(rng, DType.F32, n))));
             out.put("sigmoidF32", hash(Ops.unary(UnaryOp.SIGMOID, rand(rng, DType.F32, n))));
-            // The transcendental ops (VMath instead of lanewise(EXP/LOG/TANH)), in both dtypes. Not probed, still on
-            // lanewise (a Vector API stub under C2, Math.* per lane before): BinaryOp.POW, F64 tanh, F64 softmax, and in
+            // The transcendental ops (VMath instead of lanewise(EXP/LOG/TANH); pow through Math.pow), in both dtypes.
+            // Not probed, still on lanewise (a Vector API stub under C2, Math.* per lane before): F64 softmax, and in
             // VectorTraining the fused tanh activation and BCE's log1p term (VMath there exceeded C2's inlining
             // node budget in those loops and boxed).
             for (DType dt : new DType[] {DType.F32, DType.F64}) {
@@ -47,6 +47,9 @@ public final class DeterminismProbe {
                 out.put("log" + s, hash(Ops.unary(UnaryOp.LOG, Ops.unary(UnaryOp.ABS, rand(rng, dt, n)))));
                 out.put("log" + s + "Wide", hash(Ops.unary(UnaryOp.LOG, Ops.unary(UnaryOp.EXP, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 40)))));
                 out.put("tanh" + s, hash(Ops.unary(UnaryOp.TANH, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
+                Tensor base = Ops.binary(BinaryOp.ADD, Ops.unary(UnaryOp.ABS, rand(rng, dt, n)), 0.25);
+                out.put("pow" + s, hash(Ops.binary(BinaryOp.POW, base, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
+                out.put("pow" + s + "Scalar", hash(Ops.binary(BinaryOp.POW, base, 2.5)));
                 out.put("gelu" + s, hash(Ops.unary(UnaryOp.GELU, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
                 out.put("sigmoid" + s + "Wide", hash(Ops.unary(UnaryOp.SIGMOID, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 20))));
                 if (dt == DType.F32) {
