@@ -494,15 +494,17 @@ final class VectorElementwise {
         boolean f32 = x.dtype() == DType.F32;
         MemorySegment xs = x.segment(), os = out.segment();
         float[] lanes = f32 ? LANES.get() : null;
+        double[] lanesD = f32 ? null : LANES_D.get();
         for (int o = lo; o < hi; o++) {
             long xb = x.elementIndexOfFlatWithAxisZero(o, axis), ob = out.elementIndexOfFlatWithAxisZero(o, axis);
             if (f32) softmaxLineF(xs, xb, os, ob, n, log, lanes);
-            else softmaxLineD(xs, xb, os, ob, n, log);
+            else softmaxLineD(xs, xb, os, ob, n, log, lanesD);
         }
     }
 
     /** Per-thread scratch for a horizontal sum in lane order (see softmaxLineF). */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[FL]);
+    private static final ThreadLocal<double[]> LANES_D = ThreadLocal.withInitial(() -> new double[DL]);
 
     private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, float[] lanes) {
         float max = (float) extreme(true, true, xs, xb, n);
@@ -536,18 +538,44 @@ final class VectorElementwise {
         }
     }
 
-    private static void softmaxLineD(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log) {
-        double max = extreme(true, false, xs, xb, n);
-        DoubleVector vmax = DoubleVector.broadcast(DS, max), acc = DoubleVector.zero(DS);
-        int i = 0, bound = DS.loopBound(n);
-        for (; i < bound; i += DL) {
-            // lanewise(EXP), not VMath.exp: with VMath.exp inlined, the loop used up C2's inlining node budget
-            // (NodeCountInliningCutoff) and Lanes.sum(acc) below was called out of line, boxing acc. Not tier-stable.
-            DoubleVector e = DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax).lanewise(VectorOperators.EXP);
-            if (!log) e.intoMemorySegment(os, (ob + i) * 8, BO);
-            acc = acc.add(e);
+    private static final int SOFTMAX_CHUNK = 512;
+    private static final ThreadLocal<double[]> SOFTMAX_EXP_D = ThreadLocal.withInitial(() -> new double[SOFTMAX_CHUNK]);
+
+    /** e[i - lo] = exp(x[i] - max), i in [lo, hi) (a multiple of DL long). */
+    private static void softmaxExpD(MemorySegment xs, long xb, double max, double[] e, int lo, int hi) {
+        DoubleVector vmax = DoubleVector.broadcast(DS, max);
+        for (int i = lo; i < hi; i += DL) {
+            VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax)).intoArray(e, i - lo);
         }
-        double sum = Lanes.sum(acc);
+    }
+
+    /** lanes += e[0 .. len) lane by lane; with os, also out[ob + i] = e[i]. */
+    private static void softmaxSumD(double[] e, int len, double[] lanes, MemorySegment os, long ob) {
+        DoubleVector acc = DoubleVector.fromArray(DS, lanes, 0);
+        for (int i = 0; i < len; i += DL) {
+            DoubleVector v = DoubleVector.fromArray(DS, e, i);
+            if (os != null) v.intoMemorySegment(os, (ob + i) * 8, BO);
+            acc = acc.add(v);
+        }
+        acc.intoArray(lanes, 0);
+    }
+
+    private static void softmaxLineD(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, double[] lanes) {
+        double max = extreme(true, false, xs, xb, n);
+        int i = 0, bound = DS.loopBound(n);
+        // Two passes per chunk, exp into a per-thread array then the lane sums (kept in lanes between chunks, so
+        // the order of the additions is that of one loop): VMath.exp for doubles inlined into the summing loop
+        // went past C2's inlining node budget and boxed (48 KB per 4 x 1000 call).
+        double[] ex = SOFTMAX_EXP_D.get();
+        java.util.Arrays.fill(lanes, 0.0);
+        for (; i < bound; i += SOFTMAX_CHUNK) {
+            int end = Math.min(bound, i + SOFTMAX_CHUNK);
+            softmaxExpD(xs, xb, max, ex, i, end);
+            softmaxSumD(ex, end - i, lanes, log ? null : os, ob + i);
+        }
+        i = bound;
+        double sum = lanes[0];
+        for (int l = 1; l < DL; l++) sum += lanes[l];
         for (; i < n; i++) {
             double e = Math.exp(xs.getAtIndex(D, xb + i) - max);
             if (!log) os.setAtIndex(D, ob + i, e);

@@ -38,8 +38,7 @@ public final class DeterminismProbe {
             out.put("expF32", hash(Ops.unary(UnaryOp.EXP, rand(rng, DType.F32, n))));
             out.put("sigmoidF32", hash(Ops.unary(UnaryOp.SIGMOID, rand(rng, DType.F32, n))));
             // The transcendental ops (VMath instead of lanewise(EXP/LOG/TANH); pow through Math.pow), in both dtypes.
-            // Not probed, still on lanewise (a Vector API stub under C2, Math.* per lane before): F64 softmax, and in
-            // VectorTraining the fused tanh activation and BCE's log1p term (VMath there exceeded C2's inlining
+            // Not probed, still on lanewise (a Vector API stub under C2, Math.* per lane before): in VectorTraining the fused tanh activation and BCE's log1p term (VMath there exceeded C2's inlining
             // node budget in those loops and boxed).
             for (DType dt : new DType[] {DType.F32, DType.F64}) {
                 String s = dt == DType.F32 ? "F32" : "F64";
@@ -50,6 +49,11 @@ public final class DeterminismProbe {
                 Tensor base = Ops.binary(BinaryOp.ADD, Ops.unary(UnaryOp.ABS, rand(rng, dt, n)), 0.25);
                 out.put("pow" + s, hash(Ops.binary(BinaryOp.POW, base, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
                 out.put("pow" + s + "Scalar", hash(Ops.binary(BinaryOp.POW, base, 2.5)));
+                if (dt == DType.F64) {
+                    Tensor logits = Ops.binary(BinaryOp.MUL, rand(rng, dt, 8, 101), 30);
+                    out.put("softmaxF64", hash(Ops.softmax(logits, 1)));
+                    out.put("logSoftmaxF64", hash(Ops.logSoftmax(logits, 1)));
+                }
                 out.put("gelu" + s, hash(Ops.unary(UnaryOp.GELU, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 3))));
                 out.put("sigmoid" + s + "Wide", hash(Ops.unary(UnaryOp.SIGMOID, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 20))));
                 if (dt == DType.F32) {

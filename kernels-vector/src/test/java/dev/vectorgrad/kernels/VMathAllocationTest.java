@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kernels that call VMath (F32 log and tanh; F64 exp, log, sigmoid, GELU and tanh) allocate nothing per call once
+ * The kernels that call VMath (F32 log and tanh; F64 exp, log, sigmoid, GELU, tanh, softmax and log-softmax) allocate nothing per call once
  * compiled: VMath's methods must inline into each loop (a vector passed to a call that is not inlined is boxed on
  * the heap, tens of bytes per vector), which this test sees through the thread's allocation counter.
  */
@@ -38,6 +38,8 @@ class VMathAllocationTest {
             ops.put("sigmoid F64", () -> k.unary(UnaryOp.SIGMOID, d, dOut));
             ops.put("gelu F64", () -> k.unary(UnaryOp.GELU, d, dOut));
             ops.put("tanh F64", () -> k.unary(UnaryOp.TANH, d, dOut));
+            ops.put("softmax F64", () -> k.softmax(d, 1, dOut));
+            ops.put("logSoftmax F64", () -> k.logSoftmax(d, 1, dOut));
             Map<String, Double> bytes = new LinkedHashMap<>();
             for (String name : ops.keySet()) bytes.put(name, Double.MAX_VALUE);
             // C2 may take a while on a loaded machine: warm up in rounds until every op is allocation-free.
