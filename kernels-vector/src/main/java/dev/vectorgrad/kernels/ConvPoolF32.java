@@ -1,0 +1,200 @@
+package dev.vectorgrad.kernels;
+
+import dev.vectorgrad.tensor.DType;
+import dev.vectorgrad.tensor.Scope;
+import dev.vectorgrad.tensor.Shapes;
+import dev.vectorgrad.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Fused F32 inference kernel: conv2d (stride 1, dilation 1, any padding, any C/K/KH/KW) + bias + ReLU + 2x2
+ * stride-2 max pooling, without ever writing the convolution output (the batch-1 MNIST layer: 32 x 26 x 26
+ * values that the unfused path writes, reads back to pool and reads again for the ReLU).
+ *
+ * <p>{@link #prepare} copies an image once into a zero-padded scratch split into even and odd columns. The four
+ * convolution values of a row of pooling windows are then computed L windows at a time with contiguous loads:
+ * padded column 2pw + b + j (window column b, tap j) is element pw + (b + j) / 2 of the even (b + j even) or
+ * odd row. Per window: the running maximum in the pooling scan order, then ReLU.
+ *
+ * <p>Same bits as the vector backend's unfused layers ({@link VectorConv}'s built-in kernel, which runs for
+ * C*KH*KW &lt;= {@link VectorConv#directMaxR}): each convolution value is the same FMA chain (bias first, then the
+ * taps in (c, i, j) order, the zero padding included); the maximum follows the pooling kernel's scan order (first
+ * maximum wins ties, a NaN wins); ReLU of the maximum equals the maximum of the ReLUs (ReLU is monotone and
+ * maps NaN to NaN; {@code v <= 0 ? +0 : v} as the activation kernel). An odd conv row or column that pooling
+ * drops is never computed.
+ *
+ * <p>An instance owns the scratch for one input shape: one thread prepares an image, then {@link #run} may be
+ * called from several threads on disjoint output-channel ranges. Weights and bias are read at every call (a
+ * parameter updated in place is seen). Nothing is allocated per call.
+ */
+public final class ConvPoolF32 {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder BO = ByteOrder.nativeOrder();
+
+    private final Tensor w, bias, scratch;
+    private final int N, C, H, W, K, KH, KW, padH, padW, Hp, PH, PW, rowLen;
+    private final MemorySegment ss;
+    /** The image prepared in the scratch (-1: none yet). */
+    private int prepared = -1;
+
+    /**
+     * Why this kernel cannot replace conv2d(w, bias, spec) + ReLU + max pooling(pool) on input shape
+     * {@code in} with the same bits as backend {@code k}, or null when it can.
+     */
+    public static String unsupported(Kernels k, Tensor w, Tensor bias, Conv2dSpec spec, Pool2dSpec pool, int[] in) {
+        if (k == null || k.getClass() != VectorKernels.class) return "the backend is not the vector backend";
+        return unsupportedShape(w, bias, spec, pool, in);
+    }
+
+    private static String unsupportedShape(Tensor w, Tensor bias, Conv2dSpec spec, Pool2dSpec pool, int[] in) {
+        if (w.dtype() != DType.F32 || (bias != null && bias.dtype() != DType.F32)) return "the parameters are not F32";
+        if (w.rank() != 4 || in.length != 4 || in[1] != w.dim(1)) return "the shapes are not NCHW input / [K, C, KH, KW] weight";
+        if (spec.strideH() != 1 || spec.strideW() != 1 || spec.dilationH() != 1 || spec.dilationW() != 1) return "the convolution is not stride 1, dilation 1";
+        if (!(pool.kernelH() == 2 && pool.kernelW() == 2 && pool.strideH() == 2 && pool.strideW() == 2 && pool.padH() == 0 && pool.padW() == 0)) {
+            return "the pooling is not 2x2 stride 2 without padding";
+        }
+        if ((long) w.dim(1) * w.dim(2) * w.dim(3) > VectorConv.directMaxR) return "C*KH*KW is above the built-in conv kernel's limit (other summation order)";
+        int oh = spec.outH(in[2], w.dim(2)), ow = spec.outW(in[3], w.dim(3));
+        if (oh < 2 || ow < 2) return "the convolution output is smaller than one pooling window";
+        return null;
+    }
+
+    /** Kernel for input [N, C, H, W], weight [K, C, KH, KW], bias [K] or null; scratch allocated in scope. */
+    public ConvPoolF32(Scope scope, Tensor w, Tensor bias, Conv2dSpec spec, int... inShape) {
+        String why = unsupportedShape(w, bias, spec, Pool2dSpec.of(2, 2), inShape);
+        if (why != null) {
+            throw new IllegalArgumentException("fused conv + ReLU + 2x2 max pool: " + why + " (input " + Shapes.str(inShape) + ", weight "
+                    + Shapes.str(w.shape()) + ", " + spec + ")");
+        }
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != w.dim(0))) {
+            throw new IllegalArgumentException("fused conv + ReLU + 2x2 max pool: bias " + Shapes.str(bias.shape()) + " does not match weight " + Shapes.str(w.shape()));
+        }
+        this.w = w;
+        this.bias = bias;
+        N = inShape[0];
+        C = inShape[1];
+        H = inShape[2];
+        W = inShape[3];
+        K = w.dim(0);
+        KH = w.dim(2);
+        KW = w.dim(3);
+        padH = spec.padH();
+        padW = spec.padW();
+        Hp = H + 2 * padH;
+        PH = spec.outH(H, KH) / 2;
+        PW = spec.outW(W, KW) / 2;
+        // Loads of a block of L windows reach element start + L - 1 + KW / 2; the last block starts at PW - L (or at 0).
+        rowLen = Math.max(PW, L) + KW / 2 + 1;
+        scratch = Tensor.zeros(scope, DType.F32, C * Hp * 2, rowLen);
+        ss = scratch.segment();
+    }
+
+    public int[] outputShape() { return new int[] {N, K, PH, PW}; }
+
+    public int outChannels() { return K; }
+
+    /** Copies image n of x (of this kernel's input shape) into the de-interleaved padded scratch. */
+    public void prepare(Tensor x, int n) {
+        if (x.dtype() != DType.F32 || x.rank() != 4 || x.dim(0) != N || x.dim(1) != C || x.dim(2) != H || x.dim(3) != W) {
+            throw new IllegalArgumentException("fused conv + ReLU + max pool was built for F32 input [" + N + ", " + C + ", " + H + ", " + W + "], got "
+                    + x.dtype() + " " + Shapes.str(x.shape()));
+        }
+        if (n < 0 || n >= N) throw new IndexOutOfBoundsException("image " + n + " of a batch of " + N);
+        MemorySegment xs = x.segment();
+        long xb = x.offset() + n * x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
+        long so = scratch.offset();
+        for (int c = 0; c < C; c++) {
+            for (int h = 0; h < H; h++) {
+                long src = xb + c * x1 + h * x2;
+                long even = so + ((long) (c * Hp + h + padH) * 2) * rowLen, odd = even + rowLen;
+                int q = padW; // padded column of input column 0
+                for (int col = 0; col < W; col++, q++) {
+                    ss.setAtIndex(F, ((q & 1) == 0 ? even : odd) + (q >> 1), xs.getAtIndex(F, src + col * x3));
+                }
+            }
+        }
+        prepared = n;
+    }
+
+    /**
+     * out[n, k, :, :] = maxpool2x2(relu(conv(x[n]) + bias))[k] for k0 &lt;= k &lt; k1, image n prepared. out has
+     * this kernel's output shape and unit-stride rows.
+     */
+    public void run(Tensor out, int n, int k0, int k1) {
+        if (out.dtype() != DType.F32 || out.rank() != 4 || out.dim(0) != N || out.dim(1) != K || out.dim(2) != PH || out.dim(3) != PW || out.stride(3) != 1) {
+            throw new IllegalArgumentException("fused conv + ReLU + max pool writes F32 [" + N + ", " + K + ", " + PH + ", " + PW + "] with unit-stride rows, got "
+                    + out.dtype() + " " + Shapes.str(out.shape()));
+        }
+        if (prepared != n) throw new IllegalStateException("image " + n + " was not prepared (prepare(x, n) first)");
+        if (k0 < 0 || k1 > K || k0 > k1) throw new IndexOutOfBoundsException("channels [" + k0 + ", " + k1 + ") of " + K);
+        MemorySegment os = out.segment(), ws = w.segment();
+        long ob = out.offset() + n * out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
+        long w0 = w.offset(), w1s = w.stride(0), w1 = w.stride(1), w2 = w.stride(2), w3 = w.stride(3);
+        long so = scratch.offset();
+        for (int k = k0; k < k1; k++) {
+            float b = bias == null ? 0f : bias.segment().getAtIndex(F, bias.offset() + k * bias.stride(0));
+            long wk = w0 + k * w1s;
+            for (int ph = 0; ph < PH; ph++) {
+                long orow = ob + k * o1 + ph * o2;
+                if (PW >= L) {
+                    for (int pw = 0; pw < PW; pw += L) {
+                        int start = Math.min(pw, PW - L); // the last block overlaps the previous one (same values again)
+                        block(ws, wk, w1, w2, w3, so, ph, start, b).intoMemorySegment(os, (orow + start) * 4, BO);
+                    }
+                } else {
+                    VectorMask<Float> m = S.indexInRange(0, PW);
+                    block(ws, wk, w1, w2, w3, so, ph, 0, b).intoMemorySegment(os, orow * 4, BO, m);
+                }
+            }
+        }
+    }
+
+    /**
+     * Pooled outputs (ph, start .. start + L - 1) of the channel whose weights start at wk: the four conv values of
+     * each window as FMA chains from the bias over the taps, then their maximum in scan order, then ReLU.
+     */
+    private FloatVector block(MemorySegment ws, long wk, long w1, long w2, long w3, long so, int ph, int start, float b) {
+        FloatVector a00 = FloatVector.broadcast(S, b), a01 = a00, a10 = a00, a11 = a00;
+        final int kh = KH, kw = KW, c = C, hp = Hp, len = rowLen;
+        for (int ci = 0; ci < c; ci++) {
+            for (int i = 0; i < kh; i++) {
+                // padded rows 2ph + i (conv row 2ph) and 2ph + 1 + i (conv row 2ph + 1), even halves
+                long r0 = so + (long) (ci * hp + 2 * ph + i) * 2 * len + start, r1 = r0 + 2L * len;
+                long wr = wk + ci * w1 + i * w2;
+                // column offset s = b + j: s even -> even row, element s / 2; s odd -> odd row (len further)
+                FloatVector v0 = FloatVector.fromMemorySegment(S, ss, r0 * 4, BO), u0 = FloatVector.fromMemorySegment(S, ss, r1 * 4, BO);
+                for (int j = 0; j < kw; j++) {
+                    int s = j + 1;
+                    long e = ((s & 1) == 0 ? 0 : len) + (s >> 1);
+                    FloatVector v1 = FloatVector.fromMemorySegment(S, ss, (r0 + e) * 4, BO), u1 = FloatVector.fromMemorySegment(S, ss, (r1 + e) * 4, BO);
+                    FloatVector wv = FloatVector.broadcast(S, ws.getAtIndex(F, wr + j * w3));
+                    a00 = v0.fma(wv, a00);
+                    a01 = v1.fma(wv, a01);
+                    a10 = u0.fma(wv, a10);
+                    a11 = u1.fma(wv, a11);
+                    v0 = v1;
+                    u0 = u1;
+                }
+            }
+        }
+        // scan order of the 2x2 window: (0,0), (0,1), (1,0), (1,1)
+        FloatVector m = a00;
+        m = m.blend(a01, takes(a01, m));
+        m = m.blend(a10, takes(a10, m));
+        m = m.blend(a11, takes(a11, m));
+        return m.blend(0f, m.compare(VectorOperators.LE, 0f));
+    }
+
+    /** Lanes where candidate v replaces the running maximum m: v > m, or v is NaN and m is not. */
+    private static VectorMask<Float> takes(FloatVector v, FloatVector m) {
+        return v.compare(VectorOperators.GT, m).or(v.compare(VectorOperators.NE, v).and(m.compare(VectorOperators.EQ, m)));
+    }
+}
