@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * maps NaN to NaN; {@code v <= 0 ? +0 : v} as the activation kernel). An odd conv row or column that pooling
  * drops is never computed.
  *
- * <p>An instance owns the scratch for one input shape: one thread prepares an image, then {@link #run} may be
+ * <p>An instance owns the scratch for one input shape: one thread prepares the input, then {@link #run} may be
  * called from several threads on disjoint output-channel ranges. Weights and bias are read at every call (a
  * parameter updated in place is seen). Nothing is allocated per call.
  */
@@ -42,8 +42,10 @@ public final class ConvPoolF32 {
     private final Tensor w, bias, scratch;
     private final int N, C, H, W, K, KH, KW, padH, padW, Hp, PH, PW, rowLen;
     private final MemorySegment ss;
-    /** The image prepared in the scratch (-1: none yet). */
-    private int prepared = -1;
+    /** Elements of one image in the scratch. */
+    private final long imageLen;
+    /** Whether an input has been prepared. */
+    private boolean prepared;
 
     /**
      * Why this kernel cannot replace conv2d(w, bias, spec) + ReLU + max pooling(pool) on input shape
@@ -93,7 +95,8 @@ public final class ConvPoolF32 {
         PW = spec.outW(W, KW) / 2;
         // Loads of a block of L windows reach element start + L - 1 + KW / 2; the last block starts at PW - L (or at 0).
         rowLen = Math.max(PW, L) + KW / 2 + 1;
-        scratch = Tensor.zeros(scope, DType.F32, C * Hp * 2, rowLen);
+        imageLen = (long) C * Hp * 2 * rowLen;
+        scratch = Tensor.zeros(scope, DType.F32, N * C * Hp * 2, rowLen);
         ss = scratch.segment();
     }
 
@@ -101,16 +104,18 @@ public final class ConvPoolF32 {
 
     public int outChannels() { return K; }
 
-    /** Copies image n of x (of this kernel's input shape) into the de-interleaved padded scratch. */
-    public void prepare(Tensor x, int n) {
+    /** Copies x (of this kernel's input shape) into the de-interleaved padded scratch. */
+    public void prepare(Tensor x) {
         if (x.dtype() != DType.F32 || x.rank() != 4 || x.dim(0) != N || x.dim(1) != C || x.dim(2) != H || x.dim(3) != W) {
             throw new IllegalArgumentException("fused conv + ReLU + max pool was built for F32 input [" + N + ", " + C + ", " + H + ", " + W + "], got "
                     + x.dtype() + " " + Shapes.str(x.shape()));
         }
-        if (n < 0 || n >= N) throw new IndexOutOfBoundsException("image " + n + " of a batch of " + N);
         MemorySegment xs = x.segment();
-        long xb = x.offset() + n * x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
-        long so = scratch.offset();
+        for (int n = 0; n < N; n++) prepareImage(xs, x.offset() + n * x.stride(0), x.stride(1), x.stride(2), x.stride(3), scratch.offset() + n * imageLen);
+        prepared = true;
+    }
+
+    private void prepareImage(MemorySegment xs, long xb, long x1, long x2, long x3, long so) {
         for (int c = 0; c < C; c++) {
             for (int h = 0; h < H; h++) {
                 long src = xb + c * x1 + h * x2;
@@ -121,11 +126,10 @@ public final class ConvPoolF32 {
                 }
             }
         }
-        prepared = n;
     }
 
     /**
-     * out[n, k, :, :] = maxpool2x2(relu(conv(x[n]) + bias))[k] for k0 &lt;= k &lt; k1, image n prepared. out has
+     * out[n, k, :, :] = maxpool2x2(relu(conv(x[n]) + bias))[k] for k0 &lt;= k &lt; k1, x prepared. out has
      * this kernel's output shape and unit-stride rows.
      */
     public void run(Tensor out, int n, int k0, int k1) {
@@ -133,35 +137,42 @@ public final class ConvPoolF32 {
             throw new IllegalArgumentException("fused conv + ReLU + max pool writes F32 [" + N + ", " + K + ", " + PH + ", " + PW + "] with unit-stride rows, got "
                     + out.dtype() + " " + Shapes.str(out.shape()));
         }
-        if (prepared != n) throw new IllegalStateException("image " + n + " was not prepared (prepare(x, n) first)");
+        if (!prepared) throw new IllegalStateException("no input was prepared (prepare(x) first)");
+        if (n < 0 || n >= N) throw new IndexOutOfBoundsException("image " + n + " of a batch of " + N);
         if (k0 < 0 || k1 > K || k0 > k1) throw new IndexOutOfBoundsException("channels [" + k0 + ", " + k1 + ") of " + K);
         MemorySegment os = out.segment(), ws = w.segment();
         long ob = out.offset() + n * out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
         long w0 = w.offset(), w1s = w.stride(0), w1 = w.stride(1), w2 = w.stride(2), w3 = w.stride(3);
-        long so = scratch.offset();
+        long so = scratch.offset() + n * imageLen;
         for (int k = k0; k < k1; k++) {
             float b = bias == null ? 0f : bias.segment().getAtIndex(F, bias.offset() + k * bias.stride(0));
             long wk = w0 + k * w1s;
             for (int ph = 0; ph < PH; ph++) {
                 long orow = ob + k * o1 + ph * o2;
-                if (PW >= L) {
-                    for (int pw = 0; pw < PW; pw += L) {
-                        int start = Math.min(pw, PW - L); // the last block overlaps the previous one (same values again)
-                        block(ws, wk, w1, w2, w3, so, ph, start, b).intoMemorySegment(os, (orow + start) * 4, BO);
+                // the last block overlaps the previous one (same values again); a row shorter than L is stored masked
+                int pw = 0;
+                if (KW == 3) {
+                    // two blocks at a time: 8 independent FMA chains (4 would wait on the FMA latency)
+                    for (; pw + L < PW; pw += 2 * L) {
+                        int s1 = Math.min(pw + L, PW - L);
+                        block3x2(ws, wk, w1, w2, w3, so, ph, pw, s1, b, os, orow);
                     }
-                } else {
-                    VectorMask<Float> m = S.indexInRange(0, PW);
-                    block(ws, wk, w1, w2, w3, so, ph, 0, b).intoMemorySegment(os, orow * 4, BO, m);
+                }
+                for (; pw < PW; pw += L) {
+                    int start = Math.max(0, Math.min(pw, PW - L));
+                    block(ws, wk, w1, w2, w3, so, ph, start, b, os, orow + start);
                 }
             }
         }
     }
 
     /**
-     * Pooled outputs (ph, start .. start + L - 1) of the channel whose weights start at wk: the four conv values of
-     * each window as FMA chains from the bias over the taps, then their maximum in scan order, then ReLU.
+     * Pooled outputs (ph, start .. start + L - 1) of the channel whose weights start at wk, stored at element oe of
+     * os: the four conv values of each window as FMA chains from the bias over the taps, then their maximum in
+     * scan order, then ReLU. Stores rather than returns the vector: a vector returned from a call C2 does not
+     * inline is boxed (an allocation per block).
      */
-    private FloatVector block(MemorySegment ws, long wk, long w1, long w2, long w3, long so, int ph, int start, float b) {
+    private void block(MemorySegment ws, long wk, long w1, long w2, long w3, long so, int ph, int start, float b, MemorySegment os, long oe) {
         FloatVector a00 = FloatVector.broadcast(S, b), a01 = a00, a10 = a00, a11 = a00;
         final int kh = KH, kw = KW, c = C, hp = Hp, len = rowLen;
         for (int ci = 0; ci < c; ci++) {
@@ -190,7 +201,70 @@ public final class ConvPoolF32 {
         m = m.blend(a01, takes(a01, m));
         m = m.blend(a10, takes(a10, m));
         m = m.blend(a11, takes(a11, m));
-        return m.blend(0f, m.compare(VectorOperators.LE, 0f));
+        m = m.blend(0f, m.compare(VectorOperators.LE, 0f));
+        if (PW >= L) m.intoMemorySegment(os, oe * 4, BO);
+        else m.intoMemorySegment(os, oe * 4, BO, S.indexInRange(0, PW));
+    }
+
+    /**
+     * Two full blocks of {@link #block} (starting at pooled columns s0 and s1, stored at orow + s0 / s1) for KW = 3,
+     * the MNIST kernel, with the taps unrolled: per kernel row and block, column offsets 0..3 of both conv rows
+     * are loaded once (8 loads and the row's 3 weights for 12 FMAs, no inner loop), and the two blocks give 8
+     * independent FMA chains.
+     */
+    private void block3x2(MemorySegment ws, long wk, long w1, long w2, long w3, long so, int ph, int s0, int s1, float b,
+                          MemorySegment os, long orow) {
+        FloatVector a00 = FloatVector.broadcast(S, b), a01 = a00, a10 = a00, a11 = a00;
+        FloatVector c00 = a00, c01 = a00, c10 = a00, c11 = a00;
+        final int kh = KH, c = C, hp = Hp;
+        final long len = rowLen, d = 4L * (s1 - s0);
+        final MemorySegment x = ss;
+        for (int ci = 0; ci < c; ci++) {
+            long wc = wk + ci * w1;
+            long rc = so + (long) (ci * hp + 2 * ph) * 2 * len + s0;
+            for (int i = 0; i < kh; i++) {
+                long r0 = (rc + i * 2 * len) * 4, r1 = r0 + 8 * len;
+                long wr = wc + i * w2;
+                FloatVector k0 = FloatVector.broadcast(S, ws.getAtIndex(F, wr));
+                FloatVector k1 = FloatVector.broadcast(S, ws.getAtIndex(F, wr + w3));
+                FloatVector k2 = FloatVector.broadcast(S, ws.getAtIndex(F, wr + 2 * w3));
+                // column offsets 0, 1, 2, 3 = even[0], odd[0], even[1], odd[1]; each FMA chain in tap order j = 0, 1, 2
+                FloatVector v0 = FloatVector.fromMemorySegment(S, x, r0, BO), v1 = FloatVector.fromMemorySegment(S, x, r0 + 4 * len, BO);
+                FloatVector v2 = FloatVector.fromMemorySegment(S, x, r0 + 4, BO), v3 = FloatVector.fromMemorySegment(S, x, r0 + 4 * len + 4, BO);
+                a00 = v2.fma(k2, v1.fma(k1, v0.fma(k0, a00)));
+                a01 = v3.fma(k2, v2.fma(k1, v1.fma(k0, a01)));
+                v0 = FloatVector.fromMemorySegment(S, x, r0 + d, BO);
+                v1 = FloatVector.fromMemorySegment(S, x, r0 + d + 4 * len, BO);
+                v2 = FloatVector.fromMemorySegment(S, x, r0 + d + 4, BO);
+                v3 = FloatVector.fromMemorySegment(S, x, r0 + d + 4 * len + 4, BO);
+                c00 = v2.fma(k2, v1.fma(k1, v0.fma(k0, c00)));
+                c01 = v3.fma(k2, v2.fma(k1, v1.fma(k0, c01)));
+                v0 = FloatVector.fromMemorySegment(S, x, r1, BO);
+                v1 = FloatVector.fromMemorySegment(S, x, r1 + 4 * len, BO);
+                v2 = FloatVector.fromMemorySegment(S, x, r1 + 4, BO);
+                v3 = FloatVector.fromMemorySegment(S, x, r1 + 4 * len + 4, BO);
+                a10 = v2.fma(k2, v1.fma(k1, v0.fma(k0, a10)));
+                a11 = v3.fma(k2, v2.fma(k1, v1.fma(k0, a11)));
+                v0 = FloatVector.fromMemorySegment(S, x, r1 + d, BO);
+                v1 = FloatVector.fromMemorySegment(S, x, r1 + d + 4 * len, BO);
+                v2 = FloatVector.fromMemorySegment(S, x, r1 + d + 4, BO);
+                v3 = FloatVector.fromMemorySegment(S, x, r1 + d + 4 * len + 4, BO);
+                c10 = v2.fma(k2, v1.fma(k1, v0.fma(k0, c10)));
+                c11 = v3.fma(k2, v2.fma(k1, v1.fma(k0, c11)));
+            }
+        }
+        // maximum of each window's four conv values in scan order, then ReLU (written out: a helper taking vectors
+        // that C2 does not inline boxes them)
+        FloatVector m = a00;
+        m = m.blend(a01, a01.compare(VectorOperators.GT, m).or(a01.compare(VectorOperators.NE, a01).and(m.compare(VectorOperators.EQ, m))));
+        m = m.blend(a10, a10.compare(VectorOperators.GT, m).or(a10.compare(VectorOperators.NE, a10).and(m.compare(VectorOperators.EQ, m))));
+        m = m.blend(a11, a11.compare(VectorOperators.GT, m).or(a11.compare(VectorOperators.NE, a11).and(m.compare(VectorOperators.EQ, m))));
+        m.blend(0f, m.compare(VectorOperators.LE, 0f)).intoMemorySegment(os, (orow + s0) * 4, BO);
+        m = c00;
+        m = m.blend(c01, c01.compare(VectorOperators.GT, m).or(c01.compare(VectorOperators.NE, c01).and(m.compare(VectorOperators.EQ, m))));
+        m = m.blend(c10, c10.compare(VectorOperators.GT, m).or(c10.compare(VectorOperators.NE, c10).and(m.compare(VectorOperators.EQ, m))));
+        m = m.blend(c11, c11.compare(VectorOperators.GT, m).or(c11.compare(VectorOperators.NE, c11).and(m.compare(VectorOperators.EQ, m))));
+        m.blend(0f, m.compare(VectorOperators.LE, 0f)).intoMemorySegment(os, (orow + s1) * 4, BO);
     }
 
     /** Lanes where candidate v replaces the running maximum m: v > m, or v is NaN and m is not. */

@@ -34,8 +34,8 @@ class ConvPoolF32Test {
     private static Tensor fused(Scope s, Tensor x, Tensor w, Tensor b, Conv2dSpec spec, int kSplit) {
         ConvPoolF32 f = new ConvPoolF32(s, w, b, spec, x.shape());
         Tensor out = Tensor.zeros(s, DType.F32, f.outputShape());
+        f.prepare(x);
         for (int n = 0; n < x.dim(0); n++) {
-            f.prepare(x, n);
             // two channel ranges, as two threads would run them
             f.run(out, n, 0, kSplit);
             f.run(out, n, kSplit, w.dim(0));
@@ -114,11 +114,11 @@ class ConvPoolF32Test {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConvPoolF32(s, w, null, Conv2dSpec.of(2, 0), in));
             assertTrue(e.getMessage().contains("[1, 1, 12, 12]") && e.getMessage().contains("stride"), e.getMessage());
             ConvPoolF32 f = new ConvPoolF32(s, w, null, Conv2dSpec.DEFAULT, in);
-            e = assertThrows(IllegalArgumentException.class, () -> f.prepare(Tensor.zeros(s, DType.F32, 1, 1, 12, 13), 0));
+            e = assertThrows(IllegalArgumentException.class, () -> f.prepare(Tensor.zeros(s, DType.F32, 1, 1, 12, 13)));
             assertTrue(e.getMessage().contains("[1, 1, 12, 13]"), e.getMessage());
             Tensor out = Tensor.zeros(s, DType.F32, f.outputShape());
             assertThrows(IllegalStateException.class, () -> f.run(out, 0, 0, 4));
-            f.prepare(Tensor.zeros(s, DType.F32, in), 0);
+            f.prepare(Tensor.zeros(s, DType.F32, in));
             e = assertThrows(IllegalArgumentException.class, () -> f.run(Tensor.zeros(s, DType.F32, 1, 4, 5, 6), 0, 0, 4));
             assertTrue(e.getMessage().contains("[1, 4, 5, 6]"), e.getMessage());
         }
