@@ -18,8 +18,11 @@ import java.util.List;
  * {@link #run} allocates no tensor (the model's layers write into this session's buffers). A session belongs
  * to one thread; build one per thread to serve a model (whose parameters are in a shared scope) concurrently.
  * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
- * A ReLU followed by a max pooling runs as pooling then ReLU (same result on fewer elements); a ReLU after a
- * Linear is fused into its bias pass.
+ * Conv2d then ReLU then MaxPool2d(2) (either order of the last two) runs as one kernel, {@link ConvPoolF32}, that
+ * never writes the convolution output, where that kernel gives the layers' bits (F32 on the vector backend,
+ * stride 1, C*KH*KW &lt;= 32: the MNIST layer; {@link #stepNames} says which steps were fused). Otherwise a ReLU
+ * followed by a max pooling runs as pooling then ReLU (same result on fewer elements). A ReLU after a Linear is
+ * fused into its bias pass.
  *
  * <p>Construction checks every shape once (a first run through the checked {@code Ops} entry points); {@link #run}
  * then calls the kernels directly. With a batch smaller than {@link dev.vectorgrad.kernels.Parallel#threads()}
