@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,6 +39,9 @@ public final class ConvPoolF32 {
     private static final int L = S.length();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder BO = ByteOrder.nativeOrder();
+
+    /** Even / odd lanes of two concatenated vectors (lane i takes lane 2i / 2i+1 of [a, b]). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i), ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
 
     private final Tensor w, bias, scratch;
     private final int N, C, H, W, K, KH, KW, padH, padW, Hp, PH, PW, rowLen;
@@ -120,8 +124,25 @@ public final class ConvPoolF32 {
             for (int h = 0; h < H; h++) {
                 long src = xb + c * x1 + h * x2;
                 long even = so + ((long) (c * Hp + h + padH) * 2) * rowLen, odd = even + rowLen;
-                int q = padW; // padded column of input column 0
-                for (int col = 0; col < W; col++, q++) {
+                int col = 0;
+                if (x3 == 1 && W >= 2 * L) {
+                    // 2L input columns at a time, split into even and odd columns by two shuffles; input column c
+                    // is padded column c + padW, so with an odd padW the even input columns land in the odd row
+                    long toE = padW % 2 == 0 ? even + padW / 2 : odd + (padW - 1) / 2;
+                    long toO = padW % 2 == 0 ? odd + padW / 2 : even + (padW + 1) / 2;
+                    int last = (W - 2 * L) & ~1; // the last block overlaps (same values again) and starts on an even column
+                    for (int c0 = 0; ; c0 += 2 * L) {
+                        int start = Math.min(c0, last);
+                        FloatVector lo = FloatVector.fromMemorySegment(S, xs, (src + start) * 4, BO);
+                        FloatVector hi = FloatVector.fromMemorySegment(S, xs, (src + start + L) * 4, BO);
+                        lo.rearrange(EVEN, hi).intoMemorySegment(ss, (toE + start / 2) * 4, BO);
+                        lo.rearrange(ODD, hi).intoMemorySegment(ss, (toO + start / 2) * 4, BO);
+                        if (start == last) break;
+                    }
+                    col = last + 2 * L; // W, or W - 1 for an odd W: its last column below
+                }
+                int q = padW + col; // padded column of input column col
+                for (; col < W; col++, q++) {
                     ss.setAtIndex(F, ((q & 1) == 0 ? even : odd) + (q >> 1), xs.getAtIndex(F, src + col * x3));
                 }
             }

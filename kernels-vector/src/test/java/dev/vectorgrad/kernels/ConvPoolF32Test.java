@@ -64,6 +64,18 @@ class ConvPoolF32Test {
     }
 
     @Test
+    void everyWidthAroundTheVectorBlocks() {
+        // widths below, at and above 2L input columns (the shuffled de-interleave, its overlapping and odd last
+        // column) and pooled rows of 1 to 2.5 vectors (masked, paired and single blocks), with odd and even padding
+        for (int wd = 1; wd <= 44; wd++) {
+            for (int pad = 0; pad <= 1; pad++) {
+                if (wd + 2 * pad >= 4) check(100 + wd, 1, 1, 3, 5, wd, 3, 3, pad, true);
+                if (wd + 2 * pad >= 3) check(200 + wd, 1, 2, 2, 4, wd, 2, 2, pad, false);
+            }
+        }
+    }
+
+    @Test
     void oddSizesChannelsPaddingAndKernels() {
         // widths below and above one vector of pooled columns (masked and overlapping last blocks), odd conv outputs
         // (the dropped row and column), several input channels up to C*KH*KW = 32, padding 0..2
