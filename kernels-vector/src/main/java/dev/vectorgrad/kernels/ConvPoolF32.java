@@ -43,11 +43,16 @@ public final class ConvPoolF32 {
     /** Even / odd lanes of two concatenated vectors (lane i takes lane 2i / 2i+1 of [a, b]). */
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i), ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
 
-    private final Tensor w, bias, scratch;
+    private final Tensor w, bias;
+    /**
+     * The de-interleaved padded images, [N][C][Hp][even | odd][rowLen]. On the heap: C2 eliminates the range checks
+     * of array loads in these loops, which it does not for memory-segment loads (the fused kernel ran ~1.5x slower
+     * reading an off-heap scratch, 2026-11-23, loaded machine).
+     */
+    private final float[] sc;
     private final int N, C, H, W, K, KH, KW, padH, padW, Hp, PH, PW, rowLen;
-    private final MemorySegment ss;
     /** Elements of one image in the scratch. */
-    private final long imageLen;
+    private final int imageLen;
     /** Whether an input has been prepared. */
     private boolean prepared;
 
@@ -73,8 +78,8 @@ public final class ConvPoolF32 {
         return null;
     }
 
-    /** Kernel for input [N, C, H, W], weight [K, C, KH, KW], bias [K] or null; scratch allocated in scope. */
-    public ConvPoolF32(Scope scope, Tensor w, Tensor bias, Conv2dSpec spec, int... inShape) {
+    /** Kernel for input [N, C, H, W], weight [K, C, KH, KW], bias [K] or null (its scratch is allocated here, once). */
+    public ConvPoolF32(Tensor w, Tensor bias, Conv2dSpec spec, int... inShape) {
         String why = unsupportedShape(w, bias, spec, Pool2dSpec.of(2, 2), inShape);
         if (why != null) {
             throw new IllegalArgumentException("fused conv + ReLU + 2x2 max pool: " + why + " (input " + Shapes.str(inShape) + ", weight "
@@ -99,9 +104,10 @@ public final class ConvPoolF32 {
         PW = spec.outW(W, KW) / 2;
         // Loads of a block of L windows reach element start + L - 1 + KW / 2; the last block starts at PW - L (or at 0).
         rowLen = Math.max(PW, L) + KW / 2 + 1;
-        imageLen = (long) C * Hp * 2 * rowLen;
-        scratch = Tensor.zeros(scope, DType.F32, N * C * Hp * 2, rowLen);
-        ss = scratch.segment();
+        long len = (long) N * C * Hp * 2 * rowLen;
+        if (len > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("fused conv + ReLU + max pool: input " + Shapes.str(inShape) + " is too large for its scratch");
+        imageLen = C * Hp * 2 * rowLen;
+        sc = new float[(int) len];
     }
 
     public int[] outputShape() { return new int[] {N, K, PH, PW}; }
@@ -115,35 +121,35 @@ public final class ConvPoolF32 {
                     + x.dtype() + " " + Shapes.str(x.shape()));
         }
         MemorySegment xs = x.segment();
-        for (int n = 0; n < N; n++) prepareImage(xs, x.offset() + n * x.stride(0), x.stride(1), x.stride(2), x.stride(3), scratch.offset() + n * imageLen);
+        for (int n = 0; n < N; n++) prepareImage(xs, x.offset() + n * x.stride(0), x.stride(1), x.stride(2), x.stride(3), n * imageLen);
         prepared = true;
     }
 
-    private void prepareImage(MemorySegment xs, long xb, long x1, long x2, long x3, long so) {
+    private void prepareImage(MemorySegment xs, long xb, long x1, long x2, long x3, int so) {
         for (int c = 0; c < C; c++) {
             for (int h = 0; h < H; h++) {
                 long src = xb + c * x1 + h * x2;
-                long even = so + ((long) (c * Hp + h + padH) * 2) * rowLen, odd = even + rowLen;
+                int even = so + (c * Hp + h + padH) * 2 * rowLen, odd = even + rowLen;
                 int col = 0;
                 if (x3 == 1 && W >= 2 * L) {
                     // 2L input columns at a time, split into even and odd columns by two shuffles; input column c
                     // is padded column c + padW, so with an odd padW the even input columns land in the odd row
-                    long toE = padW % 2 == 0 ? even + padW / 2 : odd + (padW - 1) / 2;
-                    long toO = padW % 2 == 0 ? odd + padW / 2 : even + (padW + 1) / 2;
+                    int toE = padW % 2 == 0 ? even + padW / 2 : odd + (padW - 1) / 2;
+                    int toO = padW % 2 == 0 ? odd + padW / 2 : even + (padW + 1) / 2;
                     int last = (W - 2 * L) & ~1; // the last block overlaps (same values again) and starts on an even column
                     for (int c0 = 0; ; c0 += 2 * L) {
                         int start = Math.min(c0, last);
                         FloatVector lo = FloatVector.fromMemorySegment(S, xs, (src + start) * 4, BO);
                         FloatVector hi = FloatVector.fromMemorySegment(S, xs, (src + start + L) * 4, BO);
-                        lo.rearrange(EVEN, hi).intoMemorySegment(ss, (toE + start / 2) * 4, BO);
-                        lo.rearrange(ODD, hi).intoMemorySegment(ss, (toO + start / 2) * 4, BO);
+                        lo.rearrange(EVEN, hi).intoArray(sc, toE + start / 2);
+                        lo.rearrange(ODD, hi).intoArray(sc, toO + start / 2);
                         if (start == last) break;
                     }
                     col = last + 2 * L; // W, or W - 1 for an odd W: its last column below
                 }
                 int q = padW + col; // padded column of input column col
                 for (; col < W; col++, q++) {
-                    ss.setAtIndex(F, ((q & 1) == 0 ? even : odd) + (q >> 1), xs.getAtIndex(F, src + col * x3));
+                    sc[((q & 1) == 0 ? even : odd) + (q >> 1)] = xs.getAtIndex(F, src + col * x3);
                 }
             }
         }
@@ -164,7 +170,7 @@ public final class ConvPoolF32 {
         MemorySegment os = out.segment(), ws = w.segment();
         long ob = out.offset() + n * out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
         long w0 = w.offset(), w1s = w.stride(0), w1 = w.stride(1), w2 = w.stride(2), w3 = w.stride(3);
-        long so = scratch.offset() + n * imageLen;
+        int so = n * imageLen;
         for (int k = k0; k < k1; k++) {
             float b = bias == null ? 0f : bias.segment().getAtIndex(F, bias.offset() + k * bias.stride(0));
             long wk = w0 + k * w1s;
@@ -193,20 +199,21 @@ public final class ConvPoolF32 {
      * scan order, then ReLU. Stores rather than returns the vector: a vector returned from a call C2 does not
      * inline is boxed (an allocation per block).
      */
-    private void block(MemorySegment ws, long wk, long w1, long w2, long w3, long so, int ph, int start, float b, MemorySegment os, long oe) {
+    private void block(MemorySegment ws, long wk, long w1, long w2, long w3, int so, int ph, int start, float b, MemorySegment os, long oe) {
         FloatVector a00 = FloatVector.broadcast(S, b), a01 = a00, a10 = a00, a11 = a00;
         final int kh = KH, kw = KW, c = C, hp = Hp, len = rowLen;
+        final float[] x = sc;
         for (int ci = 0; ci < c; ci++) {
             for (int i = 0; i < kh; i++) {
                 // padded rows 2ph + i (conv row 2ph) and 2ph + 1 + i (conv row 2ph + 1), even halves
-                long r0 = so + (long) (ci * hp + 2 * ph + i) * 2 * len + start, r1 = r0 + 2L * len;
+                int r0 = so + (ci * hp + 2 * ph + i) * 2 * len + start, r1 = r0 + 2 * len;
                 long wr = wk + ci * w1 + i * w2;
                 // column offset s = b + j: s even -> even row, element s / 2; s odd -> odd row (len further)
-                FloatVector v0 = FloatVector.fromMemorySegment(S, ss, r0 * 4, BO), u0 = FloatVector.fromMemorySegment(S, ss, r1 * 4, BO);
+                FloatVector v0 = FloatVector.fromArray(S, x, r0), u0 = FloatVector.fromArray(S, x, r1);
                 for (int j = 0; j < kw; j++) {
                     int s = j + 1;
-                    long e = ((s & 1) == 0 ? 0 : len) + (s >> 1);
-                    FloatVector v1 = FloatVector.fromMemorySegment(S, ss, (r0 + e) * 4, BO), u1 = FloatVector.fromMemorySegment(S, ss, (r1 + e) * 4, BO);
+                    int e = ((s & 1) == 0 ? 0 : len) + (s >> 1);
+                    FloatVector v1 = FloatVector.fromArray(S, x, r0 + e), u1 = FloatVector.fromArray(S, x, r1 + e);
                     FloatVector wv = FloatVector.broadcast(S, ws.getAtIndex(F, wr + j * w3));
                     a00 = v0.fma(wv, a00);
                     a01 = v1.fma(wv, a01);
@@ -233,43 +240,43 @@ public final class ConvPoolF32 {
      * are loaded once (8 loads and the row's 3 weights for 12 FMAs, no inner loop), and the two blocks give 8
      * independent FMA chains.
      */
-    private void block3x2(MemorySegment ws, long wk, long w1, long w2, long w3, long so, int ph, int s0, int s1, float b,
+    private void block3x2(MemorySegment ws, long wk, long w1, long w2, long w3, int so, int ph, int s0, int s1, float b,
                           MemorySegment os, long orow) {
         FloatVector a00 = FloatVector.broadcast(S, b), a01 = a00, a10 = a00, a11 = a00;
         FloatVector c00 = a00, c01 = a00, c10 = a00, c11 = a00;
         final int kh = KH, c = C, hp = Hp;
-        final long len = rowLen, d = 4L * (s1 - s0);
-        final MemorySegment x = ss;
+        final int len = rowLen, d = s1 - s0;
+        final float[] x = sc;
         for (int ci = 0; ci < c; ci++) {
             long wc = wk + ci * w1;
-            long rc = so + (long) (ci * hp + 2 * ph) * 2 * len + s0;
+            int rc = so + (ci * hp + 2 * ph) * 2 * len + s0;
             for (int i = 0; i < kh; i++) {
-                long r0 = (rc + i * 2 * len) * 4, r1 = r0 + 8 * len;
+                int r0 = rc + i * 2 * len, r1 = r0 + 2 * len;
                 long wr = wc + i * w2;
                 FloatVector k0 = FloatVector.broadcast(S, ws.getAtIndex(F, wr));
                 FloatVector k1 = FloatVector.broadcast(S, ws.getAtIndex(F, wr + w3));
                 FloatVector k2 = FloatVector.broadcast(S, ws.getAtIndex(F, wr + 2 * w3));
                 // column offsets 0, 1, 2, 3 = even[0], odd[0], even[1], odd[1]; each FMA chain in tap order j = 0, 1, 2
-                FloatVector v0 = FloatVector.fromMemorySegment(S, x, r0, BO), v1 = FloatVector.fromMemorySegment(S, x, r0 + 4 * len, BO);
-                FloatVector v2 = FloatVector.fromMemorySegment(S, x, r0 + 4, BO), v3 = FloatVector.fromMemorySegment(S, x, r0 + 4 * len + 4, BO);
+                FloatVector v0 = FloatVector.fromArray(S, x, r0), v1 = FloatVector.fromArray(S, x, r0 + len);
+                FloatVector v2 = FloatVector.fromArray(S, x, r0 + 1), v3 = FloatVector.fromArray(S, x, r0 + len + 1);
                 a00 = v2.fma(k2, v1.fma(k1, v0.fma(k0, a00)));
                 a01 = v3.fma(k2, v2.fma(k1, v1.fma(k0, a01)));
-                v0 = FloatVector.fromMemorySegment(S, x, r0 + d, BO);
-                v1 = FloatVector.fromMemorySegment(S, x, r0 + d + 4 * len, BO);
-                v2 = FloatVector.fromMemorySegment(S, x, r0 + d + 4, BO);
-                v3 = FloatVector.fromMemorySegment(S, x, r0 + d + 4 * len + 4, BO);
+                v0 = FloatVector.fromArray(S, x, r0 + d);
+                v1 = FloatVector.fromArray(S, x, r0 + d + len);
+                v2 = FloatVector.fromArray(S, x, r0 + d + 1);
+                v3 = FloatVector.fromArray(S, x, r0 + d + len + 1);
                 c00 = v2.fma(k2, v1.fma(k1, v0.fma(k0, c00)));
                 c01 = v3.fma(k2, v2.fma(k1, v1.fma(k0, c01)));
-                v0 = FloatVector.fromMemorySegment(S, x, r1, BO);
-                v1 = FloatVector.fromMemorySegment(S, x, r1 + 4 * len, BO);
-                v2 = FloatVector.fromMemorySegment(S, x, r1 + 4, BO);
-                v3 = FloatVector.fromMemorySegment(S, x, r1 + 4 * len + 4, BO);
+                v0 = FloatVector.fromArray(S, x, r1);
+                v1 = FloatVector.fromArray(S, x, r1 + len);
+                v2 = FloatVector.fromArray(S, x, r1 + 1);
+                v3 = FloatVector.fromArray(S, x, r1 + len + 1);
                 a10 = v2.fma(k2, v1.fma(k1, v0.fma(k0, a10)));
                 a11 = v3.fma(k2, v2.fma(k1, v1.fma(k0, a11)));
-                v0 = FloatVector.fromMemorySegment(S, x, r1 + d, BO);
-                v1 = FloatVector.fromMemorySegment(S, x, r1 + d + 4 * len, BO);
-                v2 = FloatVector.fromMemorySegment(S, x, r1 + d + 4, BO);
-                v3 = FloatVector.fromMemorySegment(S, x, r1 + d + 4 * len + 4, BO);
+                v0 = FloatVector.fromArray(S, x, r1 + d);
+                v1 = FloatVector.fromArray(S, x, r1 + d + len);
+                v2 = FloatVector.fromArray(S, x, r1 + d + 1);
+                v3 = FloatVector.fromArray(S, x, r1 + d + len + 1);
                 c10 = v2.fma(k2, v1.fma(k1, v0.fma(k0, c10)));
                 c11 = v3.fma(k2, v2.fma(k1, v1.fma(k0, c11)));
             }

@@ -32,7 +32,7 @@ class ConvPoolF32Test {
     }
 
     private static Tensor fused(Scope s, Tensor x, Tensor w, Tensor b, Conv2dSpec spec, int kSplit) {
-        ConvPoolF32 f = new ConvPoolF32(s, w, b, spec, x.shape());
+        ConvPoolF32 f = new ConvPoolF32(w, b, spec, x.shape());
         Tensor out = Tensor.zeros(s, DType.F32, f.outputShape());
         f.prepare(x);
         for (int n = 0; n < x.dim(0); n++) {
@@ -123,9 +123,9 @@ class ConvPoolF32Test {
             assertNotNull(ConvPoolF32.unsupported(VECTOR, w, null, Conv2dSpec.DEFAULT, p2, new int[] {1, 2, 12, 12}));
             assertNotNull(ConvPoolF32.unsupported(VECTOR, Tensor.zeros(s, DType.F32, 4, 4, 3, 3), null, Conv2dSpec.DEFAULT, p2, new int[] {1, 4, 12, 12}));
             assertNotNull(ConvPoolF32.unsupported(VECTOR, Tensor.zeros(s, DType.F64, 4, 1, 3, 3), null, Conv2dSpec.DEFAULT, p2, in));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConvPoolF32(s, w, null, Conv2dSpec.of(2, 0), in));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConvPoolF32(w, null, Conv2dSpec.of(2, 0), in));
             assertTrue(e.getMessage().contains("[1, 1, 12, 12]") && e.getMessage().contains("stride"), e.getMessage());
-            ConvPoolF32 f = new ConvPoolF32(s, w, null, Conv2dSpec.DEFAULT, in);
+            ConvPoolF32 f = new ConvPoolF32(w, null, Conv2dSpec.DEFAULT, in);
             e = assertThrows(IllegalArgumentException.class, () -> f.prepare(Tensor.zeros(s, DType.F32, 1, 1, 12, 13)));
             assertTrue(e.getMessage().contains("[1, 1, 12, 13]"), e.getMessage());
             Tensor out = Tensor.zeros(s, DType.F32, f.outputShape());

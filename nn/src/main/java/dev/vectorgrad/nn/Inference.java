@@ -97,7 +97,7 @@ public final class Inference implements AutoCloseable {
             }
             DType dt = model.parameters().isEmpty() ? DType.F32 : model.parameters().get(0).data().dtype();
             if (m instanceof ConvReluPool crp) {
-                crp.allocate(scope, s, groups);
+                crp.allocate(s, groups);
                 s = crp.outputShape(s);
                 outs.add(Tensor.zeros(scope, dt, s));
             } else if (m instanceof ConvGroups cg) {
@@ -264,8 +264,8 @@ public final class Inference implements AutoCloseable {
 
         ConvReluPool(Conv2d conv) { this.conv = conv; }
 
-        void allocate(Scope scope, int[] inShape, int threads) {
-            kernel = new ConvPoolF32(scope, conv.weight().data(), conv.bias() == null ? null : conv.bias().data(), conv.spec(), inShape);
+        void allocate(int[] inShape, int threads) {
+            kernel = new ConvPoolF32(conv.weight().data(), conv.bias() == null ? null : conv.bias().data(), conv.spec(), inShape);
             int n = inShape[0];
             groups = n < threads ? Math.max(1, Math.min(threads, kernel.outChannels())) : 1;
             tasks = n * groups;
