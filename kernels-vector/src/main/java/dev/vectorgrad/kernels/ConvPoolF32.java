@@ -1,7 +1,6 @@
 package dev.vectorgrad.kernels;
 
 import dev.vectorgrad.tensor.DType;
-import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Shapes;
 import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
