@@ -90,7 +90,9 @@ public class InferBench {
      * Per-layer profile of batch-1 MNIST inference (not JMH): {@code java --add-modules jdk.incubator.vector
      * --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.vectorgrad.bench.InferBench [rounds]}.
      * For 1 and 2 threads, the fused and the unfused session alternate in rounds of 2,000 timed calls (after a
-     * warm-up); prints each step's median over the rounds' medians, in microseconds, and the whole call's.
+     * warm-up); prints each step's median over the rounds' medians, in microseconds, and the whole call's (wall
+     * clock, and the calling thread's CPU time: on a loaded machine the latter leaves out the time it was not
+     * scheduled).
      */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
@@ -105,14 +107,16 @@ public class InferBench {
             try (Inference fused = new Inference(model, 1, 1, 28, 28); Inference unfused = Inference.withoutFusedConvPool(model, 1, 1, 28, 28)) {
                 Inference[] sessions = {fused, unfused};
                 double[][][] med = new double[2][rounds][];
-                double[][] whole = new double[2][rounds];
+                double[][] whole = new double[2][rounds], cpu = new double[2][rounds];
+                var mx = java.lang.management.ManagementFactory.getThreadMXBean();
                 for (Inference s : sessions) for (int i = 0; i < 20_000; i++) s.run(x);
                 for (int r = 0; r < rounds; r++) {
                     for (int v = 0; v < 2; v++) {
                         med[v][r] = sessions[v].profile(x, 2000);
-                        long t0 = System.nanoTime();
+                        long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                         for (int i = 0; i < 2000; i++) sessions[v].run(x);
                         whole[v][r] = (System.nanoTime() - t0) / 2000.0;
+                        cpu[v][r] = (mx.getCurrentThreadCpuTime() - c0) / 2000.0;
                     }
                 }
                 for (int v = 0; v < 2; v++) {
@@ -124,6 +128,7 @@ public class InferBench {
                         System.out.printf("  %-45s %8.2f%n", names.get(i), median(col) / 1000);
                     }
                     System.out.printf("  %-45s %8.2f%n", "whole call (mean of 2000, median of rounds)", median(whole[v]) / 1000);
+                    System.out.printf("  %-45s %8.2f%n", "calling thread's CPU time per call (same)", median(cpu[v]) / 1000);
                 }
             }
         }
