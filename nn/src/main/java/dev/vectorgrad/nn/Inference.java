@@ -20,7 +20,8 @@ import java.util.List;
  * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
  * Conv2d then ReLU then MaxPool2d(2) (either order of the last two) runs as one kernel, {@link ConvPoolF32}, that
  * never writes the convolution output, where that kernel gives the layers' bits (F32 on the vector backend,
- * stride 1, C*KH*KW &lt;= 32: the MNIST layer; {@link #stepNames} says which steps were fused). Otherwise a ReLU
+ * stride 1, C*KH*KW &lt;= 32: the MNIST layer; decided at construction from the default backend then; {@link
+ * #stepNames} says which steps were fused; {@link #withoutFusedConvPool} turns it off). Otherwise a ReLU
  * followed by a max pooling runs as pooling then ReLU (same result on fewer elements). A ReLU after a Linear is
  * fused into its bias pass.
  *
