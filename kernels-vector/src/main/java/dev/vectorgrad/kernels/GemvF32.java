@@ -169,17 +169,13 @@ final class GemvF32 {
 
     /**
      * out[t * outStride] = alpha * dot(u[0..k), V[t * vStride + 0..k)) + beta * out[t * outStride], t < count:
-     * u and every V row contiguous. Eight rows at a time share each load of u (then four, then one): every row is
-     * one vector accumulator over k in the same order whichever group it falls in, so the grouping (and the
-     * thread split) does not change the bits. Eight rows give eight independent FMA chains, enough to cover the
-     * FMA latency (four left the core waiting: 33 GB/s on a matrix in L2, 2026-11-23, loaded machine).
+     * u and every V row contiguous. Four rows at a time share each load of u.
      */
     private static void dots(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                              MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
         int kv = S.loopBound(k);
         float[] tmp = LANES.get();
         int t = 0;
-        for (; t + 8 <= count; t += 8) dots8(us, uo, vs, vo + t * vStride, vStride, os, oo + t * outStride, outStride, k, kv, alpha, beta, tmp);
         for (; t + 4 <= count; t += 4) {
             long v0 = vo + t * vStride, v1 = v0 + vStride, v2 = v1 + vStride, v3 = v2 + vStride;
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
@@ -215,47 +211,6 @@ final class GemvF32 {
             for (; p < k; p++) d0 = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, v0 + p), d0);
             put(os, oo + t * outStride, d0, alpha, beta);
         }
-    }
-
-    /** Rows t .. t+7 of {@link #dots} (row 0 at vo, output 0 at oo), kv = S.loopBound(k). */
-    private static void dots8(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
-                              MemorySegment os, long oo, long outStride, int k, int kv, float alpha, float beta, float[] tmp) {
-        long v0 = vo, v1 = v0 + vStride, v2 = v1 + vStride, v3 = v2 + vStride, v4 = v3 + vStride, v5 = v4 + vStride, v6 = v5 + vStride,
-                v7 = v6 + vStride;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        int p = 0;
-        for (; p < kv; p += L) {
-            FloatVector uv = FloatVector.fromMemorySegment(S, us, (uo + p) * 4, BO);
-            s0 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v0 + p) * 4, BO), s0);
-            s1 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v1 + p) * 4, BO), s1);
-            s2 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + p) * 4, BO), s2);
-            s3 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + p) * 4, BO), s3);
-            s4 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v4 + p) * 4, BO), s4);
-            s5 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v5 + p) * 4, BO), s5);
-            s6 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v6 + p) * 4, BO), s6);
-            s7 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v7 + p) * 4, BO), s7);
-        }
-        float d0 = sum(s0, tmp), d1 = sum(s1, tmp), d2 = sum(s2, tmp), d3 = sum(s3, tmp);
-        float d4 = sum(s4, tmp), d5 = sum(s5, tmp), d6 = sum(s6, tmp), d7 = sum(s7, tmp);
-        for (; p < k; p++) {
-            float u = us.getAtIndex(E, uo + p);
-            d0 = Math.fma(u, vs.getAtIndex(E, v0 + p), d0);
-            d1 = Math.fma(u, vs.getAtIndex(E, v1 + p), d1);
-            d2 = Math.fma(u, vs.getAtIndex(E, v2 + p), d2);
-            d3 = Math.fma(u, vs.getAtIndex(E, v3 + p), d3);
-            d4 = Math.fma(u, vs.getAtIndex(E, v4 + p), d4);
-            d5 = Math.fma(u, vs.getAtIndex(E, v5 + p), d5);
-            d6 = Math.fma(u, vs.getAtIndex(E, v6 + p), d6);
-            d7 = Math.fma(u, vs.getAtIndex(E, v7 + p), d7);
-        }
-        put(os, oo, d0, alpha, beta);
-        put(os, oo + outStride, d1, alpha, beta);
-        put(os, oo + 2 * outStride, d2, alpha, beta);
-        put(os, oo + 3 * outStride, d3, alpha, beta);
-        put(os, oo + 4 * outStride, d4, alpha, beta);
-        put(os, oo + 5 * outStride, d5, alpha, beta);
-        put(os, oo + 6 * outStride, d6, alpha, beta);
-        put(os, oo + 7 * outStride, d7, alpha, beta);
     }
 
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
