@@ -1,6 +1,7 @@
 package dev.vectorgrad.nn;
 
 import dev.vectorgrad.kernels.Backends;
+import dev.vectorgrad.kernels.ConvPoolF32;
 import dev.vectorgrad.kernels.Kernels;
 import dev.vectorgrad.kernels.Ops;
 import dev.vectorgrad.kernels.Parallel;
@@ -17,8 +18,12 @@ import java.util.List;
  * {@link #run} allocates no tensor (the model's layers write into this session's buffers). A session belongs
  * to one thread; build one per thread to serve a model (whose parameters are in a shared scope) concurrently.
  * Supports Sequential trees of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d, AvgPool2d, Flatten and Dropout.
- * A ReLU followed by a max pooling runs as pooling then ReLU (same result on fewer elements); a ReLU after a
- * Linear is fused into its bias pass.
+ * Conv2d then ReLU then MaxPool2d(2) (either order of the last two) runs as one kernel, {@link ConvPoolF32}, that
+ * never writes the convolution output, where that kernel gives the layers' bits (F32 on the vector backend,
+ * stride 1, C*KH*KW &lt;= 32: the MNIST layer; decided at construction from the default backend then; {@link
+ * #stepNames} says which steps were fused; {@link #withoutFusedConvPool} turns it off). Otherwise a ReLU
+ * followed by a max pooling runs as pooling then ReLU (same result on fewer elements). A ReLU after a Linear is
+ * fused into its bias pass.
  *
  * <p>Construction checks every shape once (a first run through the checked {@code Ops} entry points); {@link #run}
  * then calls the kernels directly. With a batch smaller than {@link dev.vectorgrad.kernels.Parallel#threads()}
@@ -35,10 +40,22 @@ public final class Inference implements AutoCloseable {
     private final List<Tensor> flatViews = new ArrayList<>();
     private final int[] inputShape;
 
-    public Inference(Module model, int... inputShape) {
+    public Inference(Module model, int... inputShape) { this(model, true, inputShape); }
+
+    /**
+     * A session that runs Conv2d, ReLU and MaxPool2d as separate layers even where the fused kernel applies (same
+     * bits, slower): for benchmarks and tests that compare the two paths.
+     */
+    public static Inference withoutFusedConvPool(Module model, int... inputShape) { return new Inference(model, false, inputShape); }
+
+    private Inference(Module model, boolean fuseConvPool, int... inputShape) {
         this.inputShape = inputShape.clone();
         List<Module> leaves = new ArrayList<>();
         flatten(model, leaves);
+        leaves.removeIf(m -> m instanceof Dropout);
+        // Conv2d -> ReLU -> MaxPool2d(2) (or pool then ReLU) as one fused kernel that never writes the conv output,
+        // where it gives the same bits as the layers (F32 on the vector backend, stride 1, short reduction).
+        if (fuseConvPool) fuseConvReluPool(leaves, inputShape);
         // max(relu(a), relu(b)) == relu(max(a, b)): pooling first applies the ReLU to a quarter of the elements
         // (2x2 pooling), with the same result for any non-NaN input.
         for (int i = 0; i + 1 < leaves.size(); i++) {
@@ -55,7 +72,6 @@ public final class Inference implements AutoCloseable {
                 leaves.remove(i + 1);
             }
         }
-        leaves.removeIf(m -> m instanceof Dropout);
         // A batch smaller than the thread count: a Conv2d and the channel-wise steps after it run over channel
         // groups, one per thread (the convolution kernel itself splits only over the batch).
         int groups = Parallel.threads();
@@ -81,7 +97,11 @@ public final class Inference implements AutoCloseable {
                 continue;
             }
             DType dt = model.parameters().isEmpty() ? DType.F32 : model.parameters().get(0).data().dtype();
-            if (m instanceof ConvGroups cg) {
+            if (m instanceof ConvReluPool crp) {
+                crp.allocate(s, groups);
+                s = crp.outputShape(s);
+                outs.add(Tensor.zeros(scope, dt, s));
+            } else if (m instanceof ConvGroups cg) {
                 outs.add(cg.allocate(scope, dt, s, groups));
                 s = cg.outputShape(s);
             } else {
@@ -210,6 +230,86 @@ public final class Inference implements AutoCloseable {
         }
     }
 
+    /** Replaces each Conv2d, ReLU, MaxPool2d (or Conv2d, MaxPool2d, ReLU) run that {@link ConvPoolF32} supports. */
+    private static void fuseConvReluPool(List<Module> leaves, int[] inputShape) {
+        int[] s = inputShape.clone();
+        for (int i = 0; i < leaves.size(); i++) {
+            Module m = leaves.get(i);
+            if (i + 2 < leaves.size() && m instanceof Conv2d conv && s.length == 4) {
+                Module a = leaves.get(i + 1), b = leaves.get(i + 2);
+                MaxPool2d pool = a instanceof MaxPool2d p && b instanceof ReLU ? p : a instanceof ReLU && b instanceof MaxPool2d p ? p : null;
+                if (pool != null && ConvPoolF32.unsupported(Backends.kernels(), conv.weight().data(), conv.bias() == null ? null : conv.bias().data(),
+                        conv.spec(), pool.spec(), s) == null) {
+                    ConvReluPool f = new ConvReluPool(conv);
+                    leaves.set(i, f);
+                    leaves.subList(i + 1, i + 3).clear();
+                    s = conv.outputShape(s);
+                    s = new int[] {s[0], s[1], s[2] / 2, s[3] / 2};
+                    continue;
+                }
+            }
+            s = m instanceof Flatten ? new int[] {s[0], (int) (Shapes.numel(s) / Math.max(s[0], 1))} : m.outputShape(s);
+        }
+    }
+
+    /**
+     * Conv2d + ReLU + 2x2 max pooling through {@link ConvPoolF32}: the input is prepared once on the calling thread,
+     * then (batch smaller than the thread count) the output channels run in groups on the workers, or the images
+     * one task each. Each output is computed as on one thread: the bits do not depend on the split.
+     */
+    private static final class ConvReluPool extends Module implements Parallel.RangeTask {
+        private final Conv2d conv;
+        private ConvPoolF32 kernel;
+        private int groups, tasks;
+        private Tensor y;
+
+        ConvReluPool(Conv2d conv) { this.conv = conv; }
+
+        void allocate(int[] inShape, int threads) {
+            kernel = new ConvPoolF32(conv.weight().data(), conv.bias() == null ? null : conv.bias().data(), conv.spec(), inShape);
+            int n = inShape[0];
+            groups = n < threads ? Math.max(1, Math.min(threads, kernel.outChannels())) : 1;
+            tasks = n * groups;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) { throw new UnsupportedOperationException("ConvReluPool is internal to Inference"); }
+
+        @Override
+        public int[] outputShape(int[] s) { return kernel.outputShape(); }
+
+        @Override
+        public void forwardInto(Tensor x, Tensor y) { forwardIntoValidated(x, y); } // the kernel checks every shape itself
+
+        @Override
+        void forwardIntoValidated(Tensor x, Tensor y) {
+            kernel.prepare(x);
+            this.y = y;
+            try {
+                if (tasks > 1 && POOL_FREE.compareAndSet(true, false)) {
+                    try {
+                        Parallel.forRange(tasks, 1, this);
+                    } finally {
+                        POOL_FREE.set(true);
+                    }
+                } else {
+                    run(0, tasks);
+                }
+            } finally {
+                this.y = null;
+            }
+        }
+
+        @Override
+        public void run(int lo, int hi) {
+            int k = kernel.outChannels();
+            for (int t = lo; t < hi; t++) {
+                int n = t / groups, g = t % groups;
+                kernel.run(y, n, k * g / groups, k * (g + 1) / groups);
+            }
+        }
+    }
+
     /** A Linear with the following ReLU fused in (eval mode, preallocated output only). */
     private static final class LinearRelu extends Module {
         private final Linear lin;
@@ -246,6 +346,45 @@ public final class Inference implements AutoCloseable {
         Tensor cur = x;
         for (int i = 0; i < steps.size(); i++) cur = step(i, cur, true);
         return cur;
+    }
+
+    /** What each step of {@link #run} is, in order (after fusion): e.g. "Conv2d+ReLU+MaxPool2d (fused)", "Flatten". */
+    public List<String> stepNames() {
+        List<String> names = new ArrayList<>();
+        for (Module m : steps) {
+            names.add(switch (m) {
+                case ConvReluPool c -> "Conv2d+ReLU+MaxPool2d (fused)";
+                case ConvGroups g -> "Conv2d" + Arrays.stream(g.tail).map(t -> "+" + t.getClass().getSimpleName()).reduce("", String::concat) + " (channel groups)";
+                case LinearRelu l -> "Linear+ReLU";
+                default -> m.getClass().getSimpleName();
+            });
+        }
+        return names;
+    }
+
+    /**
+     * Per-step latency: runs x {@code calls} times, timing every step of every call with System.nanoTime, and
+     * returns each step's median in nanoseconds (order of {@link #stepNames}). A diagnostic, not the serving path:
+     * it allocates its sample arrays. Warm the session up first (the medians of a cold JIT are meaningless).
+     */
+    public double[] profile(Tensor x, int calls) {
+        if (calls < 1) throw new IllegalArgumentException("calls must be >= 1, got " + calls);
+        run(x); // checks x
+        long[][] t = new long[steps.size()][calls];
+        for (int c = 0; c < calls; c++) {
+            Tensor cur = x;
+            for (int i = 0; i < steps.size(); i++) {
+                long t0 = System.nanoTime();
+                cur = step(i, cur, true);
+                t[i][c] = System.nanoTime() - t0;
+            }
+        }
+        double[] med = new double[steps.size()];
+        for (int i = 0; i < med.length; i++) {
+            Arrays.sort(t[i]);
+            med[i] = calls % 2 == 1 ? t[i][calls / 2] : (t[i][calls / 2 - 1] + t[i][calls / 2]) / 2.0;
+        }
+        return med;
     }
 
     @Override

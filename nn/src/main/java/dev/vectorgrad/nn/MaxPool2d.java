@@ -16,6 +16,8 @@ public final class MaxPool2d extends Module {
 
     public MaxPool2d(Pool2dSpec spec) { this.spec = spec; }
 
+    public Pool2dSpec spec() { return spec; }
+
     @Override
     public Tensor forward(Tensor x) {
         int[] shape = Ops.pool2dShape("max_pool2d", x, spec);

@@ -66,6 +66,84 @@ class InferenceTest {
     }
 
     @Test
+    void fusedConvReluPoolGivesTheLayersBitsAndFallsBackWhereItCannot() {
+        // Conv2d -> ReLU -> MaxPool2d(2) (and Conv2d -> MaxPool2d -> ReLU) run as one fused kernel on the vector
+        // backend: the bits of the layer-by-layer forward and of the unfused session, at 1, 2 and 3 threads and
+        // batch 1 and 3 (channel groups / images on the workers); padding, several input channels, odd sizes.
+        Rng rng = new Rng(21);
+        Scope p = Scope.shared();
+        Sequential mnist = Examples.mnistModel(p, rng);
+        Sequential padded = new Sequential(new Conv2d(p, 3, 5, 3, dev.vectorgrad.kernels.Conv2dSpec.of(1, 1), true, rng), new MaxPool2d(2), new ReLU(),
+                new Conv2d(p, 5, 4, 2, rng), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(p, 4 * 2 * 1, 3, rng)); // 11x9 -> 11x9 -> 5x4 -> 4x3 -> 2x1
+        Sequential strided = new Sequential(new Conv2d(p, 1, 4, 3, dev.vectorgrad.kernels.Conv2dSpec.of(2, 0), true, rng), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(p, 4 * 3 * 3, 2, rng));
+        for (Sequential m : new Sequential[] {mnist, padded, strided}) m.eval();
+        int before = dev.vectorgrad.kernels.Parallel.threads();
+        try (Scope s = Scope.open()) {
+            for (int batch : new int[] {1, 3}) {
+                Tensor xm = Ops.uniform(Tensor.zeros(p, DType.F32, batch, 1, 28, 28), 0, 1, rng);
+                Tensor xp = Ops.normal(Tensor.zeros(p, DType.F32, batch, 3, 11, 9), 0, 1, rng);
+                Tensor xs = Ops.normal(Tensor.zeros(p, DType.F32, batch, 1, 15, 15), 0, 1, rng);
+                float[] m1 = mnist.forward(xm).toFloatArray(), p1 = padded.forward(xp).toFloatArray(), s1 = strided.forward(xs).toFloatArray();
+                for (int t : new int[] {1, 2, 3}) {
+                    dev.vectorgrad.kernels.Parallel.setThreads(t);
+                    try (Inference a = new Inference(mnist, batch, 1, 28, 28); Inference b = new Inference(padded, batch, 3, 11, 9);
+                         Inference c = new Inference(strided, batch, 1, 15, 15); Inference u = Inference.withoutFusedConvPool(mnist, batch, 1, 28, 28)) {
+                        String at = "batch " + batch + ", threads " + t;
+                        assertEquals("Conv2d+ReLU+MaxPool2d (fused)", a.stepNames().get(0), at);
+                        assertEquals(java.util.List.of("Conv2d+ReLU+MaxPool2d (fused)", "Conv2d+ReLU+MaxPool2d (fused)"),
+                                b.stepNames().subList(0, 2), at);
+                        assertTrue(!c.stepNames().get(0).contains("fused") && !u.stepNames().get(0).contains("fused"), c.stepNames() + " " + u.stepNames());
+                        assertArrayEquals(m1, a.run(xm).toFloatArray(), "mnist, " + at);
+                        assertArrayEquals(m1, u.run(xm).toFloatArray(), "mnist unfused, " + at);
+                        assertArrayEquals(p1, b.run(xp).toFloatArray(), "padded 3-channel conv, pool then ReLU, " + at);
+                        assertArrayEquals(s1, c.run(xs).toFloatArray(), "stride-2 conv (not fused), " + at);
+                        assertArrayEquals(m1, a.run(xm).toFloatArray(), "mnist again, " + at);
+                    }
+                }
+            }
+        } finally {
+            dev.vectorgrad.kernels.Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void fusedSessionSeesWeightsUpdatedInPlace() {
+        // The fused kernel reads the parameters at every call (no packed copy): a weight changed after the session
+        // was built changes its output as it changes the layers'.
+        Rng rng = new Rng(22);
+        Scope p = Scope.shared();
+        Sequential mnist = Examples.mnistModel(p, rng);
+        mnist.eval();
+        Tensor x = Ops.uniform(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        try (Scope s = Scope.open(); Inference inf = new Inference(mnist, 1, 1, 28, 28)) {
+            float[] first = inf.run(x).toFloatArray();
+            Conv2d conv = (Conv2d) mnist.get(0);
+            Ops.uniform(conv.weight().data(), -1, 1, rng);
+            Ops.uniform(conv.bias().data(), -1, 1, rng);
+            float[] expected = mnist.forward(x).toFloatArray(), got = inf.run(x).toFloatArray();
+            assertArrayEquals(expected, got);
+            assertTrue(!java.util.Arrays.equals(first, got), "the output changed with the weights");
+        }
+    }
+
+    @Test
+    void profileNamesAndTimesEveryStep() {
+        Rng rng = new Rng(23);
+        Scope p = Scope.shared();
+        Sequential mnist = Examples.mnistModel(p, rng);
+        mnist.eval();
+        Tensor x = Ops.uniform(Tensor.zeros(p, DType.F32, 1, 1, 28, 28), 0, 1, rng);
+        try (Inference inf = new Inference(mnist, 1, 1, 28, 28)) {
+            assertEquals(java.util.List.of("Conv2d+ReLU+MaxPool2d (fused)", "Flatten", "Linear+ReLU", "Linear"), inf.stepNames());
+            double[] med = inf.profile(x, 5);
+            assertEquals(4, med.length);
+            for (double v : med) assertTrue(v >= 0 && v < 1e9, "median " + v);
+            assertThrows(IllegalArgumentException.class, () -> inf.profile(x, 0));
+        }
+    }
+
+    @Test
     void warmMlpSessionAllocatesNoHeapMemory() {
         // The 10-64-64-1 MLP at batch 1: once C2 has compiled the path (warm-up in rounds on a loaded machine),
         // a call allocates nothing, not even the shape copies of the checked entry points.
