@@ -5,6 +5,7 @@ import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -51,6 +52,8 @@ final class VectorConv {
 
     private static final VectorSpecies<Float> FS = VectorKernels.FS;
     private static final int L = FS.length();
+    private static final VectorSpecies<Double> DS = VectorKernels.DS;
+    private static final int DL = DS.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
@@ -217,7 +220,10 @@ final class VectorConv {
                         long src = r + (long) oh * OW;
                         long dst = go + c * s1 + ih * s2 + (long) off * s3;
                         long step = sp.strideW() * s3;
-                        if (f32) {
+                        if (step == 1) {
+                            if (f32) addRowF32(gseg, dst + lo, cseg, src + lo, hi - lo);
+                            else addRowF64(gseg, dst + lo, cseg, src + lo, hi - lo);
+                        } else if (f32) {
                             for (int ow = lo; ow < hi; ow++) {
                                 long e = dst + ow * step;
                                 gseg.setAtIndex(F, e, gseg.getAtIndex(F, e) + cseg.getAtIndex(F, src + ow));
@@ -231,6 +237,31 @@ final class VectorConv {
                     }
                     r += (long) OH * OW;
                 }
+    }
+
+    /**
+     * d[0, len) += s[0, len), F32, element offsets: the stride-1 row of col2im (one direct loop per dtype, no
+     * shared lambda, so C2 keeps the vectors in registers). Scalar tail in the same element order.
+     */
+    private static void addRowF32(MemorySegment d, long de, MemorySegment s, long se, int len) {
+        int i = 0;
+        for (; i + L <= len; i += L) {
+            long db = 4 * (de + i);
+            FloatVector.fromMemorySegment(FS, d, db, NO).add(FloatVector.fromMemorySegment(FS, s, 4 * (se + i), NO))
+                    .intoMemorySegment(d, db, NO);
+        }
+        for (; i < len; i++) d.setAtIndex(F, de + i, d.getAtIndex(F, de + i) + s.getAtIndex(F, se + i));
+    }
+
+    /** As {@link #addRowF32}, F64. */
+    private static void addRowF64(MemorySegment d, long de, MemorySegment s, long se, int len) {
+        int i = 0;
+        for (; i + DL <= len; i += DL) {
+            long db = 8 * (de + i);
+            DoubleVector.fromMemorySegment(DS, d, db, NO).add(DoubleVector.fromMemorySegment(DS, s, 8 * (se + i), NO))
+                    .intoMemorySegment(d, db, NO);
+        }
+        for (; i < len; i++) d.setAtIndex(D, de + i, d.getAtIndex(D, de + i) + s.getAtIndex(D, se + i));
     }
 
     // ------------------------------------------------------------------ built-in F32 kernel
