@@ -524,9 +524,10 @@ final class VectorConv {
         }
         int R = C * KH * KW, P = OH * OW;
         DType dt = gradIn.dtype();
+        boolean direct = dt == DType.F32 && K <= directMaxR && unitRows(gradOut);
+        if (!direct && dataAsConv && C >= dataAsConvMinC && backwardDataAsConv(k, gradOut, w, sp, gradIn, N, C, K, KH, KW)) return;
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, true);
-        boolean direct = dt == DType.F32 && K <= directMaxR && unitRows(gradOut);
         Tensor wt = pack.view(new int[] {R, K}, new long[] {K, 1}, 0);
         MemorySegment ps = pack.segment(), gs = gradOut.segment();
         Parallel.RangeTask task = (lo, hi) -> {
@@ -542,6 +543,70 @@ final class VectorConv {
             }
         };
         runOverBatch(N, direct, task);
+    }
+
+    /**
+     * Stride-1 backward-data through {@link #backwardDataAsConv} when the column path would use k.gemm (tests
+     * switch it off to reach GEMM + col2im).
+     */
+    static volatile boolean dataAsConv = !Boolean.getBoolean("vectorgrad.conv.noDataAsConv");
+    /**
+     * The forward-convolution form's GEMM has only C rows: with C = 1 it is a matrix-vector product (MNIST
+     * layer through k.gemm, caller-thread CPU time, loaded 2-core AVX2 machine, 1 thread: 5.7 ms against 1.2 ms
+     * for GEMM + col2im); the mid layer (C = 32) runs 7.0 ms against 12.5 ms. Below this many input channels
+     * GEMM + col2im runs. Not final so tests can reach both forms on small shapes.
+     */
+    static volatile int dataAsConvMinC = Integer.getInteger("vectorgrad.conv.dataAsConvMinC", 16);
+    /** The last full-correlation spec built (records are immutable: shared, so a repeated shape allocates none). */
+    private static volatile Conv2dSpec lastFullSpec = Conv2dSpec.DEFAULT;
+
+    /**
+     * Backward-data of a stride-1 layer is a forward convolution of gradOut (zero-padded by d*(KH-1) - pad, the
+     * same dilation) with the weights flipped in both spatial axes and their two channel axes swapped:
+     * gradIn[c, h, v] = sum over k, i, j of w[k, c, i, j] * gradOut[k, h + pad - d*i, v + pad - d*j]. Per image
+     * that is im2col of gradOut [K*KH*KW, H*W] and one GEMM [C, K*KH*KW] x [K*KH*KW, H*W] straight into gradIn:
+     * the reduction is K*KH*KW long instead of K (the GEMM + col2im form), and there is no scatter-add. Returns
+     * false (nothing written) when the padding exceeds d*(KH-1) or gradIn images are not [C, H*W] views.
+     */
+    private static boolean backwardDataAsConv(VectorKernels k, Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn,
+                                              int N, int C, int K, int KH, int KW) {
+        int ph = sp.dilationH() * (KH - 1) - sp.padH(), pw = sp.dilationW() * (KW - 1) - sp.padW();
+        if (sp.strideH() != 1 || sp.strideW() != 1 || ph < 0 || pw < 0 || !planeViewable(gradIn)) return false;
+        int H = gradIn.dim(2), W = gradIn.dim(3), R = K * KH * KW, P = H * W;
+        Conv2dSpec full = lastFullSpec;
+        if (full.padH() != ph || full.padW() != pw || full.dilationH() != sp.dilationH() || full.dilationW() != sp.dilationW()
+                || full.strideH() != 1 || full.strideW() != 1) {
+            lastFullSpec = full = new Conv2dSpec(1, 1, ph, pw, sp.dilationH(), sp.dilationW());
+        }
+        DType dt = gradIn.dtype();
+        Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) C * R);
+        packFlipped(w, pack);
+        Tensor wm = pack.view(new int[] {C, R}, new long[] {R, 1}, 0);
+        Conv2dSpec f = full;
+        if (N >= Parallel.threads() && Parallel.wouldSplit(N, 1)) {
+            Parallel.forRange(N, 1, (lo, hi) -> conv2dImages(k, gradOut, f, KH, KW, H, W, C, R, P, false, pack, wm, null, gradIn, lo, hi));
+        } else {
+            conv2dImages(k, gradOut, f, KH, KW, H, W, C, R, P, false, pack, wm, null, gradIn, 0, N);
+        }
+        return true;
+    }
+
+    /** pack[c, (kk*KH + i)*KW + j] = w[kk, c, KH-1-i, KW-1-j]: contiguous [C, K*KH*KW]. */
+    private static void packFlipped(Tensor w, Tensor pack) {
+        int K = w.dim(0), C = w.dim(1), KH = w.dim(2), KW = w.dim(3);
+        long R = (long) K * KH * KW;
+        long wo = w.offset(), s0 = w.stride(0), s1 = w.stride(1), s2 = w.stride(2), s3 = w.stride(3);
+        MemorySegment ws = w.segment(), ps = pack.segment();
+        boolean f32 = w.dtype() == DType.F32;
+        for (int c = 0; c < C; c++)
+            for (int kk = 0; kk < K; kk++)
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++) {
+                        long src = wo + kk * s0 + c * s1 + (KH - 1 - i) * s2 + (KW - 1 - j) * s3;
+                        long dst = c * R + ((long) kk * KH + i) * KW + j;
+                        if (f32) ps.setAtIndex(F, dst, ws.getAtIndex(F, src));
+                        else ps.setAtIndex(D, dst, ws.getAtIndex(D, src));
+                    }
     }
 
     static void conv2dBackwardWeight(VectorKernels k, Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
