@@ -282,7 +282,35 @@ final class VectorConv {
             if (pWide > 0) rows4Wide(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, z0, z1, z2, z3);
             if (pWide < P) rows4Tail(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, P, z0, z1, z2, z3);
         }
-        for (; m < M; m++) row1(a, aOff + m * lda, b, bOff, ldb, c, cOff + m * ldc, R, P, biasAt(bias, m));
+        int p4 = P - P % (4 * L);
+        for (; m < M; m++) {
+            float z = biasAt(bias, m);
+            if (p4 > 0) row1Wide(a, aOff + m * lda, b, bOff, ldb, c, cOff + m * ldc, R, p4, z);
+            if (p4 < P) row1(a, aOff + m * lda, b, bOff, ldb, c, cOff + m * ldc, R, p4, P, z);
+        }
+    }
+
+    /**
+     * One output row (the M % 4 leftover rows: backward-data of the MNIST layer has M = 9), columns [0, pEnd)
+     * (a multiple of 4L): four independent accumulators, so the FMAs do not wait on one another's latency as
+     * one accumulator per vector did.
+     */
+    private static void row1Wide(MemorySegment a, long a0, MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff,
+                                 int R, int pEnd, float z) {
+        for (int p = 0; p < pEnd; p += 4 * L) {
+            FloatVector c0 = FloatVector.broadcast(FS, z), c1 = c0, c2 = c0, c3 = c0;
+            for (int r = 0; r < R; r++) {
+                long bo = (bOff + r * ldb + p) * 4;
+                FloatVector x = FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r));
+                c0 = FloatVector.fromMemorySegment(FS, b, bo, NO).fma(x, c0);
+                c1 = FloatVector.fromMemorySegment(FS, b, bo + 4L * L, NO).fma(x, c1);
+                c2 = FloatVector.fromMemorySegment(FS, b, bo + 8L * L, NO).fma(x, c2);
+                c3 = FloatVector.fromMemorySegment(FS, b, bo + 12L * L, NO).fma(x, c3);
+            }
+            long co = (cOff + p) * 4;
+            c0.intoMemorySegment(c, co, NO); c1.intoMemorySegment(c, co + 4L * L, NO);
+            c2.intoMemorySegment(c, co + 8L * L, NO); c3.intoMemorySegment(c, co + 12L * L, NO);
+        }
     }
 
     /** Rows a0 .. a0+3*lda of the output, columns [0, pEnd) (a multiple of 2L): 4 x 2 vector accumulators. */
@@ -341,10 +369,10 @@ final class VectorConv {
         }
     }
 
-    /** One output row (the M % 4 leftover rows). */
+    /** One output row, columns [p0, P), one (masked) vector at a time. */
     private static void row1(MemorySegment a, long a0, MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff,
-                             int R, int P, float z) {
-        for (int p = 0; p < P; p += L) {
+                             int R, int p0, int P, float z) {
+        for (int p = p0; p < P; p += L) {
             VectorMask<Float> mk = FS.indexInRange(p, P);
             FloatVector acc = FloatVector.broadcast(FS, z);
             for (int r = 0; r < R; r++) {
