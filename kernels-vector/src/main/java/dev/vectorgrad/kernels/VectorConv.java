@@ -20,10 +20,15 @@ import jdk.incubator.vector.VectorSpecies;
  * OH*OW] and the packed weights live in per-thread scratch ({@link ConvScratch}), so steady-state calls allocate
  * no tensor memory. For F32 with a short reduction dimension (the MNIST layer: C*KH*KW = 9) a built-in 4x16
  * register-blocked kernel runs, vectorised over output pixels so a 1-channel input fills every lane; otherwise
- * the GEMM of the kernels instance ({@code k.gemm}) runs on tensor views of the scratch buffers, so this path
- * speeds up with whatever GEMM the backend has. Layouts that cannot be viewed as [K, OH*OW] per image fall back
- * to the scalar oracle. Backward-weight of a stride-1 layer with a short reduction (the MNIST layer) needs no
- * im2col at all ({@link #backwardWeightRows}: dY rows against shifted rows of the zero-padded input).
+ * the Vector GEMM ({@link GemmF32} / {@link GemmF64}, what {@code k.gemm} runs) is called on the raw segments,
+ * offsets and strides (its raw entry point: no tensor view per image). Layouts that cannot be viewed as
+ * [K, OH*OW] per image fall back to the scalar oracle. Backward-weight of a stride-1 layer with a short
+ * reduction (the MNIST layer) needs no im2col at all ({@link #backwardWeightRows}: dY rows against shifted rows
+ * of the zero-padded input); backward-data of a stride-1 layer with many input channels (the mid layer) is a
+ * forward convolution of gradOut ({@link #backwardDataAsConv}), otherwise GEMM + a vectorised col2im.
+ *
+ * <p>Steady-state calls allocate nothing on the heap either: parallel calls hand a per-thread reused
+ * {@link Job} to the workers instead of a capturing lambda (ConvTrainingAllocationTest, 1 and 2 threads).
  *
  * <p>Pooling uses tight loops over the raw segments (no per-element index arrays), parallel over N*C planes;
  * F32 average pooling sums / adds window rows in vector lanes.
@@ -33,7 +38,7 @@ final class VectorConv {
 
     /**
      * Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel; longer
-     * ones go to {@code k.gemm}. First set to 512 against the scalar GEMM of the time; re-measured against the
+     * ones go to the Vector GEMM ({@code k.gemm} then; its raw entry point now). First set to 512 against the scalar GEMM of the time; re-measured against the
      * packed Vector GEMM (2026-11-23, loaded 2-core AVX2 machine, ConvBench setups, 1 thread, caller-thread CPU
      * time, medians of 11 interleaved rounds): mid layer forward (R = 288) built-in 11.95 ms vs k.gemm 5.88 ms
      * (im2col + OpenBLAS 6.7 / 5.3 ms in the same runs), mid backward-data (K = 64) 10.2 ms vs 9.5 ms; the MNIST
@@ -68,10 +73,6 @@ final class VectorConv {
     /** True when additionally each row of that matrix is unit-stride (for the built-in kernel). */
     private static boolean unitRows(Tensor t) {
         return planeViewable(t) && (t.stride(3) == 1 || (long) t.dim(2) * t.dim(3) == 1);
-    }
-
-    private static Tensor matView(Tensor t, int n, int rows, int cols) {
-        return t.view(new int[] {rows, cols}, new long[] {t.stride(1), t.stride(3)}, t.offset() + n * t.stride(0));
     }
 
     // Fixed arity, not varargs: a varargs array was allocated on every call (batch-1 inference counts bytes).
@@ -118,8 +119,7 @@ final class VectorConv {
                         int ih = oh * sp.strideH() - sp.padH() + i * sp.dilationH();
                         long dst = r + (long) oh * OW;
                         if (ih < 0 || ih >= H) {
-                            if (f32) cs.asSlice(dst * 4, OW * 4L).fill((byte) 0);
-                            else cs.asSlice(dst * 8, OW * 8L).fill((byte) 0);
+                            zeroRun(cs, dst, OW, f32);
                             continue;
                         }
                         long src = xo + c * s1 + ih * s2 + (long) off * s3;
@@ -179,6 +179,20 @@ final class VectorConv {
                 }
     }
 
+    /** seg[e, e + len) = 0 (F32 or F64 elements), without the slice object asSlice(...).fill would allocate per call. */
+    private static void zeroRun(MemorySegment seg, long e, long len, boolean f32) {
+        if (f32) {
+            for (long i = 0; i < len; i += Integer.MAX_VALUE / 2) zeroF32(seg, e + i, (int) Math.min(len - i, Integer.MAX_VALUE / 2));
+        } else {
+            long i = 0;
+            if (len >= DL) {
+                DoubleVector z = DoubleVector.zero(DS);
+                for (; i + DL <= len; i += DL) z.intoMemorySegment(seg, (e + i) * 8, NO);
+            }
+            for (; i < len; i++) seg.setAtIndex(D, e + i, 0d);
+        }
+    }
+
     /** dst[0, len) = 0, F32, element offset. */
     private static void zeroF32(MemorySegment dst, long d, int len) {
         if (len <= 0) return;
@@ -200,8 +214,7 @@ final class VectorConv {
         boolean f32 = gradIn.dtype() == DType.F32;
         MemorySegment gseg = gradIn.segment(), cseg = col.segment();
         if (s3 == 1 && s2 == W && s1 == (long) H * W) {
-            long es = f32 ? 4 : 8;
-            gseg.asSlice(go * es, (long) C * H * W * es).fill((byte) 0);
+            zeroRun(gseg, go, (long) C * H * W, f32);
         } else {
             for (int c = 0; c < C; c++)
                 for (int h = 0; h < H; h++)
@@ -466,44 +479,94 @@ final class VectorConv {
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, false);
         boolean direct = dt == DType.F32 && R <= directMaxR && unitRows(out);
-        Tensor wm = direct ? null : pack.view(new int[] {K, R}, new long[] {R, 1}, 0);
-        // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial,
-        // without building the capturing task (batch-1 inference allocates nothing here).
+        // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial.
         if ((direct || N >= Parallel.threads()) && Parallel.wouldSplit(N, 1)) {
-            Parallel.forRange(N, 1, (lo, hi) -> conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, wm, bias, out, lo, hi));
+            Job j = JOBS.get();
+            j.kind = Job.FWD;
+            j.k = k; j.x = x; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.K = K; j.R = R; j.P = P;
+            j.direct = direct; j.pack = pack; j.bias = bias; j.out = out;
+            j.fork(N);
         } else {
-            conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, wm, bias, out, 0, N);
+            conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, bias, out, 0, N);
         }
     }
 
-    private static void conv2dImages(VectorKernels k, Tensor x, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
-                                     boolean direct, Tensor pack, Tensor wm, Tensor bias, Tensor out, int lo, int hi) {
-        DType dt = x.dtype();
-        MemorySegment ps = pack.segment(), os = out.segment();
-        Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-        Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
-        for (int n = lo; n < hi; n++) {
-            im2col(x, n, sp, KH, KW, OH, OW, col, 0);
-            if (direct) {
-                gemmF32(ps, 0, R, col.segment(), 0, P, os, out.offset() + n * out.stride(0), out.stride(1), K, R, P, bias);
-            } else {
-                Tensor on = matView(out, n, K, P);
-                k.gemm(1, wm, colV, 0, on);
-                if (bias != null) addBias(on, bias, K, P);
+    /**
+     * One parallel call's arguments, reused per calling thread (as GemmF32's Job) so a call allocates nothing:
+     * a capturing lambda per call cost ~100 bytes at 2 threads. {@link #kind} selects the body; the fields are
+     * the call's locals. Cleared after each call so it holds no tensors in between.
+     */
+    private static final class Job implements Parallel.RangeTask {
+        static final int FWD = 0, DATA = 1, W_IM2COL = 2, W_DOT = 3, W_GEMM = 4, W_ROWS = 5;
+        int kind;
+        VectorKernels k;
+        Tensor x, pack, bias, out, gradOut, gradIn, gradW, gradBias, acc;
+        Conv2dSpec sp;
+        int N, K, KH, KW, OH, OW, R, P, parts, full, taps, Wx, dh, dw;
+        long img, plane;
+        boolean direct;
+        MemorySegment gs, xps;
+        VectorMask<Float> keep;
+
+        @Override
+        public void run(int lo, int hi) {
+            switch (kind) {
+                case FWD -> conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, bias, out, lo, hi);
+                case DATA -> dataImages(k, gradOut, sp, KH, KW, OH, OW, K, R, P, direct, pack, gradIn, lo, hi);
+                case W_IM2COL -> {
+                    for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, acc, (long) n * R * P);
+                }
+                case W_DOT -> weightDotPart(gradOut, acc, pack, gradBias != null, N, K, R, P, lo, hi);
+                case W_GEMM -> weightGemmParts(x, gradOut, sp, acc, N, K, KH, KW, OH, OW, R, P, parts, lo, hi);
+                default -> weightRowsPart(this, lo, hi);
+            }
+        }
+
+        /** Runs this job over [0, n) on the workers, then drops its references. */
+        void fork(int n) {
+            try {
+                Parallel.forRange(n, 1, this);
+            } finally {
+                k = null;
+                x = pack = bias = out = gradOut = gradIn = gradW = gradBias = acc = null;
+                sp = null;
+                gs = xps = null;
+                keep = null;
             }
         }
     }
 
-    /** Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial. */
-    private static void runOverBatch(int N, boolean direct, Parallel.RangeTask task) {
-        if (direct || N >= Parallel.threads()) Parallel.forRange(N, 1, task);
-        else task.run(0, N);
+    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
+
+    /** c = a @ b (beta 0) or c += a @ b (beta 1) through the Vector GEMM of the dtype, on raw operands: no views. */
+    private static void gemmRaw(DType dt, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0, long bs1,
+                                double beta, MemorySegment cs, long co, long cs0, long cs1, int m, int n, int k) {
+        if (dt == DType.F32) GemmF32.gemm(1, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k);
+        else GemmF64.gemm(1, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k);
     }
 
-    private static void addBias(Tensor m, Tensor bias, int K, int P) {
-        long o = m.offset(), s0 = m.stride(0), s1 = m.stride(1);
-        if (m.dtype() == DType.F32 && s1 == 1) {
-            MemorySegment ms = m.segment();
+    private static void conv2dImages(VectorKernels k, Tensor x, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
+                                     boolean direct, Tensor pack, Tensor bias, Tensor out, int lo, int hi) {
+        DType dt = x.dtype();
+        MemorySegment ps = pack.segment(), os = out.segment();
+        Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+        MemorySegment cs = col.segment();
+        long o1 = out.stride(1), o3 = out.stride(3);
+        for (int n = lo; n < hi; n++) {
+            im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+            long on = out.offset() + n * out.stride(0);
+            if (direct) {
+                gemmF32(ps, 0, R, cs, 0, P, os, on, o1, K, R, P, bias);
+            } else {
+                gemmRaw(dt, ps, 0, R, 1, cs, 0, P, 1, 0, os, on, o1, o3, K, P, R);
+                if (bias != null) addBias(os, on, o1, o3, dt, bias, K, P);
+            }
+        }
+    }
+
+    /** The [K, P] matrix at element offset o (strides s0, s1) of seg += bias[k] per row. */
+    private static void addBias(MemorySegment ms, long o, long s0, long s1, DType dt, Tensor bias, int K, int P) {
+        if (dt == DType.F32 && s1 == 1) {
             for (int kk = 0; kk < K; kk++) addBiasRowF32(ms, o + kk * s0, P, biasAt(bias, kk));
             return;
         }
@@ -511,7 +574,8 @@ final class VectorConv {
             double b = bias.read(bias.offset() + kk * bias.stride(0));
             for (int p = 0; p < P; p++) {
                 long e = o + kk * s0 + p * s1;
-                m.write(e, m.read(e) + b);
+                if (dt == DType.F32) ms.setAtIndex(F, e, (float) (ms.getAtIndex(F, e) + b));
+                else ms.setAtIndex(D, e, ms.getAtIndex(D, e) + b);
             }
         }
     }
@@ -556,21 +620,31 @@ final class VectorConv {
         if (!direct && dataAsConv && C >= dataAsConvMinC && backwardDataAsConv(k, gradOut, w, sp, gradIn, N, C, K, KH, KW)) return;
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, true);
-        Tensor wt = pack.view(new int[] {R, K}, new long[] {K, 1}, 0);
-        MemorySegment ps = pack.segment(), gs = gradOut.segment();
-        Parallel.RangeTask task = (lo, hi) -> {
-            Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-            Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
-            for (int n = lo; n < hi; n++) {
-                if (direct) {
-                    gemmF32(ps, 0, K, gs, gradOut.offset() + n * gradOut.stride(0), gradOut.stride(1), col.segment(), 0, P, R, K, P, null);
-                } else {
-                    k.gemm(1, wt, matView(gradOut, n, K, P), 0, colV);
-                }
-                col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
-            }
-        };
-        runOverBatch(N, direct, task);
+        // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial.
+        if ((direct || N >= Parallel.threads()) && Parallel.wouldSplit(N, 1)) {
+            Job j = JOBS.get();
+            j.kind = Job.DATA;
+            j.k = k; j.gradOut = gradOut; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.K = K; j.R = R; j.P = P;
+            j.direct = direct; j.pack = pack; j.gradIn = gradIn;
+            j.fork(N);
+        } else {
+            dataImages(k, gradOut, sp, KH, KW, OH, OW, K, R, P, direct, pack, gradIn, 0, N);
+        }
+    }
+
+    /** Backward-data of images [lo, hi) as GEMM (packed w^T [R, K] times the image's gradOut [K, P]) + col2im. */
+    private static void dataImages(VectorKernels k, Tensor gradOut, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
+                                   boolean direct, Tensor pack, Tensor gradIn, int lo, int hi) {
+        DType dt = gradIn.dtype();
+        Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+        MemorySegment ps = pack.segment(), gs = gradOut.segment(), cs = col.segment();
+        long g1 = gradOut.stride(1), g3 = gradOut.stride(3);
+        for (int n = lo; n < hi; n++) {
+            long gn = gradOut.offset() + n * gradOut.stride(0);
+            if (direct) gemmF32(ps, 0, K, gs, gn, g1, cs, 0, P, R, K, P, null);
+            else gemmRaw(dt, ps, 0, K, 1, gs, gn, g1, g3, 0, cs, 0, P, 1, R, P, K);
+            col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
+        }
     }
 
     /**
@@ -609,12 +683,14 @@ final class VectorConv {
         DType dt = gradIn.dtype();
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) C * R);
         packFlipped(w, pack);
-        Tensor wm = pack.view(new int[] {C, R}, new long[] {R, 1}, 0);
-        Conv2dSpec f = full;
         if (N >= Parallel.threads() && Parallel.wouldSplit(N, 1)) {
-            Parallel.forRange(N, 1, (lo, hi) -> conv2dImages(k, gradOut, f, KH, KW, H, W, C, R, P, false, pack, wm, null, gradIn, lo, hi));
+            Job j = JOBS.get();
+            j.kind = Job.FWD;
+            j.k = k; j.x = gradOut; j.sp = full; j.KH = KH; j.KW = KW; j.OH = H; j.OW = W; j.K = C; j.R = R; j.P = P;
+            j.direct = false; j.pack = pack; j.bias = null; j.out = gradIn;
+            j.fork(N);
         } else {
-            conv2dImages(k, gradOut, f, KH, KW, H, W, C, R, P, false, pack, wm, null, gradIn, 0, N);
+            conv2dImages(k, gradOut, full, KH, KW, H, W, C, R, P, false, pack, null, gradIn, 0, N);
         }
         return true;
     }
@@ -695,27 +771,59 @@ final class VectorConv {
         int taps = C * KH * KW, full = taps - taps % 4;
         int rem = OW % L;
         // Lanes of the last, overlapping vector of a row that were not counted yet: the top rem lanes.
-        VectorMask<Float> keep = VectorMask.fromLong(FS, rem == 0 ? 0 : ((1L << rem) - 1) << (L - rem));
-        long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1), gs2 = gradOut.stride(2);
-        MemorySegment gs = gradOut.segment();
-        int dh = sp.dilationH(), dw = sp.dilationW();
-        Parallel.forRange((K + 1) / 2, 1, (lo, hi) -> {
-            // The accumulators leave the kernels through this per-thread buffer: a vector passed to a helper that
-            // C2 does not inline (the kernels are large) would be boxed.
-            MemorySegment red = ConvScratch.get(ConvScratch.ACC, DType.F32, 8L * L).segment();
-            for (int pair = lo; pair < hi; pair++) {
-                int o0 = 2 * pair, o1 = Math.min(o0 + 1, K - 1);
-                for (int t = 0; t < full; t += 4)
-                    rowsTaps4(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, tapOffset(t, KH, KW, plane, Wx, dh, dw),
-                            tapOffset(t + 1, KH, KW, plane, Wx, dh, dw), tapOffset(t + 2, KH, KW, plane, Wx, dh, dw),
-                            tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, red, gradW, t, KH, KW);
-                // Leftover taps one at a time, the bias sums with them (with a dummy tap when none is left).
-                for (int t = full; t < Math.max(taps, full + (gradBias != null ? 1 : 0)); t++)
-                    rowsTap1Bias(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, t < taps ? tapOffset(t, KH, KW, plane, Wx, dh, dw) : 0,
-                            N, OH, OW, keep, red, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
+        VectorMask<Float> keep = KEEP[rem];
+        Job j = JOBS.get();
+        j.kind = Job.W_ROWS;
+        j.gradOut = gradOut; j.gs = gradOut.segment(); j.xps = xps; j.img = img; j.plane = plane; j.Wx = Wx;
+        j.dh = sp.dilationH(); j.dw = sp.dilationW(); j.full = full; j.taps = taps; j.keep = keep;
+        j.N = N; j.K = K; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.gradW = gradW; j.gradBias = gradBias;
+        int pairs = (K + 1) / 2;
+        if (Parallel.wouldSplit(pairs, 1)) {
+            j.fork(pairs);
+        } else {
+            try {
+                weightRowsPart(j, 0, pairs);
+            } finally {
+                j.gradOut = j.gradW = j.gradBias = null;
+                j.gs = j.xps = null;
+                j.keep = null;
             }
-        });
+        }
         return true;
+    }
+
+    /** Output-channel pairs [lo, hi) of {@link #backwardWeightRows}. */
+    private static void weightRowsPart(Job j, int lo, int hi) {
+        Tensor gradOut = j.gradOut, gradW = j.gradW, gradBias = j.gradBias;
+        MemorySegment gs = j.gs, xps = j.xps;
+        long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1), gs2 = gradOut.stride(2);
+        long img = j.img, plane = j.plane;
+        int Wx = j.Wx, dh = j.dh, dw = j.dw, full = j.full, taps = j.taps, N = j.N, K = j.K, KH = j.KH, KW = j.KW, OH = j.OH, OW = j.OW;
+        VectorMask<Float> keep = j.keep;
+        // The accumulators leave the kernels through this per-thread buffer: a vector passed to a helper that
+        // C2 does not inline (the kernels are large) would be boxed.
+        MemorySegment red = ConvScratch.get(ConvScratch.ACC, DType.F32, 8L * L).segment();
+        for (int pair = lo; pair < hi; pair++) {
+            int o0 = 2 * pair, o1 = Math.min(o0 + 1, K - 1);
+            for (int t = 0; t < full; t += 4)
+                rowsTaps4(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, tapOffset(t, KH, KW, plane, Wx, dh, dw),
+                        tapOffset(t + 1, KH, KW, plane, Wx, dh, dw), tapOffset(t + 2, KH, KW, plane, Wx, dh, dw),
+                        tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, red, gradW, t, KH, KW);
+            // Leftover taps one at a time, the bias sums with them (with a dummy tap when none is left).
+            for (int t = full; t < Math.max(taps, full + (gradBias != null ? 1 : 0)); t++)
+                rowsTap1Bias(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, t < taps ? tapOffset(t, KH, KW, plane, Wx, dh, dw) : 0,
+                        N, OH, OW, keep, red, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
+        }
+    }
+
+    /** KEEP[rem]: the top rem lanes (rem = OW % L), made once: a mask built per call and stored in the Job was a heap object. */
+    private static final VectorMask<Float>[] KEEP = keepMasks();
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] keepMasks() {
+        VectorMask<Float>[] m = new VectorMask[L];
+        for (int rem = 0; rem < L; rem++) m[rem] = VectorMask.fromLong(FS, rem == 0 ? 0 : ((1L << rem) - 1) << (L - rem));
+        return m;
     }
 
     /** Padded copies of up to this many elements (the MNIST batch: 25,088) are made on the calling thread. */
@@ -870,34 +978,43 @@ final class VectorConv {
         // All images' columns at once: [N, R, P].
         Tensor cols = ConvScratch.get(ConvScratch.COL, DType.F32, (long) N * R * P);
         Tensor acc = ConvScratch.get(ConvScratch.ACC, DType.F32, (long) K * R + K);
-        Parallel.forRange(N, 1, (lo, hi) -> {
-            for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * R * P);
-        });
+        Job j = JOBS.get();
+        j.kind = Job.W_IM2COL;
+        j.x = x; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.R = R; j.P = P; j.acc = cols;
+        if (Parallel.wouldSplit(N, 1)) j.fork(N);
+        else j.run(0, N);
+        j.kind = Job.W_DOT;
+        j.gradOut = gradOut; j.acc = acc; j.pack = cols; j.gradBias = gradBias; j.N = N; j.K = K; j.R = R; j.P = P;
+        if (Parallel.wouldSplit(K, 1)) j.fork(K);
+        else weightDotPart(gradOut, acc, cols, gradBias != null, N, K, R, P, 0, K);
+        j.x = j.gradOut = j.acc = j.pack = j.gradBias = null;
+        j.sp = null;
+        writeGradW(acc, false, (long) K * R, gradW, gradBias, K, C, KH, KW);
+    }
+
+    /** Backward-weight dot products of output channels [lo, hi) over the whole batch (cols: all images' im2col). */
+    private static void weightDotPart(Tensor gradOut, Tensor acc, Tensor cols, boolean wantBias, int N, int K, int R, int P, int lo, int hi) {
         long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
         MemorySegment gs = gradOut.segment(), cs = cols.segment();
-        boolean wantBias = gradBias != null;
-        Parallel.forRange(K, 1, (lo, hi) -> {
-            for (int kk = lo; kk < hi; kk++)
-                for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
-            // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
-            for (int n = 0; n < N; n++)
-                for (int kk = lo; kk < hi; kk++) {
-                    int r = 0;
-                    for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
-                    for (; r < R; r++) {
-                        long e = (long) kk * R + r;
-                        acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
-                    }
-                }
+        for (int kk = lo; kk < hi; kk++)
+            for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
+        // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
+        for (int n = 0; n < N; n++)
             for (int kk = lo; kk < hi; kk++) {
-                if (wantBias) {
-                    double s = 0;
-                    for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
-                    acc.write((long) K * R + kk, s);
+                int r = 0;
+                for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
+                for (; r < R; r++) {
+                    long e = (long) kk * R + r;
+                    acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
                 }
             }
-        });
-        writeGradW(acc, false, (long) K * R, gradW, gradBias, K, C, KH, KW);
+        for (int kk = lo; kk < hi; kk++) {
+            if (wantBias) {
+                double s = 0;
+                for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
+                acc.write((long) K * R + kk, s);
+            }
+        }
     }
 
     /**
@@ -914,21 +1031,15 @@ final class VectorConv {
         DType dt = x.dtype();
         int parts = Math.max(1, Math.min(Parallel.threads(), N));
         Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) parts * RK + K);
-        Parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int part = lo; part < hi; part++) {
-                int n0 = (int) ((long) N * part / parts), n1 = (int) ((long) N * (part + 1) / parts);
-                Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-                Tensor gT = ConvScratch.get(ConvScratch.GT, dt, (long) P * K);
-                Tensor colV = col.view(new int[] {R, P}, new long[] {P, 1}, 0), gTV = gT.view(new int[] {P, K}, new long[] {K, 1}, 0);
-                Tensor accV = acc.view(new int[] {R, K}, new long[] {K, 1}, (long) part * RK);
-                if (n0 == n1) k.fill(accV, 0);
-                for (int n = n0; n < n1; n++) {
-                    im2col(x, n, sp, KH, KW, OH, OW, col, 0);
-                    transposeImage(gradOut, n, K, OH, OW, gT);
-                    k.gemm(1, colV, gTV, n == n0 ? 0 : 1, accV);
-                }
-            }
-        });
+        if (Parallel.wouldSplit(parts, 1)) {
+            Job j = JOBS.get();
+            j.kind = Job.W_GEMM;
+            j.x = x; j.gradOut = gradOut; j.sp = sp; j.acc = acc;
+            j.N = N; j.K = K; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.R = R; j.P = P; j.parts = parts;
+            j.fork(parts);
+        } else {
+            weightGemmParts(x, gradOut, sp, acc, N, K, KH, KW, OH, OW, R, P, parts, 0, parts);
+        }
         for (int part = 1; part < parts; part++)
             for (int e = 0; e < RK; e++) acc.write(e, acc.read(e) + acc.read((long) part * RK + e));
         long biasAt = (long) parts * RK;
@@ -952,6 +1063,28 @@ final class VectorConv {
             }
         }
         writeGradW(acc, true, biasAt, gradW, gradBias, K, C, KH, KW);
+    }
+
+    /** Parts [lo, hi) of {@link #backwardWeightGemm}: each sums its run of images into its own [R, K] slice of acc. */
+    private static void weightGemmParts(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor acc, int N, int K, int KH, int KW, int OH, int OW,
+                                        int R, int P, int parts, int lo, int hi) {
+        DType dt = x.dtype();
+        long RK = (long) R * K;
+        for (int part = lo; part < hi; part++) {
+            int n0 = (int) ((long) N * part / parts), n1 = (int) ((long) N * (part + 1) / parts);
+            Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            Tensor gT = ConvScratch.get(ConvScratch.GT, dt, (long) P * K);
+            MemorySegment cs = col.segment(), ts = gT.segment(), as = acc.segment();
+            long ao = acc.offset() + part * RK;
+            if (n0 == n1) {
+                for (long e = 0; e < RK; e++) acc.write(ao + e, 0);
+            }
+            for (int n = n0; n < n1; n++) {
+                im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+                transposeImage(gradOut, n, K, OH, OW, gT);
+                gemmRaw(dt, cs, 0, P, 1, ts, 0, K, 1, n == n0 ? 0 : 1, as, ao, K, 1, R, K, P);
+            }
+        }
     }
 
     /** gT[p * K + kk] = gradOut[n, kk, p] (p = oh*OW + ow). */
