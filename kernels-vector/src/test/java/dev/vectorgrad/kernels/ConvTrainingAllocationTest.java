@@ -124,6 +124,29 @@ class ConvTrainingAllocationTest {
         }
     }
 
+    /**
+     * The F64 losses (own test: its own time budget for C2 on a loaded machine): a VMath call left out of line
+     * (C2's node budget) or a vector passed to a helper that is not inlined would box a vector per element / row.
+     */
+    @Test
+    void f64LossesAllocateNothingOnceWarm() {
+        try (Scope s = Scope.open()) {
+            Random r = new Random(9);
+            DType d64 = DType.F64;
+            Map<String, Runnable> ops = new LinkedHashMap<>();
+            Tensor labels = Tensor.zeros(s, DType.I32, 32);
+            for (int i = 0; i < 32; i++) labels.setFlat(i, r.nextInt(10));
+            Tensor logits64 = random(s, d64, r, 32, 10), grad64 = zeros(s, d64, 32, 10), probs64 = zeros(s, d64, 32, 10);
+            for (int i = 0; i < 32; i++) probs64.setFlat(i * 10L + r.nextInt(10), 1);
+            Tensor q = random(s, d64, r, 1003), tgt64 = random(s, d64, r, 1003), g = zeros(s, d64, 1003);
+            ops.put("softmaxCrossEntropy F64", () -> VECTOR.softmaxCrossEntropy(logits64, labels, Reduction.MEAN, grad64));
+            ops.put("softmaxCrossEntropyProbs F64", () -> VECTOR.softmaxCrossEntropyProbs(logits64, probs64, Reduction.SUM, grad64));
+            ops.put("bceWithLogits F64", () -> VECTOR.bceWithLogits(q, tgt64, Reduction.MEAN, g));
+            ops.put("bceWithLogits F64 no grad", () -> VECTOR.bceWithLogits(q, tgt64, Reduction.MEAN, null));
+            assertSmall(measure(ops));
+        }
+    }
+
     @Test
     void poolLossAndOptimizerKernelsAllocateNothingOnceWarm() {
         try (Scope s = Scope.open()) {
