@@ -1316,6 +1316,10 @@ final class VectorConv {
             k.scalarAvgPool2d(x, sp, out);
             return;
         }
+        if (x.dtype() == DType.F32 && is2x2(sp) && x.stride(3) == 1 && out.stride(3) == 1) {
+            avgPool2x2(x, out, N, C, OH, OW);
+            return;
+        }
         if (x.dtype() == DType.F32 && x.stride(3) == 1) {
             MemorySegment xs = x.segment(), os = out.segment();
             long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2);
@@ -1419,10 +1423,116 @@ final class VectorConv {
         return t;
     }
 
+    /** Lane i takes lane i / 2 (DUP_LO) or L / 2 + i / 2 (DUP_HI) of one vector: each gradient twice, side by side. */
+    private static final VectorShuffle<Float> DUP_LO = VectorShuffle.fromOp(FS, i -> i / 2), DUP_HI = VectorShuffle.fromOp(FS, i -> L / 2 + i / 2);
+
+    /**
+     * F32 average pool 2x2 stride 2 (no padding, so every window has 4 elements) with unit-stride rows: L outputs
+     * per step from two vectors of each input row split into even / odd columns (the max-pool's shuffles), summed
+     * (x00 + x01) + (x10 + x11) in float and times 0.25 (exact); the scalar tail uses the same order. Parallel over
+     * planes; inline (no task object) when it would not split.
+     */
+    private static void avgPool2x2(Tensor x, Tensor out, int N, int C, int OH, int OW) {
+        MemorySegment xs = x.segment(), os = out.segment();
+        long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
+        long xOff = x.offset(), oOff = out.offset();
+        int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, OH * OW));
+        if (!Parallel.wouldSplit(planes, grain)) {
+            avgPool2x2Planes(xs, os, x0, x1, x2, o0, o1, o2, xOff, oOff, C, OH, OW, 0, planes);
+            return;
+        }
+        Parallel.forRange(planes, grain, (lo, hi) -> avgPool2x2Planes(xs, os, x0, x1, x2, o0, o1, o2, xOff, oOff, C, OH, OW, lo, hi));
+    }
+
+    private static void avgPool2x2Planes(MemorySegment xs, MemorySegment os, long x0, long x1, long x2, long o0, long o1, long o2,
+                                         long xOff, long oOff, int C, int OH, int OW, int lo, int hi) {
+        for (int pl = lo; pl < hi; pl++) {
+            int n = pl / C, c = pl % C;
+            long xb = xOff + n * x0 + c * x1, ob = oOff + n * o0 + c * o1;
+            for (int oh = 0; oh < OH; oh++) avgPool2x2Row(xs, xb + 2L * oh * x2, x2, os, ob + oh * o2, OW);
+        }
+    }
+
+    /** One output row from input rows r0 and r0 + rowStride (elements). */
+    private static void avgPool2x2Row(MemorySegment xs, long r0, long rowStride, MemorySegment os, long ob, int OW) {
+        long r1 = r0 + rowStride;
+        int ow = 0;
+        while (ow < OW && OW >= L) {
+            if (ow + L > OW) ow = OW - L; // last block overlaps the previous one (same values again): no scalar tail
+            long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
+            FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
+            FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
+            FloatVector top = p.rearrange(EVEN, q).add(p.rearrange(ODD, q)), bottom = u.rearrange(EVEN, v).add(u.rearrange(ODD, v));
+            top.add(bottom).mul(0.25f).intoMemorySegment(os, (ob + ow) * 4, NO);
+            ow += L;
+        }
+        for (; ow < OW; ow++) {
+            long e0 = r0 + 2L * ow, e1 = r1 + 2L * ow;
+            float top = xs.getAtIndex(F, e0) + xs.getAtIndex(F, e0 + 1), bottom = xs.getAtIndex(F, e1) + xs.getAtIndex(F, e1 + 1);
+            os.setAtIndex(F, ob + ow, (top + bottom) * 0.25f);
+        }
+    }
+
+    /**
+     * Backward of {@link #avgPool2x2}: the windows do not overlap, so each input element of a window is written
+     * (not added) with gradOut / 4, L gradients at a time duplicated into 2L lanes (DUP_LO / DUP_HI); the column
+     * and row no window covers (odd W, odd H) are zeroed.
+     */
+    private static void avgPool2x2Backward(Tensor gradOut, Tensor gradIn, int N, int C, int H, int W, int OH, int OW) {
+        MemorySegment gs = gradOut.segment(), is = gradIn.segment();
+        long g0 = gradOut.stride(0), g1 = gradOut.stride(1), g2 = gradOut.stride(2), i0 = gradIn.stride(0), i1 = gradIn.stride(1), i2 = gradIn.stride(2);
+        long gOff = gradOut.offset(), iOff = gradIn.offset();
+        int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, H * W));
+        if (!Parallel.wouldSplit(planes, grain)) {
+            avgPool2x2BackPlanes(gs, is, g0, g1, g2, i0, i1, i2, gOff, iOff, C, H, W, OH, OW, 0, planes);
+            return;
+        }
+        Parallel.forRange(planes, grain, (lo, hi) -> avgPool2x2BackPlanes(gs, is, g0, g1, g2, i0, i1, i2, gOff, iOff, C, H, W, OH, OW, lo, hi));
+    }
+
+    private static void avgPool2x2BackPlanes(MemorySegment gs, MemorySegment is, long g0, long g1, long g2, long i0, long i1, long i2,
+                                             long gOff, long iOff, int C, int H, int W, int OH, int OW, int lo, int hi) {
+        for (int pl = lo; pl < hi; pl++) {
+            int n = pl / C, c = pl % C;
+            long gb = gOff + n * g0 + c * g1, ib = iOff + n * i0 + c * i1;
+            for (int oh = 0; oh < OH; oh++) avgPool2x2BackRow(gs, gb + oh * g2, is, ib + 2L * oh * i2, i2, OW, W);
+            for (int h = 2 * OH; h < H; h++) zeroF32(is, ib + h * i2, W);
+        }
+    }
+
+    /** Input rows r0 and r0 + rowStride from one gradOut row (elements). */
+    private static void avgPool2x2BackRow(MemorySegment gs, long gb, MemorySegment is, long r0, long rowStride, int OW, int W) {
+        long r1 = r0 + rowStride;
+        int ow = 0;
+        while (ow < OW && OW >= L) {
+            if (ow + L > OW) ow = OW - L; // overlapping last block: stores the same values again
+            FloatVector g = FloatVector.fromMemorySegment(FS, gs, (gb + ow) * 4, NO).mul(0.25f);
+            FloatVector lo = g.rearrange(DUP_LO), hi = g.rearrange(DUP_HI);
+            long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
+            lo.intoMemorySegment(is, e0, NO); hi.intoMemorySegment(is, e0 + 4L * L, NO);
+            lo.intoMemorySegment(is, e1, NO); hi.intoMemorySegment(is, e1 + 4L * L, NO);
+            ow += L;
+        }
+        for (; ow < OW; ow++) {
+            float g = gs.getAtIndex(F, gb + ow) * 0.25f;
+            long e0 = r0 + 2L * ow, e1 = r1 + 2L * ow;
+            is.setAtIndex(F, e0, g); is.setAtIndex(F, e0 + 1, g);
+            is.setAtIndex(F, e1, g); is.setAtIndex(F, e1 + 1, g);
+        }
+        for (int w = 2 * OW; w < W; w++) {
+            is.setAtIndex(F, r0 + w, 0f);
+            is.setAtIndex(F, r1 + w, 0f);
+        }
+    }
+
     static void avgPool2dBackward(VectorKernels k, Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
         int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
         if (anyZero(N, C, H, W)) {
             k.scalarAvgPool2dBackward(gradOut, sp, gradIn);
+            return;
+        }
+        if (gradIn.dtype() == DType.F32 && is2x2(sp) && gradIn.stride(3) == 1 && gradOut.stride(3) == 1) {
+            avgPool2x2Backward(gradOut, gradIn, N, C, H, W, OH, OW);
             return;
         }
         if (gradIn.dtype() == DType.F32 && gradIn.stride(3) == 1) {
