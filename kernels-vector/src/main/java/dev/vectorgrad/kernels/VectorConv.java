@@ -481,8 +481,7 @@ final class VectorConv {
         boolean direct = dt == DType.F32 && R <= directMaxR && unitRows(out);
         // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial.
         if ((direct || N >= Parallel.threads()) && Parallel.wouldSplit(N, 1)) {
-            Job j = JOBS.get();
-            j.kind = Job.FWD;
+            Job j = JOBS.get().fwd;
             j.k = k; j.x = x; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.K = K; j.R = R; j.P = P;
             j.direct = direct; j.pack = pack; j.bias = bias; j.out = out;
             j.fork(N);
@@ -493,12 +492,12 @@ final class VectorConv {
 
     /**
      * One parallel call's arguments, reused per calling thread (as GemmF32's Job) so a call allocates nothing:
-     * a capturing lambda per call cost ~100 bytes at 2 threads. {@link #kind} selects the body; the fields are
-     * the call's locals. Cleared after each call so it holds no tensors in between.
+     * a capturing lambda per call cost ~100 bytes at 2 threads. One subclass per body, so each run() inlines only
+     * its own kernel (a single run() switching over all bodies would put every kernel into one compilation, which
+     * risks C2's inlining node budget and boxed vectors). The fields are the call's locals; {@link #fork} clears
+     * them after the call so the job holds no tensors in between.
      */
-    private static final class Job implements Parallel.RangeTask {
-        static final int FWD = 0, DATA = 1, W_IM2COL = 2, W_DOT = 3, W_GEMM = 4, W_ROWS = 5;
-        int kind;
+    private abstract static class Job implements Parallel.RangeTask {
         VectorKernels k;
         Tensor x, pack, bias, out, gradOut, gradIn, gradW, gradBias, acc;
         Conv2dSpec sp;
@@ -508,22 +507,8 @@ final class VectorConv {
         MemorySegment gs, xps;
         VectorMask<Float> keep;
 
-        @Override
-        public void run(int lo, int hi) {
-            switch (kind) {
-                case FWD -> conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, bias, out, lo, hi);
-                case DATA -> dataImages(k, gradOut, sp, KH, KW, OH, OW, K, R, P, direct, pack, gradIn, lo, hi);
-                case W_IM2COL -> {
-                    for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, acc, (long) n * R * P);
-                }
-                case W_DOT -> weightDotPart(gradOut, acc, pack, gradBias != null, N, K, R, P, lo, hi);
-                case W_GEMM -> weightGemmParts(x, gradOut, sp, acc, N, K, KH, KW, OH, OW, R, P, parts, lo, hi);
-                default -> weightRowsPart(this, lo, hi);
-            }
-        }
-
         /** Runs this job over [0, n) on the workers, then drops its references. */
-        void fork(int n) {
+        final void fork(int n) {
             try {
                 Parallel.forRange(n, 1, this);
             } finally {
@@ -536,7 +521,55 @@ final class VectorConv {
         }
     }
 
-    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
+    private static final class FwdJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, bias, out, lo, hi);
+        }
+    }
+
+    private static final class DataJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            dataImages(k, gradOut, sp, KH, KW, OH, OW, K, R, P, direct, pack, gradIn, lo, hi);
+        }
+    }
+
+    private static final class Im2colJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, acc, (long) n * R * P);
+        }
+    }
+
+    private static final class DotJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            weightDotPart(gradOut, acc, pack, gradBias != null, N, K, R, P, lo, hi);
+        }
+    }
+
+    private static final class GemmJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            weightGemmParts(x, gradOut, sp, acc, N, K, KH, KW, OH, OW, R, P, parts, lo, hi);
+        }
+    }
+
+    private static final class RowsJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            weightRowsPart(this, lo, hi);
+        }
+    }
+
+    /** This thread's jobs, one per body. */
+    private static final class Jobs {
+        final Job fwd = new FwdJob(), data = new DataJob(), im2col = new Im2colJob(), dot = new DotJob(), gemm = new GemmJob(),
+                rows = new RowsJob();
+    }
+
+    private static final ThreadLocal<Jobs> JOBS = ThreadLocal.withInitial(Jobs::new);
 
     /** c = a @ b (beta 0) or c += a @ b (beta 1) through the Vector GEMM of the dtype, on raw operands: no views. */
     private static void gemmRaw(DType dt, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0, long bs1,
@@ -622,8 +655,7 @@ final class VectorConv {
         packWeights(w, pack, true);
         // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial.
         if ((direct || N >= Parallel.threads()) && Parallel.wouldSplit(N, 1)) {
-            Job j = JOBS.get();
-            j.kind = Job.DATA;
+            Job j = JOBS.get().data;
             j.k = k; j.gradOut = gradOut; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.K = K; j.R = R; j.P = P;
             j.direct = direct; j.pack = pack; j.gradIn = gradIn;
             j.fork(N);
@@ -684,8 +716,7 @@ final class VectorConv {
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) C * R);
         packFlipped(w, pack);
         if (N >= Parallel.threads() && Parallel.wouldSplit(N, 1)) {
-            Job j = JOBS.get();
-            j.kind = Job.FWD;
+            Job j = JOBS.get().fwd;
             j.k = k; j.x = gradOut; j.sp = full; j.KH = KH; j.KW = KW; j.OH = H; j.OW = W; j.K = C; j.R = R; j.P = P;
             j.direct = false; j.pack = pack; j.bias = null; j.out = gradIn;
             j.fork(N);
@@ -772,8 +803,7 @@ final class VectorConv {
         int rem = OW % L;
         // Lanes of the last, overlapping vector of a row that were not counted yet: the top rem lanes.
         VectorMask<Float> keep = KEEP[rem];
-        Job j = JOBS.get();
-        j.kind = Job.W_ROWS;
+        Job j = JOBS.get().rows;
         j.gradOut = gradOut; j.gs = gradOut.segment(); j.xps = xps; j.img = img; j.plane = plane; j.Wx = Wx;
         j.dh = sp.dilationH(); j.dw = sp.dilationW(); j.full = full; j.taps = taps; j.keep = keep;
         j.N = N; j.K = K; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.gradW = gradW; j.gradBias = gradBias;
@@ -978,17 +1008,20 @@ final class VectorConv {
         // All images' columns at once: [N, R, P].
         Tensor cols = ConvScratch.get(ConvScratch.COL, DType.F32, (long) N * R * P);
         Tensor acc = ConvScratch.get(ConvScratch.ACC, DType.F32, (long) K * R + K);
-        Job j = JOBS.get();
-        j.kind = Job.W_IM2COL;
-        j.x = x; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.R = R; j.P = P; j.acc = cols;
-        if (Parallel.wouldSplit(N, 1)) j.fork(N);
-        else j.run(0, N);
-        j.kind = Job.W_DOT;
-        j.gradOut = gradOut; j.acc = acc; j.pack = cols; j.gradBias = gradBias; j.N = N; j.K = K; j.R = R; j.P = P;
-        if (Parallel.wouldSplit(K, 1)) j.fork(K);
-        else weightDotPart(gradOut, acc, cols, gradBias != null, N, K, R, P, 0, K);
-        j.x = j.gradOut = j.acc = j.pack = j.gradBias = null;
-        j.sp = null;
+        if (Parallel.wouldSplit(N, 1)) {
+            Job j = JOBS.get().im2col;
+            j.x = x; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.R = R; j.P = P; j.acc = cols;
+            j.fork(N);
+        } else {
+            for (int n = 0; n < N; n++) im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * R * P);
+        }
+        if (Parallel.wouldSplit(K, 1)) {
+            Job j = JOBS.get().dot;
+            j.gradOut = gradOut; j.acc = acc; j.pack = cols; j.gradBias = gradBias; j.N = N; j.K = K; j.R = R; j.P = P;
+            j.fork(K);
+        } else {
+            weightDotPart(gradOut, acc, cols, gradBias != null, N, K, R, P, 0, K);
+        }
         writeGradW(acc, false, (long) K * R, gradW, gradBias, K, C, KH, KW);
     }
 
@@ -1032,8 +1065,7 @@ final class VectorConv {
         int parts = Math.max(1, Math.min(Parallel.threads(), N));
         Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) parts * RK + K);
         if (Parallel.wouldSplit(parts, 1)) {
-            Job j = JOBS.get();
-            j.kind = Job.W_GEMM;
+            Job j = JOBS.get().gemm;
             j.x = x; j.gradOut = gradOut; j.sp = sp; j.acc = acc;
             j.N = N; j.K = K; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.R = R; j.P = P; j.parts = parts;
             j.fork(parts);
