@@ -10,7 +10,8 @@ import java.util.Arrays;
  * CPU time per call, which other processes do not inflate. With {@code threads} = 1 all the work runs on the
  * calling thread (Parallel runs inline; OpenBLAS at 1 thread runs on the caller), so the CPU-time ratio is the
  * meaningful one there; at 2 threads only the wall-clock columns count (and a loaded machine delays waking the
- * workers). The B/call column is the calling thread's heap allocation.
+ * workers). The B/call column is the heap allocation of all threads (the JVM-wide counter, so the kernel workers
+ * count too) per vector call, from the rounds after the first (later warm-up compilations excluded).
  *
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xbatch \
  *   -cp "cli/target/vectorgrad-cli.jar:cli/target/lib/*" dev.vectorgrad.bench.ConvCpuTimeCompare mnist,mid 1,2 fwd,bwdData,bwdWeight 11</pre>
@@ -42,12 +43,12 @@ public final class ConvCpuTimeCompare {
                     double[] tv = new double[rounds], to = new double[rounds], cv = new double[rounds], co = new double[rounds];
                     long alloc = 0; int reps = 5;
                     for (int r = 0; r < rounds; r++) {
-                        long al = mx.getCurrentThreadAllocatedBytes();
+                        long al = mx.getTotalThreadAllocatedBytes();
                         long s = System.nanoTime(), c = mx.getCurrentThreadCpuTime();
                         for (int i = 0; i < reps; i++) p.run(v);
                         tv[r] = (System.nanoTime() - s) / 1e3 / reps;
                         cv[r] = (mx.getCurrentThreadCpuTime() - c) / 1e3 / reps;
-                        alloc = mx.getCurrentThreadAllocatedBytes() - al;
+                        if (r > 0) alloc += mx.getTotalThreadAllocatedBytes() - al;
                         s = System.nanoTime(); c = mx.getCurrentThreadCpuTime();
                         for (int i = 0; i < reps; i++) p.run(o);
                         to[r] = (System.nanoTime() - s) / 1e3 / reps;
@@ -56,8 +57,9 @@ public final class ConvCpuTimeCompare {
                     double mv = Arrays.stream(tv).min().getAsDouble(), mo = Arrays.stream(to).min().getAsDouble();
                     Arrays.sort(tv); Arrays.sort(to); Arrays.sort(cv); Arrays.sort(co);
                     System.out.printf("%-6s %-8s thr=%s  caller-thread CPU-time medians: vector %8.1f us openblas %8.1f us ratio %.2fx%n", shape, pass, th, cv[rounds / 2], co[rounds / 2], co[rounds / 2] / cv[rounds / 2]);
-                    System.out.printf("%-6s %-8s thr=%s  vector min %8.1f us med %8.1f | openblas min %8.1f med %8.1f | ratio(min) %.2fx ratio(med) %.2fx | vector B/call(caller thread) %d%n",
-                            shape, pass, th, mv, tv[rounds / 2], mo, to[rounds / 2], mo / mv, to[rounds / 2] / tv[rounds / 2], alloc / reps);
+                    System.out.printf("%-6s %-8s thr=%s  vector min %8.1f us med %8.1f | openblas min %8.1f med %8.1f | ratio(min) %.2fx ratio(med) %.2fx | vector B/call(all threads) %d%n",
+                            shape, pass, th, mv, tv[rounds / 2], mo, to[rounds / 2], mo / mv, to[rounds / 2] / tv[rounds / 2],
+                            rounds > 1 ? alloc / ((long) reps * (rounds - 1)) : -1);
                     v.tearDown();
                 }
     }

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code avgPoolBackward}: 2x2 stride 2; {@code globalAvgPool}: one 26x26 window per plane.</li>
  *   <li>Losses with their gradient on logits {@code shape} = 32x10 (MNIST head) and 256x1000 (ImageNet-size head):
  *       {@code softmaxCrossEntropy} (integer labels, mean), {@code bceWithLogits} and {@code mse} over the same
- *       number of elements (mean).</li>
+ *       number of elements (mean); F32 unless {@code -p dtype=F64} (or F32,F64).</li>
  * </ul>
  * Run: {@code ./vectorgrad bench conv --include PoolLossBench} (the harness adds {@code -prof gc}).
  */
@@ -66,7 +66,11 @@ public class PoolLossBench {
         }
 
         Tensor rand(Random r, float lo, float hi, int... shape) {
-            Tensor t = Tensor.zeros(scope, DType.F32, shape);
+            return rand(DType.F32, r, lo, hi, shape);
+        }
+
+        Tensor rand(DType dt, Random r, float lo, float hi, int... shape) {
+            Tensor t = Tensor.zeros(scope, dt, shape);
             for (long i = 0; i < t.numel(); i++) t.setFlat(i, lo + r.nextFloat() * (hi - lo));
             return t;
         }
@@ -111,6 +115,10 @@ public class PoolLossBench {
         @Param({"32x10", "256x1000"})
         public String shape;
 
+        /** Element type of logits, targets and gradient; F64 (its own double-lane loops) with {@code -p dtype=F32,F64}. */
+        @Param({"F32"})
+        public String dtype;
+
         Tensor logits, labels, grad, targets01, targets;
 
         @Setup(Level.Trial)
@@ -119,13 +127,14 @@ public class PoolLossBench {
             String[] p = shape.split("x");
             int n = Integer.parseInt(p[0]), c = Integer.parseInt(p[1]);
             Random r = new Random(2);
-            logits = rand(r, -4, 4, n, c);
+            DType dt = DType.valueOf(dtype);
+            logits = rand(dt, r, -4, 4, n, c);
             labels = Tensor.zeros(scope, DType.I32, n);
             for (int i = 0; i < n; i++) labels.setFlat(i, r.nextInt(c));
-            grad = Tensor.zeros(scope, DType.F32, n, c);
-            targets01 = Tensor.zeros(scope, DType.F32, n, c);
+            grad = Tensor.zeros(scope, dt, n, c);
+            targets01 = Tensor.zeros(scope, dt, n, c);
             for (long i = 0; i < targets01.numel(); i++) targets01.setFlat(i, r.nextBoolean() ? 1 : 0);
-            targets = rand(r, -1, 1, n, c);
+            targets = rand(dt, r, -1, 1, n, c);
         }
     }
 

@@ -145,15 +145,25 @@ final class GemmF32 {
     private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
     static void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
-        int m = c.dim(0), n = c.dim(1), k = a.dim(1);
+        gemm(alpha, a.segment(), a.offset(), a.stride(0), a.stride(1), b.segment(), b.offset(), b.stride(0), b.stride(1),
+                beta, c.segment(), c.offset(), c.stride(0), c.stride(1), c.dim(0), c.dim(1), a.dim(1));
+    }
+
+    /**
+     * The same on raw operands (no Tensor views to build: the convolution kernels call it once per image):
+     * c[m, n] = alpha * a[m, k] @ b[k, n] + beta * c, each given as segment, element offset and the two element
+     * strides. Arguments are trusted (the caller checked the shapes and that the segments are alive).
+     */
+    static void gemm(double alpha, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0, long bs1,
+                     double beta, MemorySegment cs, long co, long cs0, long cs1, int m, int n, int k) {
         if (m == 0 || n == 0) return;
         Job j = JOBS.get();
-        j.as = a.segment();
-        j.bs = b.segment();
-        j.cs = c.segment();
-        j.ao = a.offset(); j.as0 = a.stride(0); j.as1 = a.stride(1);
-        j.bo = b.offset(); j.bs0 = b.stride(0); j.bs1 = b.stride(1);
-        j.co = c.offset(); j.cs0 = c.stride(0); j.cs1 = c.stride(1);
+        j.as = as;
+        j.bs = bs;
+        j.cs = cs;
+        j.ao = ao; j.as0 = as0; j.as1 = as1;
+        j.bo = bo; j.bs0 = bs0; j.bs1 = bs1;
+        j.co = co; j.cs0 = cs0; j.cs1 = cs1;
         j.m = m; j.n = n; j.k = k;
         j.alpha = (float) alpha;
         j.beta = (float) beta;

@@ -5,6 +5,7 @@ import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -19,10 +20,15 @@ import jdk.incubator.vector.VectorSpecies;
  * OH*OW] and the packed weights live in per-thread scratch ({@link ConvScratch}), so steady-state calls allocate
  * no tensor memory. For F32 with a short reduction dimension (the MNIST layer: C*KH*KW = 9) a built-in 4x16
  * register-blocked kernel runs, vectorised over output pixels so a 1-channel input fills every lane; otherwise
- * the GEMM of the kernels instance ({@code k.gemm}) runs on tensor views of the scratch buffers, so this path
- * speeds up with whatever GEMM the backend has. Layouts that cannot be viewed as [K, OH*OW] per image fall back
- * to the scalar oracle. Backward-weight of a stride-1 layer with a short reduction (the MNIST layer) needs no
- * im2col at all ({@link #backwardWeightRows}: dY rows against shifted rows of the zero-padded input).
+ * the Vector GEMM ({@link GemmF32} / {@link GemmF64}, what {@code k.gemm} runs) is called on the raw segments,
+ * offsets and strides (its raw entry point: no tensor view per image). Layouts that cannot be viewed as
+ * [K, OH*OW] per image fall back to the scalar oracle. Backward-weight of a stride-1 layer with a short
+ * reduction (the MNIST layer) needs no im2col at all ({@link #backwardWeightRows}: dY rows against shifted rows
+ * of the zero-padded input); backward-data of a stride-1 layer with many input channels (the mid layer) is a
+ * forward convolution of gradOut ({@link #backwardDataAsConv}), otherwise GEMM + a vectorised col2im.
+ *
+ * <p>Steady-state calls allocate nothing on the heap either: parallel calls hand a per-thread reused
+ * {@link Job} to the workers instead of a capturing lambda (ConvTrainingAllocationTest, 1 and 2 threads).
  *
  * <p>Pooling uses tight loops over the raw segments (no per-element index arrays), parallel over N*C planes;
  * F32 average pooling sums / adds window rows in vector lanes.
@@ -32,7 +38,7 @@ final class VectorConv {
 
     /**
      * Largest reduction length (C*KH*KW forward, K backward-data) handled by the built-in F32 kernel; longer
-     * ones go to {@code k.gemm}. First set to 512 against the scalar GEMM of the time; re-measured against the
+     * ones go to the Vector GEMM ({@code k.gemm} then; its raw entry point now). First set to 512 against the scalar GEMM of the time; re-measured against the
      * packed Vector GEMM (2026-11-23, loaded 2-core AVX2 machine, ConvBench setups, 1 thread, caller-thread CPU
      * time, medians of 11 interleaved rounds): mid layer forward (R = 288) built-in 11.95 ms vs k.gemm 5.88 ms
      * (im2col + OpenBLAS 6.7 / 5.3 ms in the same runs), mid backward-data (K = 64) 10.2 ms vs 9.5 ms; the MNIST
@@ -51,6 +57,8 @@ final class VectorConv {
 
     private static final VectorSpecies<Float> FS = VectorKernels.FS;
     private static final int L = FS.length();
+    private static final VectorSpecies<Double> DS = VectorKernels.DS;
+    private static final int DL = DS.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
@@ -65,10 +73,6 @@ final class VectorConv {
     /** True when additionally each row of that matrix is unit-stride (for the built-in kernel). */
     private static boolean unitRows(Tensor t) {
         return planeViewable(t) && (t.stride(3) == 1 || (long) t.dim(2) * t.dim(3) == 1);
-    }
-
-    private static Tensor matView(Tensor t, int n, int rows, int cols) {
-        return t.view(new int[] {rows, cols}, new long[] {t.stride(1), t.stride(3)}, t.offset() + n * t.stride(0));
     }
 
     // Fixed arity, not varargs: a varargs array was allocated on every call (batch-1 inference counts bytes).
@@ -115,8 +119,7 @@ final class VectorConv {
                         int ih = oh * sp.strideH() - sp.padH() + i * sp.dilationH();
                         long dst = r + (long) oh * OW;
                         if (ih < 0 || ih >= H) {
-                            if (f32) cs.asSlice(dst * 4, OW * 4L).fill((byte) 0);
-                            else cs.asSlice(dst * 8, OW * 8L).fill((byte) 0);
+                            zeroRun(cs, dst, OW, f32);
                             continue;
                         }
                         long src = xo + c * s1 + ih * s2 + (long) off * s3;
@@ -176,6 +179,20 @@ final class VectorConv {
                 }
     }
 
+    /** seg[e, e + len) = 0 (F32 or F64 elements), without the slice object asSlice(...).fill would allocate per call. */
+    private static void zeroRun(MemorySegment seg, long e, long len, boolean f32) {
+        if (f32) {
+            for (long i = 0; i < len; i += Integer.MAX_VALUE / 2) zeroF32(seg, e + i, (int) Math.min(len - i, Integer.MAX_VALUE / 2));
+        } else {
+            long i = 0;
+            if (len >= DL) {
+                DoubleVector z = DoubleVector.zero(DS);
+                for (; i + DL <= len; i += DL) z.intoMemorySegment(seg, (e + i) * 8, NO);
+            }
+            for (; i < len; i++) seg.setAtIndex(D, e + i, 0d);
+        }
+    }
+
     /** dst[0, len) = 0, F32, element offset. */
     private static void zeroF32(MemorySegment dst, long d, int len) {
         if (len <= 0) return;
@@ -197,8 +214,7 @@ final class VectorConv {
         boolean f32 = gradIn.dtype() == DType.F32;
         MemorySegment gseg = gradIn.segment(), cseg = col.segment();
         if (s3 == 1 && s2 == W && s1 == (long) H * W) {
-            long es = f32 ? 4 : 8;
-            gseg.asSlice(go * es, (long) C * H * W * es).fill((byte) 0);
+            zeroRun(gseg, go, (long) C * H * W, f32);
         } else {
             for (int c = 0; c < C; c++)
                 for (int h = 0; h < H; h++)
@@ -217,7 +233,10 @@ final class VectorConv {
                         long src = r + (long) oh * OW;
                         long dst = go + c * s1 + ih * s2 + (long) off * s3;
                         long step = sp.strideW() * s3;
-                        if (f32) {
+                        if (step == 1) {
+                            if (f32) addRowF32(gseg, dst + lo, cseg, src + lo, hi - lo);
+                            else addRowF64(gseg, dst + lo, cseg, src + lo, hi - lo);
+                        } else if (f32) {
                             for (int ow = lo; ow < hi; ow++) {
                                 long e = dst + ow * step;
                                 gseg.setAtIndex(F, e, gseg.getAtIndex(F, e) + cseg.getAtIndex(F, src + ow));
@@ -231,6 +250,31 @@ final class VectorConv {
                     }
                     r += (long) OH * OW;
                 }
+    }
+
+    /**
+     * d[0, len) += s[0, len), F32, element offsets: the stride-1 row of col2im (one direct loop per dtype, no
+     * shared lambda, so C2 keeps the vectors in registers). Scalar tail in the same element order.
+     */
+    private static void addRowF32(MemorySegment d, long de, MemorySegment s, long se, int len) {
+        int i = 0;
+        for (; i + L <= len; i += L) {
+            long db = 4 * (de + i);
+            FloatVector.fromMemorySegment(FS, d, db, NO).add(FloatVector.fromMemorySegment(FS, s, 4 * (se + i), NO))
+                    .intoMemorySegment(d, db, NO);
+        }
+        for (; i < len; i++) d.setAtIndex(F, de + i, d.getAtIndex(F, de + i) + s.getAtIndex(F, se + i));
+    }
+
+    /** As {@link #addRowF32}, F64. */
+    private static void addRowF64(MemorySegment d, long de, MemorySegment s, long se, int len) {
+        int i = 0;
+        for (; i + DL <= len; i += DL) {
+            long db = 8 * (de + i);
+            DoubleVector.fromMemorySegment(DS, d, db, NO).add(DoubleVector.fromMemorySegment(DS, s, 8 * (se + i), NO))
+                    .intoMemorySegment(d, db, NO);
+        }
+        for (; i < len; i++) d.setAtIndex(D, de + i, d.getAtIndex(D, de + i) + s.getAtIndex(D, se + i));
     }
 
     // ------------------------------------------------------------------ built-in F32 kernel
@@ -251,7 +295,35 @@ final class VectorConv {
             if (pWide > 0) rows4Wide(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, z0, z1, z2, z3);
             if (pWide < P) rows4Tail(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, P, z0, z1, z2, z3);
         }
-        for (; m < M; m++) row1(a, aOff + m * lda, b, bOff, ldb, c, cOff + m * ldc, R, P, biasAt(bias, m));
+        int p4 = P - P % (4 * L);
+        for (; m < M; m++) {
+            float z = biasAt(bias, m);
+            if (p4 > 0) row1Wide(a, aOff + m * lda, b, bOff, ldb, c, cOff + m * ldc, R, p4, z);
+            if (p4 < P) row1(a, aOff + m * lda, b, bOff, ldb, c, cOff + m * ldc, R, p4, P, z);
+        }
+    }
+
+    /**
+     * One output row (the M % 4 leftover rows: backward-data of the MNIST layer has M = 9), columns [0, pEnd)
+     * (a multiple of 4L): four independent accumulators, so the FMAs do not wait on one another's latency as
+     * one accumulator per vector did.
+     */
+    private static void row1Wide(MemorySegment a, long a0, MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff,
+                                 int R, int pEnd, float z) {
+        for (int p = 0; p < pEnd; p += 4 * L) {
+            FloatVector c0 = FloatVector.broadcast(FS, z), c1 = c0, c2 = c0, c3 = c0;
+            for (int r = 0; r < R; r++) {
+                long bo = (bOff + r * ldb + p) * 4;
+                FloatVector x = FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r));
+                c0 = FloatVector.fromMemorySegment(FS, b, bo, NO).fma(x, c0);
+                c1 = FloatVector.fromMemorySegment(FS, b, bo + 4L * L, NO).fma(x, c1);
+                c2 = FloatVector.fromMemorySegment(FS, b, bo + 8L * L, NO).fma(x, c2);
+                c3 = FloatVector.fromMemorySegment(FS, b, bo + 12L * L, NO).fma(x, c3);
+            }
+            long co = (cOff + p) * 4;
+            c0.intoMemorySegment(c, co, NO); c1.intoMemorySegment(c, co + 4L * L, NO);
+            c2.intoMemorySegment(c, co + 8L * L, NO); c3.intoMemorySegment(c, co + 12L * L, NO);
+        }
     }
 
     /** Rows a0 .. a0+3*lda of the output, columns [0, pEnd) (a multiple of 2L): 4 x 2 vector accumulators. */
@@ -310,10 +382,10 @@ final class VectorConv {
         }
     }
 
-    /** One output row (the M % 4 leftover rows). */
+    /** One output row, columns [p0, P), one (masked) vector at a time. */
     private static void row1(MemorySegment a, long a0, MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff,
-                             int R, int P, float z) {
-        for (int p = 0; p < P; p += L) {
+                             int R, int p0, int P, float z) {
+        for (int p = p0; p < P; p += L) {
             VectorMask<Float> mk = FS.indexInRange(p, P);
             FloatVector acc = FloatVector.broadcast(FS, z);
             for (int r = 0; r < R; r++) {
@@ -407,44 +479,127 @@ final class VectorConv {
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, false);
         boolean direct = dt == DType.F32 && R <= directMaxR && unitRows(out);
-        Tensor wm = direct ? null : pack.view(new int[] {K, R}, new long[] {R, 1}, 0);
-        // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial,
-        // without building the capturing task (batch-1 inference allocates nothing here).
+        // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial.
         if ((direct || N >= Parallel.threads()) && Parallel.wouldSplit(N, 1)) {
-            Parallel.forRange(N, 1, (lo, hi) -> conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, wm, bias, out, lo, hi));
+            Job j = JOBS.get().fwd;
+            j.k = k; j.x = x; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.K = K; j.R = R; j.P = P;
+            j.direct = direct; j.pack = pack; j.bias = bias; j.out = out;
+            j.fork(N);
         } else {
-            conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, wm, bias, out, 0, N);
+            conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, bias, out, 0, N);
         }
     }
 
-    private static void conv2dImages(VectorKernels k, Tensor x, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
-                                     boolean direct, Tensor pack, Tensor wm, Tensor bias, Tensor out, int lo, int hi) {
-        DType dt = x.dtype();
-        MemorySegment ps = pack.segment(), os = out.segment();
-        Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-        Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
-        for (int n = lo; n < hi; n++) {
-            im2col(x, n, sp, KH, KW, OH, OW, col, 0);
-            if (direct) {
-                gemmF32(ps, 0, R, col.segment(), 0, P, os, out.offset() + n * out.stride(0), out.stride(1), K, R, P, bias);
-            } else {
-                Tensor on = matView(out, n, K, P);
-                k.gemm(1, wm, colV, 0, on);
-                if (bias != null) addBias(on, bias, K, P);
+    /**
+     * One parallel call's arguments, reused per calling thread (as GemmF32's Job) so a call allocates nothing:
+     * a capturing lambda per call cost ~100 bytes at 2 threads. One subclass per body, so each run() inlines only
+     * its own kernel (a single run() switching over all bodies would put every kernel into one compilation, which
+     * risks C2's inlining node budget and boxed vectors). The fields are the call's locals; {@link #fork} clears
+     * them after the call so the job holds no tensors in between.
+     */
+    private abstract static class Job implements Parallel.RangeTask {
+        VectorKernels k;
+        Tensor x, pack, bias, out, gradOut, gradIn, gradW, gradBias, acc;
+        Conv2dSpec sp;
+        int N, K, KH, KW, OH, OW, R, P, parts, full, taps, Wx, dh, dw;
+        long img, plane;
+        boolean direct;
+        MemorySegment gs, xps;
+        VectorMask<Float> keep;
+
+        /** Runs this job over [0, n) on the workers, then drops its references. */
+        final void fork(int n) {
+            try {
+                Parallel.forRange(n, 1, this);
+            } finally {
+                k = null;
+                x = pack = bias = out = gradOut = gradIn = gradW = gradBias = acc = null;
+                sp = null;
+                gs = xps = null;
+                keep = null;
             }
         }
     }
 
-    /** Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial. */
-    private static void runOverBatch(int N, boolean direct, Parallel.RangeTask task) {
-        if (direct || N >= Parallel.threads()) Parallel.forRange(N, 1, task);
-        else task.run(0, N);
+    private static final class FwdJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            conv2dImages(k, x, sp, KH, KW, OH, OW, K, R, P, direct, pack, bias, out, lo, hi);
+        }
     }
 
-    private static void addBias(Tensor m, Tensor bias, int K, int P) {
-        long o = m.offset(), s0 = m.stride(0), s1 = m.stride(1);
-        if (m.dtype() == DType.F32 && s1 == 1) {
-            MemorySegment ms = m.segment();
+    private static final class DataJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            dataImages(k, gradOut, sp, KH, KW, OH, OW, K, R, P, direct, pack, gradIn, lo, hi);
+        }
+    }
+
+    private static final class Im2colJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, acc, (long) n * R * P);
+        }
+    }
+
+    private static final class DotJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            weightDotPart(gradOut, acc, pack, gradBias != null, N, K, R, P, lo, hi);
+        }
+    }
+
+    private static final class GemmJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            weightGemmParts(x, gradOut, sp, acc, N, K, KH, KW, OH, OW, R, P, parts, lo, hi);
+        }
+    }
+
+    private static final class RowsJob extends Job {
+        @Override
+        public void run(int lo, int hi) {
+            weightRowsPart(this, lo, hi);
+        }
+    }
+
+    /** This thread's jobs, one per body. */
+    private static final class Jobs {
+        final Job fwd = new FwdJob(), data = new DataJob(), im2col = new Im2colJob(), dot = new DotJob(), gemm = new GemmJob(),
+                rows = new RowsJob();
+    }
+
+    private static final ThreadLocal<Jobs> JOBS = ThreadLocal.withInitial(Jobs::new);
+
+    /** c = a @ b (beta 0) or c += a @ b (beta 1) through the Vector GEMM of the dtype, on raw operands: no views. */
+    private static void gemmRaw(DType dt, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0, long bs1,
+                                double beta, MemorySegment cs, long co, long cs0, long cs1, int m, int n, int k) {
+        if (dt == DType.F32) GemmF32.gemm(1, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k);
+        else GemmF64.gemm(1, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k);
+    }
+
+    private static void conv2dImages(VectorKernels k, Tensor x, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
+                                     boolean direct, Tensor pack, Tensor bias, Tensor out, int lo, int hi) {
+        DType dt = x.dtype();
+        MemorySegment ps = pack.segment(), os = out.segment();
+        Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+        MemorySegment cs = col.segment();
+        long o1 = out.stride(1), o3 = out.stride(3);
+        for (int n = lo; n < hi; n++) {
+            im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+            long on = out.offset() + n * out.stride(0);
+            if (direct) {
+                gemmF32(ps, 0, R, cs, 0, P, os, on, o1, K, R, P, bias);
+            } else {
+                gemmRaw(dt, ps, 0, R, 1, cs, 0, P, 1, 0, os, on, o1, o3, K, P, R);
+                if (bias != null) addBias(os, on, o1, o3, dt, bias, K, P);
+            }
+        }
+    }
+
+    /** The [K, P] matrix at element offset o (strides s0, s1) of seg += bias[k] per row. */
+    private static void addBias(MemorySegment ms, long o, long s0, long s1, DType dt, Tensor bias, int K, int P) {
+        if (dt == DType.F32 && s1 == 1) {
             for (int kk = 0; kk < K; kk++) addBiasRowF32(ms, o + kk * s0, P, biasAt(bias, kk));
             return;
         }
@@ -452,7 +607,8 @@ final class VectorConv {
             double b = bias.read(bias.offset() + kk * bias.stride(0));
             for (int p = 0; p < P; p++) {
                 long e = o + kk * s0 + p * s1;
-                m.write(e, m.read(e) + b);
+                if (dt == DType.F32) ms.setAtIndex(F, e, (float) (ms.getAtIndex(F, e) + b));
+                else ms.setAtIndex(D, e, ms.getAtIndex(D, e) + b);
             }
         }
     }
@@ -493,24 +649,99 @@ final class VectorConv {
         }
         int R = C * KH * KW, P = OH * OW;
         DType dt = gradIn.dtype();
+        boolean direct = dt == DType.F32 && K <= directMaxR && unitRows(gradOut);
+        if (!direct && dataAsConv && C >= dataAsConvMinC && backwardDataAsConv(k, gradOut, w, sp, gradIn, N, C, K, KH, KW)) return;
         Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) K * R);
         packWeights(w, pack, true);
-        boolean direct = dt == DType.F32 && K <= directMaxR && unitRows(gradOut);
-        Tensor wt = pack.view(new int[] {R, K}, new long[] {K, 1}, 0);
-        MemorySegment ps = pack.segment(), gs = gradOut.segment();
-        Parallel.RangeTask task = (lo, hi) -> {
-            Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-            Tensor colV = direct ? null : col.view(new int[] {R, P}, new long[] {P, 1}, 0);
-            for (int n = lo; n < hi; n++) {
-                if (direct) {
-                    gemmF32(ps, 0, K, gs, gradOut.offset() + n * gradOut.stride(0), gradOut.stride(1), col.segment(), 0, P, R, K, P, null);
-                } else {
-                    k.gemm(1, wt, matView(gradOut, n, K, P), 0, colV);
-                }
-                col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
-            }
-        };
-        runOverBatch(N, direct, task);
+        // Parallel over images when the batch can feed every thread (or the built-in kernel runs); else serial.
+        if ((direct || N >= Parallel.threads()) && Parallel.wouldSplit(N, 1)) {
+            Job j = JOBS.get().data;
+            j.k = k; j.gradOut = gradOut; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.K = K; j.R = R; j.P = P;
+            j.direct = direct; j.pack = pack; j.gradIn = gradIn;
+            j.fork(N);
+        } else {
+            dataImages(k, gradOut, sp, KH, KW, OH, OW, K, R, P, direct, pack, gradIn, 0, N);
+        }
+    }
+
+    /** Backward-data of images [lo, hi) as GEMM (packed w^T [R, K] times the image's gradOut [K, P]) + col2im. */
+    private static void dataImages(VectorKernels k, Tensor gradOut, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
+                                   boolean direct, Tensor pack, Tensor gradIn, int lo, int hi) {
+        DType dt = gradIn.dtype();
+        Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+        MemorySegment ps = pack.segment(), gs = gradOut.segment(), cs = col.segment();
+        long g1 = gradOut.stride(1), g3 = gradOut.stride(3);
+        for (int n = lo; n < hi; n++) {
+            long gn = gradOut.offset() + n * gradOut.stride(0);
+            if (direct) gemmF32(ps, 0, K, gs, gn, g1, cs, 0, P, R, K, P, null);
+            else gemmRaw(dt, ps, 0, K, 1, gs, gn, g1, g3, 0, cs, 0, P, 1, R, P, K);
+            col2im(col, 0, sp, KH, KW, OH, OW, gradIn, n);
+        }
+    }
+
+    /**
+     * Stride-1 backward-data through {@link #backwardDataAsConv} when the column path would use k.gemm (tests
+     * switch it off to reach GEMM + col2im).
+     */
+    static volatile boolean dataAsConv = !Boolean.getBoolean("vectorgrad.conv.noDataAsConv");
+    /**
+     * The forward-convolution form's GEMM has only C rows: with C = 1 it is a matrix-vector product (MNIST
+     * layer through k.gemm, caller-thread CPU time, loaded 2-core AVX2 machine, 1 thread: 5.7 ms against 1.2 ms
+     * for GEMM + col2im); the mid layer (C = 32) runs 7.0 ms against 12.5 ms. Below this many input channels
+     * GEMM + col2im runs. Not final so tests can reach both forms on small shapes.
+     */
+    static volatile int dataAsConvMinC = Integer.getInteger("vectorgrad.conv.dataAsConvMinC", 16);
+    /** The last full-correlation spec built (records are immutable: shared, so a repeated shape allocates none). */
+    private static volatile Conv2dSpec lastFullSpec = Conv2dSpec.DEFAULT;
+
+    /**
+     * Backward-data of a stride-1 layer is a forward convolution of gradOut (zero-padded by d*(KH-1) - pad, the
+     * same dilation) with the weights flipped in both spatial axes and their two channel axes swapped:
+     * gradIn[c, h, v] = sum over k, i, j of w[k, c, i, j] * gradOut[k, h + pad - d*i, v + pad - d*j]. Per image
+     * that is im2col of gradOut [K*KH*KW, H*W] and one GEMM [C, K*KH*KW] x [K*KH*KW, H*W] straight into gradIn:
+     * the reduction is K*KH*KW long instead of K (the GEMM + col2im form), and there is no scatter-add. Returns
+     * false (nothing written) when the padding exceeds d*(KH-1) or gradIn images are not [C, H*W] views.
+     */
+    private static boolean backwardDataAsConv(VectorKernels k, Tensor gradOut, Tensor w, Conv2dSpec sp, Tensor gradIn,
+                                              int N, int C, int K, int KH, int KW) {
+        int ph = sp.dilationH() * (KH - 1) - sp.padH(), pw = sp.dilationW() * (KW - 1) - sp.padW();
+        if (sp.strideH() != 1 || sp.strideW() != 1 || ph < 0 || pw < 0 || !planeViewable(gradIn)) return false;
+        int H = gradIn.dim(2), W = gradIn.dim(3), R = K * KH * KW, P = H * W;
+        Conv2dSpec full = lastFullSpec;
+        if (full.padH() != ph || full.padW() != pw || full.dilationH() != sp.dilationH() || full.dilationW() != sp.dilationW()
+                || full.strideH() != 1 || full.strideW() != 1) {
+            lastFullSpec = full = new Conv2dSpec(1, 1, ph, pw, sp.dilationH(), sp.dilationW());
+        }
+        DType dt = gradIn.dtype();
+        Tensor pack = ConvScratch.get(ConvScratch.PACK, dt, (long) C * R);
+        packFlipped(w, pack);
+        if (N >= Parallel.threads() && Parallel.wouldSplit(N, 1)) {
+            Job j = JOBS.get().fwd;
+            j.k = k; j.x = gradOut; j.sp = full; j.KH = KH; j.KW = KW; j.OH = H; j.OW = W; j.K = C; j.R = R; j.P = P;
+            j.direct = false; j.pack = pack; j.bias = null; j.out = gradIn;
+            j.fork(N);
+        } else {
+            conv2dImages(k, gradOut, full, KH, KW, H, W, C, R, P, false, pack, null, gradIn, 0, N);
+        }
+        return true;
+    }
+
+    /** pack[c, (kk*KH + i)*KW + j] = w[kk, c, KH-1-i, KW-1-j]: contiguous [C, K*KH*KW]. */
+    private static void packFlipped(Tensor w, Tensor pack) {
+        int K = w.dim(0), C = w.dim(1), KH = w.dim(2), KW = w.dim(3);
+        long R = (long) K * KH * KW;
+        long wo = w.offset(), s0 = w.stride(0), s1 = w.stride(1), s2 = w.stride(2), s3 = w.stride(3);
+        MemorySegment ws = w.segment(), ps = pack.segment();
+        boolean f32 = w.dtype() == DType.F32;
+        for (int c = 0; c < C; c++)
+            for (int kk = 0; kk < K; kk++)
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++) {
+                        long src = wo + kk * s0 + c * s1 + (KH - 1 - i) * s2 + (KW - 1 - j) * s3;
+                        long dst = c * R + ((long) kk * KH + i) * KW + j;
+                        if (f32) ps.setAtIndex(F, dst, ws.getAtIndex(F, src));
+                        else ps.setAtIndex(D, dst, ws.getAtIndex(D, src));
+                    }
     }
 
     static void conv2dBackwardWeight(VectorKernels k, Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor gradW, Tensor gradBias) {
@@ -571,27 +802,58 @@ final class VectorConv {
         int taps = C * KH * KW, full = taps - taps % 4;
         int rem = OW % L;
         // Lanes of the last, overlapping vector of a row that were not counted yet: the top rem lanes.
-        VectorMask<Float> keep = VectorMask.fromLong(FS, rem == 0 ? 0 : ((1L << rem) - 1) << (L - rem));
-        long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1), gs2 = gradOut.stride(2);
-        MemorySegment gs = gradOut.segment();
-        int dh = sp.dilationH(), dw = sp.dilationW();
-        Parallel.forRange((K + 1) / 2, 1, (lo, hi) -> {
-            // The accumulators leave the kernels through this per-thread buffer: a vector passed to a helper that
-            // C2 does not inline (the kernels are large) would be boxed.
-            MemorySegment red = ConvScratch.get(ConvScratch.ACC, DType.F32, 8L * L).segment();
-            for (int pair = lo; pair < hi; pair++) {
-                int o0 = 2 * pair, o1 = Math.min(o0 + 1, K - 1);
-                for (int t = 0; t < full; t += 4)
-                    rowsTaps4(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, tapOffset(t, KH, KW, plane, Wx, dh, dw),
-                            tapOffset(t + 1, KH, KW, plane, Wx, dh, dw), tapOffset(t + 2, KH, KW, plane, Wx, dh, dw),
-                            tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, red, gradW, t, KH, KW);
-                // Leftover taps one at a time, the bias sums with them (with a dummy tap when none is left).
-                for (int t = full; t < Math.max(taps, full + (gradBias != null ? 1 : 0)); t++)
-                    rowsTap1Bias(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, t < taps ? tapOffset(t, KH, KW, plane, Wx, dh, dw) : 0,
-                            N, OH, OW, keep, red, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
+        VectorMask<Float> keep = KEEP[rem];
+        Job j = JOBS.get().rows;
+        j.gradOut = gradOut; j.gs = gradOut.segment(); j.xps = xps; j.img = img; j.plane = plane; j.Wx = Wx;
+        j.dh = sp.dilationH(); j.dw = sp.dilationW(); j.full = full; j.taps = taps; j.keep = keep;
+        j.N = N; j.K = K; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.gradW = gradW; j.gradBias = gradBias;
+        int pairs = (K + 1) / 2;
+        if (Parallel.wouldSplit(pairs, 1)) {
+            j.fork(pairs);
+        } else {
+            try {
+                weightRowsPart(j, 0, pairs);
+            } finally {
+                j.gradOut = j.gradW = j.gradBias = null;
+                j.gs = j.xps = null;
+                j.keep = null;
             }
-        });
+        }
         return true;
+    }
+
+    /** Output-channel pairs [lo, hi) of {@link #backwardWeightRows}. */
+    private static void weightRowsPart(Job j, int lo, int hi) {
+        Tensor gradOut = j.gradOut, gradW = j.gradW, gradBias = j.gradBias;
+        MemorySegment gs = j.gs, xps = j.xps;
+        long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1), gs2 = gradOut.stride(2);
+        long img = j.img, plane = j.plane;
+        int Wx = j.Wx, dh = j.dh, dw = j.dw, full = j.full, taps = j.taps, N = j.N, K = j.K, KH = j.KH, KW = j.KW, OH = j.OH, OW = j.OW;
+        VectorMask<Float> keep = j.keep;
+        // The accumulators leave the kernels through this per-thread buffer: a vector passed to a helper that
+        // C2 does not inline (the kernels are large) would be boxed.
+        MemorySegment red = ConvScratch.get(ConvScratch.ACC, DType.F32, 8L * L).segment();
+        for (int pair = lo; pair < hi; pair++) {
+            int o0 = 2 * pair, o1 = Math.min(o0 + 1, K - 1);
+            for (int t = 0; t < full; t += 4)
+                rowsTaps4(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, tapOffset(t, KH, KW, plane, Wx, dh, dw),
+                        tapOffset(t + 1, KH, KW, plane, Wx, dh, dw), tapOffset(t + 2, KH, KW, plane, Wx, dh, dw),
+                        tapOffset(t + 3, KH, KW, plane, Wx, dh, dw), N, OH, OW, keep, red, gradW, t, KH, KW);
+            // Leftover taps one at a time, the bias sums with them (with a dummy tap when none is left).
+            for (int t = full; t < Math.max(taps, full + (gradBias != null ? 1 : 0)); t++)
+                rowsTap1Bias(gs, gO, gs0, gs1, gs2, o0, o1, xps, img, Wx, t < taps ? tapOffset(t, KH, KW, plane, Wx, dh, dw) : 0,
+                        N, OH, OW, keep, red, t < taps ? gradW : null, t, KH, KW, t == full ? gradBias : null);
+        }
+    }
+
+    /** KEEP[rem]: the top rem lanes (rem = OW % L), made once: a mask built per call and stored in the Job was a heap object. */
+    private static final VectorMask<Float>[] KEEP = keepMasks();
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] keepMasks() {
+        VectorMask<Float>[] m = new VectorMask[L];
+        for (int rem = 0; rem < L; rem++) m[rem] = VectorMask.fromLong(FS, rem == 0 ? 0 : ((1L << rem) - 1) << (L - rem));
+        return m;
     }
 
     /** Padded copies of up to this many elements (the MNIST batch: 25,088) are made on the calling thread. */
@@ -746,34 +1008,46 @@ final class VectorConv {
         // All images' columns at once: [N, R, P].
         Tensor cols = ConvScratch.get(ConvScratch.COL, DType.F32, (long) N * R * P);
         Tensor acc = ConvScratch.get(ConvScratch.ACC, DType.F32, (long) K * R + K);
-        Parallel.forRange(N, 1, (lo, hi) -> {
-            for (int n = lo; n < hi; n++) im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * R * P);
-        });
+        if (Parallel.wouldSplit(N, 1)) {
+            Job j = JOBS.get().im2col;
+            j.x = x; j.sp = sp; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.R = R; j.P = P; j.acc = cols;
+            j.fork(N);
+        } else {
+            for (int n = 0; n < N; n++) im2col(x, n, sp, KH, KW, OH, OW, cols, (long) n * R * P);
+        }
+        if (Parallel.wouldSplit(K, 1)) {
+            Job j = JOBS.get().dot;
+            j.gradOut = gradOut; j.acc = acc; j.pack = cols; j.gradBias = gradBias; j.N = N; j.K = K; j.R = R; j.P = P;
+            j.fork(K);
+        } else {
+            weightDotPart(gradOut, acc, cols, gradBias != null, N, K, R, P, 0, K);
+        }
+        writeGradW(acc, false, (long) K * R, gradW, gradBias, K, C, KH, KW);
+    }
+
+    /** Backward-weight dot products of output channels [lo, hi) over the whole batch (cols: all images' im2col). */
+    private static void weightDotPart(Tensor gradOut, Tensor acc, Tensor cols, boolean wantBias, int N, int K, int R, int P, int lo, int hi) {
         long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
         MemorySegment gs = gradOut.segment(), cs = cols.segment();
-        boolean wantBias = gradBias != null;
-        Parallel.forRange(K, 1, (lo, hi) -> {
-            for (int kk = lo; kk < hi; kk++)
-                for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
-            // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
-            for (int n = 0; n < N; n++)
-                for (int kk = lo; kk < hi; kk++) {
-                    int r = 0;
-                    for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
-                    for (; r < R; r++) {
-                        long e = (long) kk * R + r;
-                        acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
-                    }
-                }
+        for (int kk = lo; kk < hi; kk++)
+            for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
+        // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
+        for (int n = 0; n < N; n++)
             for (int kk = lo; kk < hi; kk++) {
-                if (wantBias) {
-                    double s = 0;
-                    for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
-                    acc.write((long) K * R + kk, s);
+                int r = 0;
+                for (; r + 4 <= R; r += 4) dot4(gs, gO, gs0, gs1, kk, cs, n, R, P, r, acc);
+                for (; r < R; r++) {
+                    long e = (long) kk * R + r;
+                    acc.write(e, acc.read(e) + dotF32(gs, 4 * (gO + n * gs0 + kk * gs1), cs, 4 * ((long) n * R * P + (long) r * P), P));
                 }
             }
-        });
-        writeGradW(acc, false, (long) K * R, gradW, gradBias, K, C, KH, KW);
+        for (int kk = lo; kk < hi; kk++) {
+            if (wantBias) {
+                double s = 0;
+                for (int n = 0; n < N; n++) s += sumF32(gs, 4 * (gO + n * gs0 + kk * gs1), P);
+                acc.write((long) K * R + kk, s);
+            }
+        }
     }
 
     /**
@@ -790,21 +1064,14 @@ final class VectorConv {
         DType dt = x.dtype();
         int parts = Math.max(1, Math.min(Parallel.threads(), N));
         Tensor acc = ConvScratch.get(ConvScratch.ACC, dt, (long) parts * RK + K);
-        Parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int part = lo; part < hi; part++) {
-                int n0 = (int) ((long) N * part / parts), n1 = (int) ((long) N * (part + 1) / parts);
-                Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-                Tensor gT = ConvScratch.get(ConvScratch.GT, dt, (long) P * K);
-                Tensor colV = col.view(new int[] {R, P}, new long[] {P, 1}, 0), gTV = gT.view(new int[] {P, K}, new long[] {K, 1}, 0);
-                Tensor accV = acc.view(new int[] {R, K}, new long[] {K, 1}, (long) part * RK);
-                if (n0 == n1) k.fill(accV, 0);
-                for (int n = n0; n < n1; n++) {
-                    im2col(x, n, sp, KH, KW, OH, OW, col, 0);
-                    transposeImage(gradOut, n, K, OH, OW, gT);
-                    k.gemm(1, colV, gTV, n == n0 ? 0 : 1, accV);
-                }
-            }
-        });
+        if (Parallel.wouldSplit(parts, 1)) {
+            Job j = JOBS.get().gemm;
+            j.x = x; j.gradOut = gradOut; j.sp = sp; j.acc = acc;
+            j.N = N; j.K = K; j.KH = KH; j.KW = KW; j.OH = OH; j.OW = OW; j.R = R; j.P = P; j.parts = parts;
+            j.fork(parts);
+        } else {
+            weightGemmParts(x, gradOut, sp, acc, N, K, KH, KW, OH, OW, R, P, parts, 0, parts);
+        }
         for (int part = 1; part < parts; part++)
             for (int e = 0; e < RK; e++) acc.write(e, acc.read(e) + acc.read((long) part * RK + e));
         long biasAt = (long) parts * RK;
@@ -828,6 +1095,28 @@ final class VectorConv {
             }
         }
         writeGradW(acc, true, biasAt, gradW, gradBias, K, C, KH, KW);
+    }
+
+    /** Parts [lo, hi) of {@link #backwardWeightGemm}: each sums its run of images into its own [R, K] slice of acc. */
+    private static void weightGemmParts(Tensor x, Tensor gradOut, Conv2dSpec sp, Tensor acc, int N, int K, int KH, int KW, int OH, int OW,
+                                        int R, int P, int parts, int lo, int hi) {
+        DType dt = x.dtype();
+        long RK = (long) R * K;
+        for (int part = lo; part < hi; part++) {
+            int n0 = (int) ((long) N * part / parts), n1 = (int) ((long) N * (part + 1) / parts);
+            Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
+            Tensor gT = ConvScratch.get(ConvScratch.GT, dt, (long) P * K);
+            MemorySegment cs = col.segment(), ts = gT.segment(), as = acc.segment();
+            long ao = acc.offset() + part * RK;
+            if (n0 == n1) {
+                for (long e = 0; e < RK; e++) acc.write(ao + e, 0);
+            }
+            for (int n = n0; n < n1; n++) {
+                im2col(x, n, sp, KH, KW, OH, OW, col, 0);
+                transposeImage(gradOut, n, K, OH, OW, gT);
+                gemmRaw(dt, cs, 0, P, 1, ts, 0, K, 1, n == n0 ? 0 : 1, as, ao, K, 1, R, K, P);
+            }
+        }
     }
 
     /** gT[p * K + kk] = gradOut[n, kk, p] (p = oh*OW + ow). */
@@ -1059,6 +1348,10 @@ final class VectorConv {
             k.scalarAvgPool2d(x, sp, out);
             return;
         }
+        if (x.dtype() == DType.F32 && is2x2(sp) && x.stride(3) == 1 && out.stride(3) == 1) {
+            avgPool2x2(x, out, N, C, OH, OW);
+            return;
+        }
         if (x.dtype() == DType.F32 && x.stride(3) == 1) {
             MemorySegment xs = x.segment(), os = out.segment();
             long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2);
@@ -1162,10 +1455,116 @@ final class VectorConv {
         return t;
     }
 
+    /** Lane i takes lane i / 2 (DUP_LO) or L / 2 + i / 2 (DUP_HI) of one vector: each gradient twice, side by side. */
+    private static final VectorShuffle<Float> DUP_LO = VectorShuffle.fromOp(FS, i -> i / 2), DUP_HI = VectorShuffle.fromOp(FS, i -> L / 2 + i / 2);
+
+    /**
+     * F32 average pool 2x2 stride 2 (no padding, so every window has 4 elements) with unit-stride rows: L outputs
+     * per step from two vectors of each input row split into even / odd columns (the max-pool's shuffles), summed
+     * (x00 + x01) + (x10 + x11) in float and times 0.25 (exact); the scalar tail uses the same order. Parallel over
+     * planes; inline (no task object) when it would not split.
+     */
+    private static void avgPool2x2(Tensor x, Tensor out, int N, int C, int OH, int OW) {
+        MemorySegment xs = x.segment(), os = out.segment();
+        long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
+        long xOff = x.offset(), oOff = out.offset();
+        int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, OH * OW));
+        if (!Parallel.wouldSplit(planes, grain)) {
+            avgPool2x2Planes(xs, os, x0, x1, x2, o0, o1, o2, xOff, oOff, C, OH, OW, 0, planes);
+            return;
+        }
+        Parallel.forRange(planes, grain, (lo, hi) -> avgPool2x2Planes(xs, os, x0, x1, x2, o0, o1, o2, xOff, oOff, C, OH, OW, lo, hi));
+    }
+
+    private static void avgPool2x2Planes(MemorySegment xs, MemorySegment os, long x0, long x1, long x2, long o0, long o1, long o2,
+                                         long xOff, long oOff, int C, int OH, int OW, int lo, int hi) {
+        for (int pl = lo; pl < hi; pl++) {
+            int n = pl / C, c = pl % C;
+            long xb = xOff + n * x0 + c * x1, ob = oOff + n * o0 + c * o1;
+            for (int oh = 0; oh < OH; oh++) avgPool2x2Row(xs, xb + 2L * oh * x2, x2, os, ob + oh * o2, OW);
+        }
+    }
+
+    /** One output row from input rows r0 and r0 + rowStride (elements). */
+    private static void avgPool2x2Row(MemorySegment xs, long r0, long rowStride, MemorySegment os, long ob, int OW) {
+        long r1 = r0 + rowStride;
+        int ow = 0;
+        while (ow < OW && OW >= L) {
+            if (ow + L > OW) ow = OW - L; // last block overlaps the previous one (same values again): no scalar tail
+            long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
+            FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
+            FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
+            FloatVector top = p.rearrange(EVEN, q).add(p.rearrange(ODD, q)), bottom = u.rearrange(EVEN, v).add(u.rearrange(ODD, v));
+            top.add(bottom).mul(0.25f).intoMemorySegment(os, (ob + ow) * 4, NO);
+            ow += L;
+        }
+        for (; ow < OW; ow++) {
+            long e0 = r0 + 2L * ow, e1 = r1 + 2L * ow;
+            float top = xs.getAtIndex(F, e0) + xs.getAtIndex(F, e0 + 1), bottom = xs.getAtIndex(F, e1) + xs.getAtIndex(F, e1 + 1);
+            os.setAtIndex(F, ob + ow, (top + bottom) * 0.25f);
+        }
+    }
+
+    /**
+     * Backward of {@link #avgPool2x2}: the windows do not overlap, so each input element of a window is written
+     * (not added) with gradOut / 4, L gradients at a time duplicated into 2L lanes (DUP_LO / DUP_HI); the column
+     * and row no window covers (odd W, odd H) are zeroed.
+     */
+    private static void avgPool2x2Backward(Tensor gradOut, Tensor gradIn, int N, int C, int H, int W, int OH, int OW) {
+        MemorySegment gs = gradOut.segment(), is = gradIn.segment();
+        long g0 = gradOut.stride(0), g1 = gradOut.stride(1), g2 = gradOut.stride(2), i0 = gradIn.stride(0), i1 = gradIn.stride(1), i2 = gradIn.stride(2);
+        long gOff = gradOut.offset(), iOff = gradIn.offset();
+        int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, H * W));
+        if (!Parallel.wouldSplit(planes, grain)) {
+            avgPool2x2BackPlanes(gs, is, g0, g1, g2, i0, i1, i2, gOff, iOff, C, H, W, OH, OW, 0, planes);
+            return;
+        }
+        Parallel.forRange(planes, grain, (lo, hi) -> avgPool2x2BackPlanes(gs, is, g0, g1, g2, i0, i1, i2, gOff, iOff, C, H, W, OH, OW, lo, hi));
+    }
+
+    private static void avgPool2x2BackPlanes(MemorySegment gs, MemorySegment is, long g0, long g1, long g2, long i0, long i1, long i2,
+                                             long gOff, long iOff, int C, int H, int W, int OH, int OW, int lo, int hi) {
+        for (int pl = lo; pl < hi; pl++) {
+            int n = pl / C, c = pl % C;
+            long gb = gOff + n * g0 + c * g1, ib = iOff + n * i0 + c * i1;
+            for (int oh = 0; oh < OH; oh++) avgPool2x2BackRow(gs, gb + oh * g2, is, ib + 2L * oh * i2, i2, OW, W);
+            for (int h = 2 * OH; h < H; h++) zeroF32(is, ib + h * i2, W);
+        }
+    }
+
+    /** Input rows r0 and r0 + rowStride from one gradOut row (elements). */
+    private static void avgPool2x2BackRow(MemorySegment gs, long gb, MemorySegment is, long r0, long rowStride, int OW, int W) {
+        long r1 = r0 + rowStride;
+        int ow = 0;
+        while (ow < OW && OW >= L) {
+            if (ow + L > OW) ow = OW - L; // overlapping last block: stores the same values again
+            FloatVector g = FloatVector.fromMemorySegment(FS, gs, (gb + ow) * 4, NO).mul(0.25f);
+            FloatVector lo = g.rearrange(DUP_LO), hi = g.rearrange(DUP_HI);
+            long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
+            lo.intoMemorySegment(is, e0, NO); hi.intoMemorySegment(is, e0 + 4L * L, NO);
+            lo.intoMemorySegment(is, e1, NO); hi.intoMemorySegment(is, e1 + 4L * L, NO);
+            ow += L;
+        }
+        for (; ow < OW; ow++) {
+            float g = gs.getAtIndex(F, gb + ow) * 0.25f;
+            long e0 = r0 + 2L * ow, e1 = r1 + 2L * ow;
+            is.setAtIndex(F, e0, g); is.setAtIndex(F, e0 + 1, g);
+            is.setAtIndex(F, e1, g); is.setAtIndex(F, e1 + 1, g);
+        }
+        for (int w = 2 * OW; w < W; w++) {
+            is.setAtIndex(F, r0 + w, 0f);
+            is.setAtIndex(F, r1 + w, 0f);
+        }
+    }
+
     static void avgPool2dBackward(VectorKernels k, Tensor gradOut, Pool2dSpec sp, Tensor gradIn) {
         int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
         if (anyZero(N, C, H, W)) {
             k.scalarAvgPool2dBackward(gradOut, sp, gradIn);
+            return;
+        }
+        if (gradIn.dtype() == DType.F32 && is2x2(sp) && gradIn.stride(3) == 1 && gradOut.stride(3) == 1) {
+            avgPool2x2Backward(gradOut, gradIn, N, C, H, W, OH, OW);
             return;
         }
         if (gradIn.dtype() == DType.F32 && gradIn.stride(3) == 1) {

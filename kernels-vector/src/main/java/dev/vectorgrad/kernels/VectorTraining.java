@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each op is one vectorised pass over contiguous F32 tensors, written as its own direct loop (full vectors,
  * then a scalar tail with the same float formula): a loop whose body is a shared lambda/interface call is
- * megamorphic, C2 does not inline it and boxes every vector (about 30x slower and allocating). F64 and non-contiguous operands run the scalar
+ * megamorphic, C2 does not inline it and boxes every vector (about 30x slower and allocating). The losses, mse
+ * and the optimizers have F64 loops too (double lanes); other F64 ops and non-contiguous operands run the scalar
  * oracle. Loss totals are accumulated per row / chunk in float lanes and summed in double. The optimizer
  * updates split large parameters across {@link Parallel} workers (they are memory-bound).
  */
@@ -210,6 +211,7 @@ final class VectorTraining {
     }
 
     static double softmaxCrossEntropy(VectorKernels k, Tensor logits, Tensor labels, Reduction r, Tensor grad) {
+        if (fast64(logits, grad) && labels.dtype() == DType.I32) return softmaxCrossEntropyF64(logits, labels, r, grad);
         if (!fast(logits, grad) || labels.dtype() != DType.I32) return k.scalarSoftmaxCrossEntropy(logits, labels, r, grad);
         int N = logits.dim(0), C = logits.dim(1);
         float scale = r == Reduction.MEAN && N > 0 ? 1f / N : 1f;
@@ -243,6 +245,7 @@ final class VectorTraining {
     }
 
     static double softmaxCrossEntropyProbs(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
+        if (fast64(logits, targets, grad)) return softmaxCrossEntropyProbsF64(logits, targets, r, grad);
         if (!fast(logits, targets, grad)) return k.scalarSoftmaxCrossEntropyProbs(logits, targets, r, grad);
         int N = logits.dim(0), C = logits.dim(1);
         float scale = r == Reduction.MEAN && N > 0 ? 1f / N : 1f;
@@ -298,6 +301,7 @@ final class VectorTraining {
     private static final int SUM_CHUNK = 4096;
 
     static double bceWithLogits(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
+        if (fast64(logits, targets, grad)) return bceWithLogitsF64(logits, targets, r, grad);
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
         long n = logits.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
@@ -346,6 +350,191 @@ final class VectorTraining {
             float sig = (x >= 0 ? 1f : e) / (e + 1f);
             gs.setAtIndex(F, go + i, (sig - t) * scale);
             s += Math.max(x, 0f) - x * t + (float) Math.log1p(e);
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ F64 losses
+    // Same structure as the F32 ones, in double lanes with VMath's double exp / log1p (tier-stable: the same
+    // result interpreted, C1 or C2). Each loop holds at most one VMath call: two of them (exp and log1p) in one
+    // loop can exceed C2's inlining node budget, and a call left out of line boxes its vectors.
+
+    /** Maximum of the F64 row [base, base + C) (NaN propagates, as Math.max in the oracle). */
+    private static double rowMaxF64(MemorySegment s, long base, int C) {
+        int c = 0, bound = DS.loopBound(C);
+        double m = Double.NEGATIVE_INFINITY;
+        if (bound > 0) {
+            DoubleVector mx = DoubleVector.fromMemorySegment(DS, s, base * 8, NO);
+            for (c = DL; c < bound; c += DL) mx = mx.max(DoubleVector.fromMemorySegment(DS, s, (base + c) * 8, NO));
+            m = mx.reduceLanes(VectorOperators.MAX);
+        }
+        for (; c < C; c++) m = Math.max(m, s.getAtIndex(D, base + c));
+        return m;
+    }
+
+    /**
+     * sum of exp(x - max) over the F64 row: double lanes in lane order, then the tail. As in {@link #rowLogSum},
+     * the lanes leave through a store into {@code lanes} (Lanes.sum here was not inlined, and boxed a vector per row).
+     */
+    private static double rowSumExpF64(MemorySegment s, long base, int C, double max, double[] lanes) {
+        DoubleVector sum = DoubleVector.zero(DS);
+        int c = 0, bound = DS.loopBound(C);
+        for (; c < bound; c += DL) sum = sum.add(VMath.exp(DoubleVector.fromMemorySegment(DS, s, (base + c) * 8, NO).sub(max)));
+        sum.intoArray(lanes, 0);
+        double t = lanes[0];
+        for (int i = 1; i < DL; i++) t += lanes[i];
+        for (; c < C; c++) t += Math.exp(s.getAtIndex(D, base + c) - max);
+        return t;
+    }
+
+    /** F64 grad row = softmax(x) * scale = exp(x - max - ls) * scale. */
+    private static void ceRowGradF64(MemorySegment xs, long base, MemorySegment gs, long gb, int C, double max, double ls, double scale) {
+        int c = 0, bound = DS.loopBound(C);
+        for (; c < bound; c += DL) {
+            VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls)).mul(scale)
+                    .intoMemorySegment(gs, (gb + c) * 8, NO);
+        }
+        for (; c < C; c++) gs.setAtIndex(D, gb + c, Math.exp(xs.getAtIndex(D, base + c) - max - ls) * scale);
+    }
+
+    private static double softmaxCrossEntropyF64(Tensor logits, Tensor labels, Reduction r, Tensor grad) {
+        int N = logits.dim(0), C = logits.dim(1);
+        double scale = r == Reduction.MEAN && N > 0 ? 1.0 / N : 1.0;
+        MemorySegment xs = logits.segment(), gs = seg(grad);
+        long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
+        double total = 0;
+        double[] lanes = new double[DL]; // one small array per call, not per row
+        for (int i = 0; i < N; i++) {
+            long base = xo + (long) i * C;
+            double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
+            int y = (int) labels.read(labels.offset() + i * labels.stride(0));
+            total += (max - xs.getAtIndex(D, base + y)) + ls;
+            if (gs != null) {
+                long gb = go + (long) i * C;
+                ceRowGradF64(xs, base, gs, gb, C, max, ls, scale);
+                gs.setAtIndex(D, gb + y, gs.getAtIndex(D, gb + y) - scale);
+            }
+        }
+        return total * scale;
+    }
+
+    private static double softmaxCrossEntropyProbsF64(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
+        int N = logits.dim(0), C = logits.dim(1);
+        double scale = r == Reduction.MEAN && N > 0 ? 1.0 / N : 1.0;
+        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
+        long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
+        double total = 0;
+        double[] lanes = new double[DL]; // one small array per call, not per row
+        for (int i = 0; i < N; i++) {
+            long base = xo + (long) i * C, tb = to + (long) i * C;
+            double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
+            total += probsRowLossF64(xs, base, ts, tb, C, max + ls);
+            if (gs != null) probsRowGradF64(xs, base, ts, tb, gs, go + (long) i * C, C, max, ls, scale);
+        }
+        return total * scale;
+    }
+
+    /** sum over the F64 row of t * (lse - x), where t == 0 contributes nothing (even where lse - x is infinite). */
+    private static double probsRowLossF64(MemorySegment xs, long base, MemorySegment ts, long tb, int C, double lse) {
+        DoubleVector loss = DoubleVector.zero(DS);
+        int c = 0, bound = DS.loopBound(C);
+        for (; c < bound; c += DL) {
+            DoubleVector t = DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO);
+            DoubleVector x = DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO);
+            loss = loss.add(t.mul(x.neg().add(lse)).blend(0.0, t.compare(VectorOperators.EQ, 0.0)));
+        }
+        double s = Lanes.sum(loss);
+        for (; c < C; c++) {
+            double t = ts.getAtIndex(D, tb + c);
+            if (t != 0) s += t * (-xs.getAtIndex(D, base + c) + lse);
+        }
+        return s;
+    }
+
+    /** F64 grad = (softmax(x) * sum(t) - t) * scale over the row. */
+    private static void probsRowGradF64(MemorySegment xs, long base, MemorySegment ts, long tb, MemorySegment gs, long gb, int C,
+                                        double max, double ls, double scale) {
+        DoubleVector tsum = DoubleVector.zero(DS);
+        int c = 0, bound = DS.loopBound(C);
+        for (; c < bound; c += DL) tsum = tsum.add(DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO));
+        double ts0 = Lanes.sum(tsum);
+        for (; c < C; c++) ts0 += ts.getAtIndex(D, tb + c);
+        for (c = 0; c < bound; c += DL) {
+            DoubleVector p = VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls));
+            p.mul(ts0).sub(DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO)).mul(scale).intoMemorySegment(gs, (gb + c) * 8, NO);
+        }
+        for (; c < C; c++) {
+            double p = Math.exp(xs.getAtIndex(D, base + c) - max - ls);
+            gs.setAtIndex(D, gb + c, (p * ts0 - ts.getAtIndex(D, tb + c)) * scale);
+        }
+    }
+
+    /** Per-thread F64 scratch of SUM_CHUNK elements for exp(-|x|) of BCE without a grad tensor (made once per thread). */
+    private static final ThreadLocal<MemorySegment> BCE_SCRATCH = ThreadLocal.withInitial(() -> MemorySegment.ofArray(new double[SUM_CHUNK]));
+
+    /**
+     * F64 BCE with logits in chunks of SUM_CHUNK, three passes per chunk so no loop holds more than one VMath call
+     * (exp and log1p with the rest in one loop boxed: 32 B per element): e = exp(-|x|) into the grad tensor (or a
+     * scratch chunk); the sum of log1p(e); then the sum of max(x, 0) - x*t and the gradient
+     * (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), overwriting e.
+     */
+    private static double bceWithLogitsF64(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
+        long n = logits.numel();
+        double scale = r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
+        long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
+        MemorySegment es = gs != null ? gs : BCE_SCRATCH.get();
+        double total = 0;
+        for (long i = 0; i < n; i += SUM_CHUNK) {
+            int len = (int) Math.min(SUM_CHUNK, n - i);
+            long eo = gs != null ? go + i : 0;
+            bceExpF64(xs, xo + i, es, eo, len);
+            total += bceLog1pSumF64(es, eo, len);
+            total += bceLinearF64(xs, xo + i, ts, to + i, es, eo, len, gs != null, scale);
+        }
+        return total * scale;
+    }
+
+    /** e[0, len) = exp(-|x|). */
+    private static void bceExpF64(MemorySegment xs, long xo, MemorySegment es, long eo, int len) {
+        int i = 0, bound = DS.loopBound(len);
+        for (; i < bound; i += DL)
+            VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO).abs().neg()).intoMemorySegment(es, (eo + i) * 8, NO);
+        for (; i < len; i++) es.setAtIndex(D, eo + i, Math.exp(-Math.abs(xs.getAtIndex(D, xo + i))));
+    }
+
+    /** Sum of log1p(e) over [0, len). */
+    private static double bceLog1pSumF64(MemorySegment es, long eo, int len) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        int i = 0, bound = DS.loopBound(len);
+        for (; i < bound; i += DL) acc = acc.add(VMath.log1p(DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO)));
+        double s = Lanes.sum(acc);
+        for (; i < len; i++) s += Math.log1p(es.getAtIndex(D, eo + i));
+        return s;
+    }
+
+    /** Sum of max(x, 0) - x*t over [0, len); with writeGrad, e (= exp(-|x|)) is overwritten by the gradient. */
+    private static double bceLinearF64(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo, int len,
+                                       boolean writeGrad, double scale) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        int i = 0, bound = DS.loopBound(len);
+        for (; i < bound; i += DL) {
+            DoubleVector x = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO), t = DoubleVector.fromMemorySegment(DS, ts, (to + i) * 8, NO);
+            acc = acc.add(x.max(0.0).sub(x.mul(t)));
+            if (writeGrad) {
+                DoubleVector e = DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO);
+                DoubleVector sig = e.blend(1.0, x.compare(VectorOperators.GE, 0.0)).div(e.add(1.0));
+                sig.sub(t).mul(scale).intoMemorySegment(es, (eo + i) * 8, NO);
+            }
+        }
+        double s = Lanes.sum(acc);
+        for (; i < len; i++) {
+            double x = xs.getAtIndex(D, xo + i), t = ts.getAtIndex(D, to + i);
+            s += Math.max(x, 0) - x * t;
+            if (writeGrad) {
+                double e = es.getAtIndex(D, eo + i);
+                es.setAtIndex(D, eo + i, ((x >= 0 ? 1.0 : e) / (1.0 + e) - t) * scale);
+            }
         }
         return s;
     }

@@ -190,6 +190,50 @@ class ConvPropertyTest {
         }
     }
 
+    /**
+     * Backward-data on rows wide enough for the vectorised col2im row add (one or more vectors plus a tail, F32
+     * and F64), strides 1 and 2 (the strided scatter), padding and dilation, transposed gradIn; through the
+     * built-in kernel, through k.gemm + col2im and through the stride-1 forward-convolution form.
+     */
+    @Test
+    void backwardDataWideRowsMatchScalar() {
+        int[][] cases = { // n, c, k, h, w, kh, kw, stride, padH, padW, dilH, dilW
+            {2, 1, 5, 28, 28, 3, 3, 1, 0, 0, 1, 1}, {1, 3, 4, 9, 29, 3, 3, 1, 1, 1, 1, 1}, {2, 2, 3, 7, 13, 2, 5, 1, 0, 2, 1, 2},
+            {1, 2, 6, 6, 21, 3, 3, 2, 1, 1, 1, 1}, {1, 1, 2, 5, 8, 1, 1, 1, 0, 0, 1, 1}, {2, 2, 2, 4, 17, 1, 3, 1, 0, 1, 1, 1}, {1, 3, 2, 6, 11, 3, 3, 1, 3, 1, 1, 1}};
+        Random r = new Random(31);
+        int saved = VectorConv.directMaxR;
+        boolean savedAsConv = VectorConv.dataAsConv;
+        int savedMinC = VectorConv.dataAsConvMinC;
+        try {
+            for (int[] g : cases)
+                for (DType dt : new DType[] {DType.F32, DType.F64})
+                    for (int directMaxR : new int[] {saved, 0})
+                        for (int mode = 0; mode < 4; mode++) {
+                            boolean transposed = (mode & 1) != 0, asConv = (mode & 2) != 0;
+                            VectorConv.directMaxR = directMaxR;
+                            VectorConv.dataAsConv = asConv;
+                            VectorConv.dataAsConvMinC = asConv ? 1 : savedMinC;
+                            Conv2dSpec sp = new Conv2dSpec(g[7], g[7], g[8], g[9], g[10], g[11]);
+                            int n = g[0], c = g[1], k = g[2], h = g[3], w = g[4], kh = g[5], kw = g[6];
+                            int oh = sp.outH(h, kh), ow = sp.outW(w, kw);
+                            String ctx = "N=" + n + " C=" + c + " K=" + k + " H=" + h + " W=" + w + " kernel " + kh + "x" + kw + " " + sp
+                                    + " " + dt + " directMaxR=" + directMaxR + " dataAsConv=" + asConv + (transposed ? " transposed gradIn" : "");
+                            try (Scope s = Scope.open()) {
+                                Tensor wt = random(s, dt, r, k, c, kh, kw), go = random(s, dt, r, n, k, oh, ow);
+                                Tensor gi0 = zeros(s, dt, n, c, h, w);
+                                Tensor gi1 = transposed ? randomTransposed(s, dt, r, n, c, h, w) : random(s, dt, r, n, c, h, w);
+                                SCALAR.conv2dBackwardData(go, wt, sp, gi0);
+                                VECTOR.conv2dBackwardData(go, wt, sp, gi1);
+                                assertClose("conv2d backward-data " + ctx, gi0, gi1, tol(dt));
+                            }
+                        }
+        } finally {
+            VectorConv.directMaxR = saved;
+            VectorConv.dataAsConv = savedAsConv;
+            VectorConv.dataAsConvMinC = savedMinC;
+        }
+    }
+
     @Test
     void nonViewableOutputFallsBackCorrectly() {
         try (Scope s = Scope.open()) {

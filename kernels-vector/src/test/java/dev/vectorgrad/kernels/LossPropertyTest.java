@@ -56,6 +56,7 @@ class LossPropertyTest {
             assertTrue(Double.isFinite(l1), "cross_entropy probs not finite " + ctx);
             assertClose("cross_entropy probs " + ctx, l0, l1, tol);
             assertClose("cross_entropy probs grad " + ctx, g0, g1, tol);
+            assertClose("cross_entropy probs without grad " + ctx, l0, VECTOR.softmaxCrossEntropyProbs(x, t, red, null), tol);
 
             Tensor tb = random(s, dt, r, n, c);
             for (long i = 0; i < tb.numel(); i++) tb.setFlat(i, (tb.getFlat(i) + 1) / 2);
@@ -64,6 +65,7 @@ class LossPropertyTest {
             assertTrue(Double.isFinite(l1), "bce not finite " + ctx);
             assertClose("bce_with_logits " + ctx, l0, l1, tol);
             assertClose("bce_with_logits grad " + ctx, g0, g1, tol);
+            assertClose("bce_with_logits without grad " + ctx, l0, VECTOR.bceWithLogits(x, tb, red, null), tol);
 
             Tensor pr = random(s, dt, r, n, c);
             l0 = SCALAR.mse(pr, tb, red, g0);
@@ -79,10 +81,35 @@ class LossPropertyTest {
                 .checkAssert((n, c, seed) -> checkCase(n, c, seed, DType.F32));
     }
 
+    /** F64 has its own vector loops (4 double lanes on AVX2): class counts up to 37 leave every tail length. */
     @Test
     void matchesScalarF64() {
-        qt().withExamples(30).forAll(integers().between(1, 20), integers().between(1, 20), integers().all())
+        qt().withExamples(80).forAll(integers().between(1, 24), integers().between(1, 37), integers().all())
                 .checkAssert((n, c, seed) -> checkCase(n, c, seed, DType.F64));
+    }
+
+    /**
+     * BCE with logits runs in chunks of 4096 elements (two passes each): lengths across chunk boundaries, with
+     * and without the gradient (then a scratch chunk holds exp(-|x|)), extreme logits, both dtypes.
+     */
+    @Test
+    void bceAcrossChunksMatchesScalar() {
+        Random r = new Random(17);
+        for (DType dt : new DType[] {DType.F32, DType.F64})
+            for (int n : new int[] {4095, 4096, 4097, 8195})
+                try (Scope s = Scope.open()) {
+                    Tensor x = logits(s, dt, r, true, n), t = random(s, dt, r, n);
+                    for (long i = 0; i < n; i++) t.setFlat(i, (t.getFlat(i) + 1) / 2);
+                    Tensor g0 = zeros(s, dt, n), g1 = random(s, dt, r, n);
+                    double l0 = SCALAR.bceWithLogits(x, t, Reduction.SUM, g0), l1 = VECTOR.bceWithLogits(x, t, Reduction.SUM, g1);
+                    String ctx = "n=" + n + " " + dt;
+                    assertTrue(Double.isFinite(l1), "bce not finite " + ctx);
+                    // A sum of n terms: relative tolerance scaled by sqrt(n) for F32's float lanes.
+                    double tol = tol(dt) * (dt == DType.F32 ? Math.sqrt(n) : 1);
+                    assertClose("bce_with_logits " + ctx, l0, l1, tol);
+                    assertClose("bce_with_logits grad " + ctx, g0, g1, tol(dt));
+                    assertClose("bce_with_logits without grad " + ctx, l0, VECTOR.bceWithLogits(x, t, Reduction.SUM, null), tol);
+                }
     }
 
     @Test

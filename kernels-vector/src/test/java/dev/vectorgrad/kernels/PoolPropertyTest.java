@@ -123,6 +123,43 @@ class PoolPropertyTest {
                 });
     }
 
+    /**
+     * The SIMD 2x2 stride-2 average pool, forward and backward, against the oracle: heights and widths 2..41 (several
+     * vectors plus a tail; odd sizes leave a row / column no window covers, which backward must zero), gradIn
+     * starting as garbage, and x / gradIn rows padded (row stride W + 3: a view into a wider tensor).
+     */
+    @Test
+    void avgPool2x2MatchesScalar() {
+        qt().withExamples(60).forAll(integers().between(1, 3), integers().between(2, 41), integers().between(2, 41), integers().all())
+                .checkAssert((c, h, w, seed) -> {
+                    Random r = new Random(seed);
+                    Pool2dSpec sp = Pool2dSpec.of(2, 2);
+                    int n = 1 + r.nextInt(2), oh = sp.outH(h), ow = sp.outW(w);
+                    boolean padded = r.nextBoolean();
+                    String ctx = "N=" + n + " C=" + c + " H=" + h + " W=" + w + (padded ? " padded rows" : "");
+                    try (Scope s = Scope.open()) {
+                        Tensor x = padded ? paddedRows(random(s, DType.F32, r, n, c, h, w + 3), w) : random(s, DType.F32, r, n, c, h, w);
+                        Tensor o0 = zeros(s, DType.F32, n, c, oh, ow), o1 = random(s, DType.F32, r, n, c, oh, ow);
+                        SCALAR.avgPool2d(x, sp, o0);
+                        VECTOR.avgPool2d(x, sp, o1);
+                        assertClose("avg_pool2d 2x2 " + ctx, o0, o1, 1e-6);
+                        Tensor g = random(s, DType.F32, r, n, c, oh, ow);
+                        Tensor gi0 = zeros(s, DType.F32, n, c, h, w);
+                        Tensor gi1 = padded ? paddedRows(random(s, DType.F32, r, n, c, h, w + 3), w) : random(s, DType.F32, r, n, c, h, w);
+                        SCALAR.avgPool2dBackward(g, sp, gi0);
+                        VECTOR.avgPool2dBackward(g, sp, gi1);
+                        assertClose("avg_pool2d 2x2 backward " + ctx, gi0, gi1, 0);
+                    }
+                });
+    }
+
+    /** The first w columns of t [n, c, h, wide] as a [n, c, h, w] view (rows keep their stride). */
+    private static Tensor paddedRows(Tensor t, int w) {
+        int[] shape = t.shape().clone();
+        shape[3] = w;
+        return t.view(shape, new long[] {t.stride(0), t.stride(1), t.stride(2), t.stride(3)}, t.offset());
+    }
+
     @Test
     void nanPropagatesThroughMaxPool() {
         try (Scope s = Scope.open()) {
