@@ -37,15 +37,11 @@ final class VectorLoops {
         int i = switch (op) {
             case NEG -> negF(xs, xo, os, oo, lo, hi);
             case ABS -> absF(xs, xo, os, oo, lo, hi);
-            case EXP -> expF(xs, xo, os, oo, lo, hi);
-            case LOG -> logF(xs, xo, os, oo, lo, hi);
             case SQRT -> sqrtF(xs, xo, os, oo, lo, hi);
             case SQUARE -> squareF(xs, xo, os, oo, lo, hi);
             case RECIPROCAL -> reciprocalF(xs, xo, os, oo, lo, hi);
             case RELU -> reluF(xs, xo, os, oo, lo, hi);
-            case SIGMOID -> sigmoidF(xs, xo, os, oo, lo, hi);
-            case TANH -> tanhF(xs, xo, os, oo, lo, hi);
-            case GELU -> geluF(xs, xo, os, oo, lo, hi);
+            case EXP, LOG, SIGMOID, TANH, GELU -> HEAVY_F[op.ordinal()].run(xs, xo, os, oo, lo, hi);
         };
         for (; i < hi; i++) os.setAtIndex(F, oo + i, op.apply(xs.getAtIndex(F, xo + i)));
     }
@@ -166,19 +162,42 @@ final class VectorLoops {
         return i;
     }
 
+    /** One unary loop over [lo, hi); returns where the scalar tail starts. */
+    private interface UnaryLoop {
+        int run(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi);
+    }
+
+    /**
+     * The VMath (transcendental) loops, called through one interface call site: once three or more of them are in
+     * use the site is megamorphic, C2 does not inline them into the dispatching switch, and each loop compiles as a
+     * unit of its own with its own inlining budget. Inlined into one switch, five VMath loops ran past C2's
+     * NodeCountInliningCutoff and the last one parsed called VMath.exp out of line and boxed every vector (F64
+     * GELU: 128 KB per 4000-element call in a full-suite run, VMathAllocationTest). No vector crosses this call.
+     */
+    private static final UnaryLoop[] HEAVY_F = new UnaryLoop[UnaryOp.values().length], HEAVY_D = new UnaryLoop[UnaryOp.values().length];
+
+    static {
+        HEAVY_F[UnaryOp.EXP.ordinal()] = VectorLoops::expF;
+        HEAVY_F[UnaryOp.LOG.ordinal()] = VectorLoops::logF;
+        HEAVY_F[UnaryOp.SIGMOID.ordinal()] = VectorLoops::sigmoidF;
+        HEAVY_F[UnaryOp.TANH.ordinal()] = VectorLoops::tanhF;
+        HEAVY_F[UnaryOp.GELU.ordinal()] = VectorLoops::geluF;
+        HEAVY_D[UnaryOp.EXP.ordinal()] = VectorLoops::expD;
+        HEAVY_D[UnaryOp.LOG.ordinal()] = VectorLoops::logD;
+        HEAVY_D[UnaryOp.SIGMOID.ordinal()] = VectorLoops::sigmoidD;
+        HEAVY_D[UnaryOp.TANH.ordinal()] = VectorLoops::tanhD;
+        HEAVY_D[UnaryOp.GELU.ordinal()] = VectorLoops::geluD;
+    }
+
     static void unaryD(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = switch (op) {
             case NEG -> negD(xs, xo, os, oo, lo, hi);
             case ABS -> absD(xs, xo, os, oo, lo, hi);
-            case EXP -> expD(xs, xo, os, oo, lo, hi);
-            case LOG -> logD(xs, xo, os, oo, lo, hi);
             case SQRT -> sqrtD(xs, xo, os, oo, lo, hi);
             case SQUARE -> squareD(xs, xo, os, oo, lo, hi);
             case RECIPROCAL -> reciprocalD(xs, xo, os, oo, lo, hi);
             case RELU -> reluD(xs, xo, os, oo, lo, hi);
-            case SIGMOID -> sigmoidD(xs, xo, os, oo, lo, hi);
-            case TANH -> tanhD(xs, xo, os, oo, lo, hi);
-            case GELU -> geluD(xs, xo, os, oo, lo, hi);
+            case EXP, LOG, SIGMOID, TANH, GELU -> HEAVY_D[op.ordinal()].run(xs, xo, os, oo, lo, hi);
         };
         for (; i < hi; i++) os.setAtIndex(D, oo + i, op.apply(xs.getAtIndex(D, xo + i)));
     }
