@@ -77,6 +77,8 @@ final class GemmF64 {
     static final long DIRECT_KN = 2048;
     /** Largest B (elements) the direct path copies into a unit-stride buffer when its rows are strided. */
     static final long DIRECT_PACK_B = 1L << 14;
+    /** Largest padded copy of B (k x 2L elements) for a C of one to two vectors of columns. */
+    static final long DIRECT_PAD_B = 1L << 18;
 
     /**
      * From this many multiply-adds (and with the packed B below {@link #PREPACK_MAX_FLOATS}) the prepacked path
@@ -109,6 +111,8 @@ final class GemmF64 {
         int m, n, k;
         double alpha, beta;
         boolean splitCols, prepack, directRows;
+        /** The direct path over a copy of B padded to 2 vectors of columns (L <= n < 2L); see {@link #packSmallB}. */
+        boolean padded;
         int units, chunks;
         final AtomicInteger next = new AtomicInteger();
         /** The prepacked path's copy of all of B (grows on demand, kept) and its padded width. */
@@ -165,6 +169,7 @@ final class GemmF64 {
         j.bo = bo; j.bs0 = bs0; j.bs1 = bs1;
         j.co = co; j.cs0 = cs0; j.cs1 = cs1;
         j.m = m; j.n = n; j.k = k;
+        j.padded = false;
         j.alpha = alpha;
         j.beta = beta;
         try {
@@ -179,6 +184,17 @@ final class GemmF64 {
             // C) the BLIS-order path below splits columns instead.
             boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
             boolean shortK = n >= 2 * L && (k <= DIRECT_K || (long) k * n <= DIRECT_KN) && rowsEnough;
+            // A C of one to two vectors of columns (a 10-class output, a 9-tap weight gradient): B copied with its rows
+            // padded to 2 vectors, so the direct loop keeps 8 accumulators instead of 4 and a masked tail.
+            boolean narrow = n >= L && n < 2 * L && m >= 2 * MR && rowsEnough && (long) k * 2 * L <= DIRECT_PAD_B;
+            if (j.cs1 == 1 && narrow) {
+                j.padded = true;
+                packSmallB(j);
+                j.directRows = true;
+                j.prepack = false;
+                runRowBlocks(j, parallel, threads);
+                return;
+            }
             if (j.cs1 == 1 && (work <= DIRECT_MAX || shortK) && (j.bs1 == 1 || (long) k * n <= DIRECT_PACK_B)) {
                 if (j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
@@ -238,21 +254,36 @@ final class GemmF64 {
         }
     }
 
-    /** Copies B (k x n, strided) into this thread's unit-stride buffer and points the job at it. */
+    /**
+     * Copies B (k x n, any strides) into this thread's unit-stride buffer, rows of n elements, or of 2L with zeros
+     * after column n when the job is {@code padded}, and points the job at it.
+     */
     private static void packSmallB(Job j) {
         Buffers buf = BUFFERS.get();
-        int k = j.k, n = j.n;
-        long bytes = (long) k * n * ES;
+        int k = j.k, n = j.n, w = j.padded ? 2 * L : n;
+        long bytes = (long) k * w * ES;
         if (buf.bsmall.byteSize() < bytes) buf.bsmall = Arena.ofAuto().allocate(Math.max(bytes, 4096), 64);
         MemorySegment dst = buf.bsmall, src = j.bs;
         long bo = j.bo, bs0 = j.bs0, bs1 = j.bs1;
-        for (int p = 0; p < k; p++) {
-            long e = bo + p * bs0, d = (long) p * n;
-            for (int c = 0; c < n; c++) dst.setAtIndex(E, d + c, src.getAtIndex(E, e + c * bs1));
+        if (j.padded && bs1 == 1) {
+            // Rows of L..2L-1 elements: a full vector and a masked one (zeros in the masked-off lanes) per row.
+            VectorMask<Double> rest = S.indexInRange(0, n - L);
+            for (int p = 0; p < k; p++) {
+                long e = (bo + p * bs0) * ES, d = (long) p * w * ES;
+                DoubleVector.fromMemorySegment(S, src, e, BO).intoMemorySegment(dst, d, BO);
+                DoubleVector.fromMemorySegment(S, src, e + L * ES, BO, rest).intoMemorySegment(dst, d + L * ES, BO);
+            }
+        } else {
+            for (int p = 0; p < k; p++) {
+                long e = bo + p * bs0, d = (long) p * w;
+                int c = 0;
+                for (; c < n; c++) dst.setAtIndex(E, d + c, src.getAtIndex(E, e + c * bs1));
+                for (; c < w; c++) dst.setAtIndex(E, d + c, 0f);
+            }
         }
         j.bs = dst;
         j.bo = 0;
-        j.bs0 = n;
+        j.bs0 = w;
         j.bs1 = 1;
     }
 
@@ -280,6 +311,15 @@ final class GemmF64 {
     private static void direct(Job j, int i0, int i1) {
         double[] tile = BUFFERS.get().tile;
         int n = j.n, full = n - n % L;
+        if (j.padded) {
+            // B's rows are 2L wide (zeros past n): one 2-vector block per 4 rows, the first n columns stored.
+            for (int i = i0; i < i1; i += 4) {
+                int rows = Math.min(4, i1 - i);
+                directBlock2(j, tile, i, rows, 0);
+                directFlush(j, tile, i, rows, 0, n);
+            }
+            return;
+        }
         for (int i = i0; i < i1; i += 4) {
             int rows = Math.min(4, i1 - i);
             int jj = 0;
@@ -321,7 +361,7 @@ final class GemmF64 {
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
-        if (rows == 4 && j.alpha == 1 && j.beta == 0) {
+        if (rows == 4 && j.alpha == 1 && j.beta == 0 && !j.padded) {
             MemorySegment cs = j.cs;
             long c0 = (j.co + i * j.cs0 + jj) * ES, d = j.cs0 * ES, v = L * ES;
             c00.intoMemorySegment(cs, c0, BO);

@@ -132,6 +132,26 @@ class GemmTest {
         check(DType.F32, 5, 70001, 9, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 3);
     }
 
+    /**
+     * A C of one to two vectors of columns (L <= n < 2L, at least 8 rows): the direct path over B copied with rows
+     * padded to 2L (vector copy for unit-stride rows, scalar otherwise), only the first n columns stored.
+     */
+    @Test
+    void narrowOutputPaddedPath() {
+        qt().withExamples(60).withShrinkCycles(20)
+                .forAll(integers().between(8, 3000), integers().between(0, 100), integers().between(1, 400), longs().all())
+                .checkAssert((m, nn, k, seed) -> {
+                    DType dt = (seed & 2) == 0 ? DType.F32 : DType.F64;
+                    int l = dt == DType.F32 ? GemmF32.L : GemmF64.L, n = l + nn % l;
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    randomCase(dt, m, n, k, seed);
+                });
+        Parallel.setThreads(2);
+        check(DType.F32, 32, 10, 5408, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 5);
+        check(DType.F32, 21632, 9, 32, 1.0, 0.0, Layout.PLAIN, new Layout(true, 1, 1, 0), Layout.PLAIN, 6);
+        check(DType.F32, 64, 2 * GemmF32.L - 1, 32, -2.0, 0.5, new Layout(true, 1, 1, 0), Layout.PLAIN, new Layout(false, 2, 1, 0), 7);
+    }
+
     @Test
     void smallShapesF32() {
         // The direct (unpacked) path and tiny edge tiles.
@@ -211,6 +231,8 @@ class GemmTest {
             // Tall, short k: the direct path for any m, storing straight to C; and with a transposed B it copies.
             Tensor tall = view(DType.F32, 1001, 9, Layout.PLAIN, 8, false), b9 = view(DType.F32, 9, 35, Layout.PLAIN, 9, false);
             Tensor b9t = view(DType.F32, 9, 35, new Layout(true, 1, 1, 0), 10, false), ct = Tensor.zeros(s, DType.F32, 1001, 35);
+            Tensor b10 = view(DType.F32, 9, 10, Layout.PLAIN, 11, false), b10t = view(DType.F32, 9, 10, new Layout(true, 1, 1, 0), 12, false);
+            Tensor cn = Tensor.zeros(s, DType.F32, 1001, 10);
             Runnable calls = () -> {
                 VEC.gemm(1, a, b, 0, c);
                 VEC.gemm(0.5, at, b, 1, c);
@@ -218,6 +240,8 @@ class GemmTest {
                 VEC.gemm(1, as, bs, 0, cs);
                 VEC.gemm(1, tall, b9, 0, ct);
                 VEC.gemm(1, tall, b9t, 0, ct);
+                VEC.gemm(1, tall, b10, 0, cn); // C of 1-2 vectors of columns: padded B
+                VEC.gemm(0.5, tall, b10t, 1, cn);
             };
             double perCall = Double.MAX_VALUE;
             // C2 may take a while on a loaded machine: warm up in rounds until a round is allocation-free.
