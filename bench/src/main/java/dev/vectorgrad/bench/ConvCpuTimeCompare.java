@@ -30,13 +30,16 @@ public final class ConvCpuTimeCompare {
         String[] shapes = a[0].split(","), passes = a[2].split(",");
         int rounds = Integer.parseInt(a[3]);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        // 4 s by default: without -Xbatch, 1.5 s left the vector MNIST forward boxed (7.8 ms and 1.5 MB per call
+        // against 0.60 ms and 0 B once C2 had compiled it).
+        long warmNanos = (long) (Double.parseDouble(System.getProperty("warm", "4")) * 1e9);
         for (String shape : shapes)
             for (String th : a[1].split(","))
                 for (String pass : passes) {
                     ConvBench v = mk(shape, "vector", th), o = mk(shape, "openblas", th);
                     Pass p = switch (pass) { case "fwd" -> ConvBench::forward; case "bwdData" -> ConvBench::backwardData; default -> ConvBench::backwardWeight; };
                     long t0 = System.nanoTime();
-                    while (System.nanoTime() - t0 < 1_500_000_000L) { // warm-up: both reach C2 (run with -Xbatch)
+                    while (System.nanoTime() - t0 < warmNanos) { // warm-up: both reach C2 (-Dwarm=seconds; or -Xbatch)
                         p.run(v);
                         p.run(o);
                     }

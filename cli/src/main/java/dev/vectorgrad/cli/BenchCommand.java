@@ -53,7 +53,8 @@ final class BenchCommand {
               Vector backend vs OpenBLAS interleaved call by call in one JVM (not JMH): medians of the calling
               thread's CPU time and of wall time per call, and their ratio. For a loaded machine, where JMH forks
               that run minutes apart are not comparable. Defaults: gemm 256,512,1024 1 15; conv mnist,mid 1,2
-              fwd,bwdData,bwdWeight 11. Warm-up seconds: VECTORGRAD_JAVA_OPTS=-Dwarm=N (gemm).""";
+              fwd,bwdData,bwdWeight 11. Warm-up seconds per shape: VECTORGRAD_JAVA_OPTS=-Dwarm=N (default 4;
+              -Xbatch there makes the compiler finish before the timing starts).""";
 
     /** {@code bench compare gemm|conv ...}: the interleaved CPU-time comparisons of the bench module. */
     private static int compare(String[] args) {
