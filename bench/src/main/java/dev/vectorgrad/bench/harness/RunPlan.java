@@ -76,7 +76,12 @@ public final class RunPlan {
     /** Full runs of native code (openblas, JNI, CUDA) and the scalar oracle: 2 x 1 s warmup, 3 x 1 s. */
     static final Iter FULL_NATIVE = new Iter(1, 2, 1.0, 3, 1.0);
     static final java.util.Set<String> NATIVE_BACKENDS = java.util.Set.of("openblas", "native", "cuda");
-    static final Iter FULL_TRAIN = new Iter(1, 6, 1.0, 5, 1.0);
+    /**
+     * Full runs of TrainBench: 10 x 1 s warmup, 5 x 1 s. The MNIST step reaches C2 slowly without -Xbatch: after 6 s
+     * the run of 2026-11-23 16:40 UTC still averaged 7.56 ms and 39.8 KB per step (boxed vectors in the first
+     * measurement iterations); with 8 s, 6.0-6.1 ms and 5.1-5.4 KB.
+     */
+    static final Iter FULL_TRAIN = new Iter(1, 10, 1.0, 5, 1.0);
     static final java.util.Set<String> PEER_KERNEL_SUITES = java.util.Set.of("gemm", "conv", "elementwise");
     /** For full runs of classes without @Fork/@Warmup/@Measurement. */
     static final Iter FULL_DEFAULT = new Iter(1, 3, 1.0, 5, 1.0);
