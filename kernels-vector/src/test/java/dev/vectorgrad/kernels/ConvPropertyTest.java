@@ -234,6 +234,40 @@ class ConvPropertyTest {
         }
     }
 
+    /**
+     * Backward-weight through im2col + GEMM with K >= 8 (gradOut transposed per image in 8 x 8 blocks, F32) and
+     * block edges in both K and OH*OW; the row kernels off so every case takes the GEMM form.
+     */
+    @Test
+    void backwardWeightGemmTransposeBlocksMatchScalar() {
+        int[][] cases = {{2, 3, 8, 8, 8, 1}, {1, 2, 13, 9, 9, 0}, {2, 1, 17, 10, 7, 1}, {1, 4, 16, 5, 12, 0}}; // n, c, k, h, w, pad
+        boolean savedRows = VectorConv.weightRows;
+        int savedW = VectorConv.weightDirectMaxR;
+        VectorConv.weightRows = false;
+        VectorConv.weightDirectMaxR = 0;
+        Random r = new Random(57);
+        try {
+            for (int[] g : cases) {
+                Conv2dSpec sp = new Conv2dSpec(1, 1, g[5], g[5], 1, 1);
+                int n = g[0], c = g[1], k = g[2], h = g[3], w = g[4], oh = sp.outH(h, 3), ow = sp.outW(w, 3);
+                try (Scope s = Scope.open()) {
+                    Tensor x = random(s, DType.F32, r, n, c, h, w), go = random(s, DType.F32, r, n, k, oh, ow);
+                    Tensor gw0 = zeros(s, DType.F32, k, c, 3, 3), gw1 = random(s, DType.F32, r, k, c, 3, 3);
+                    Tensor gb0 = zeros(s, DType.F32, k), gb1 = random(s, DType.F32, r, k);
+                    SCALAR.conv2dBackwardWeight(x, go, sp, gw0, gb0);
+                    VECTOR.conv2dBackwardWeight(x, go, sp, gw1, gb1);
+                    String ctx = "N=" + n + " C=" + c + " K=" + k + " H=" + h + " W=" + w + " pad " + g[5];
+                    double tw = tol(DType.F32) * Math.sqrt(n * oh * ow);
+                    assertClose("conv2d backward-weight " + ctx, gw0, gw1, tw);
+                    assertClose("conv2d backward-bias " + ctx, gb0, gb1, tw);
+                }
+            }
+        } finally {
+            VectorConv.weightRows = savedRows;
+            VectorConv.weightDirectMaxR = savedW;
+        }
+    }
+
     @Test
     void nonViewableOutputFallsBackCorrectly() {
         try (Scope s = Scope.open()) {
