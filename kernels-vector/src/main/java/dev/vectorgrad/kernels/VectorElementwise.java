@@ -538,9 +538,6 @@ final class VectorElementwise {
         }
     }
 
-    private static final int SOFTMAX_CHUNK = 512;
-    private static final ThreadLocal<double[]> SOFTMAX_EXP_D = ThreadLocal.withInitial(() -> new double[SOFTMAX_CHUNK]);
-
     /** e[i - lo] = exp(x[i] - max), i in [lo, hi) (a multiple of DL long). */
     private static void softmaxExpD(MemorySegment xs, long xb, double max, double[] e, int lo, int hi) {
         DoubleVector vmax = DoubleVector.broadcast(DS, max);
@@ -566,10 +563,10 @@ final class VectorElementwise {
         // Two passes per chunk, exp into a per-thread array then the lane sums (kept in lanes between chunks, so
         // the order of the additions is that of one loop): VMath.exp for doubles inlined into the summing loop
         // went past C2's inlining node budget and boxed (48 KB per 4 x 1000 call).
-        double[] ex = SOFTMAX_EXP_D.get();
+        double[] ex = VectorLoops.EXP_SCRATCH_D.get();
         java.util.Arrays.fill(lanes, 0.0);
-        for (; i < bound; i += SOFTMAX_CHUNK) {
-            int end = Math.min(bound, i + SOFTMAX_CHUNK);
+        for (; i < bound; i += VectorLoops.EXP_CHUNK_D) {
+            int end = Math.min(bound, i + VectorLoops.EXP_CHUNK_D);
             softmaxExpD(xs, xb, max, ex, i, end);
             softmaxSumD(ex, end - i, lanes, log ? null : os, ob + i);
         }

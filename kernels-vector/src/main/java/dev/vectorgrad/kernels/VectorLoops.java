@@ -295,9 +295,12 @@ final class VectorLoops {
         return i;
     }
 
-    /** Elements per pass of the F64 tanh (its exp values wait in a per-thread array of this size: 4 KB, L1). */
-    private static final int TANH_CHUNK = 512;
-    private static final ThreadLocal<double[]> TANH_EXP = ThreadLocal.withInitial(() -> new double[TANH_CHUNK]);
+    /**
+     * Elements per pass of the two-pass F64 kernels (tanh here, softmax in VectorElementwise): their exp values wait
+     * in this per-thread array (4 KB, L1). Neither kernel calls the other, so one array serves both.
+     */
+    static final int EXP_CHUNK_D = 512;
+    static final ThreadLocal<double[]> EXP_SCRATCH_D = ThreadLocal.withInitial(() -> new double[EXP_CHUNK_D]);
 
     /**
      * Tier-stable F64 tanh in two passes per chunk (VMath.tanh inlined into one loop exceeds C2's inlining budget
@@ -306,9 +309,9 @@ final class VectorLoops {
      */
     private static int tanhD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
-        double[] e = TANH_EXP.get();
+        double[] e = EXP_SCRATCH_D.get();
         while (i < bound) {
-            int end = Math.min(bound, i + TANH_CHUNK);
+            int end = Math.min(bound, i + EXP_CHUNK_D);
             tanhExpPassD(xs, xo, e, i, end);
             tanhFinishPassD(xs, xo, e, os, oo, i, end);
             i = end;
