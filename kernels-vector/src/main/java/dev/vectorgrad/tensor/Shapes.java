@@ -76,4 +76,21 @@ public final class Shapes {
             throw new IllegalArgumentException(what + " must have rank " + rank + " but has shape " + str(t.shape()));
         }
     }
+
+    /** A backend entry point's rank check: "op: what must have rank r, got shape [..]". */
+    public static void checkRank(String op, String what, Tensor t, int rank) {
+        if (t.rank() != rank) {
+            throw new IllegalArgumentException(op + ": " + what + " must have rank " + rank + ", got shape " + str(t.shape()));
+        }
+    }
+
+    /** A backend's gemm arguments: a, b, c of rank 2 and c = a @ b in shape (the native backends' messages). */
+    public static void checkGemm(Tensor a, Tensor b, Tensor c) {
+        checkRank("gemm", "a", a, 2);
+        checkRank("gemm", "b", b, 2);
+        checkRank("gemm", "c", c, 2);
+        if (a.dim(1) != b.dim(0) || c.dim(0) != a.dim(0) || c.dim(1) != b.dim(1)) {
+            throw new IllegalArgumentException("gemm: " + str(a.shape()) + " @ " + str(b.shape()) + " does not fit output " + str(c.shape()));
+        }
+    }
 }

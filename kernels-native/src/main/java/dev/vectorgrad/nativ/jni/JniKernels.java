@@ -63,7 +63,6 @@ public final class JniKernels extends ForwardingKernels {
         return t.dtype() == DType.F32 ? 0 : t.dtype() == DType.F64 ? 1 : -1;
     }
 
-
     /** All non-null tensors contiguous and of the first one's floating dtype. */
     private static boolean handles(Tensor... ts) {
         int d = dt(ts[0]);
@@ -82,10 +81,6 @@ public final class JniKernels extends ForwardingKernels {
         if (!Arrays.equals(t.shape(), expected)) {
             throw new IllegalArgumentException(op + ": " + what + " has shape " + Shapes.str(t.shape()) + " but must be " + Shapes.str(expected));
         }
-    }
-
-    private static void rank(String op, String what, Tensor t, int r) {
-        if (t.rank() != r) throw new IllegalArgumentException(op + ": " + what + " must have rank " + r + ", got shape " + Shapes.str(t.shape()));
     }
 
     private static long addr(Tensor t) { return t == null ? 0L : t.address(); }
@@ -305,13 +300,7 @@ public final class JniKernels extends ForwardingKernels {
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         Scope.acquire(a, b, c); // checks each scope is open and usable from this thread
         try {
-            rank("gemm", "a", a, 2);
-            rank("gemm", "b", b, 2);
-            rank("gemm", "c", c, 2);
-            if (a.dim(1) != b.dim(0) || c.dim(0) != a.dim(0) || c.dim(1) != b.dim(1)) {
-                throw new IllegalArgumentException("gemm: " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
-                        + " does not fit output " + Shapes.str(c.shape()));
-            }
+            Shapes.checkGemm(a, b, c);
             int d = dt(a);
             Mat la = layout(a), lb = layout(b), lc = layout(c);
             if (d < 0 || dt(b) != d || dt(c) != d || la == null || lb == null || lc == null || lc.trans()) {
@@ -335,7 +324,7 @@ public final class JniKernels extends ForwardingKernels {
 
     private static int[] convGeom(String op, Tensor x, Tensor w, Tensor out, int[] xShape, Conv2dSpec sp) {
         int N = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3];
-        rank(op, "weight", w, 4);
+        Shapes.checkRank(op, "weight", w, 4);
         int K = w.dim(0), KH = w.dim(2), KW = w.dim(3);
         if (w.dim(1) != C) {
             throw new IllegalArgumentException(op + ": weight " + Shapes.str(w.shape()) + " expects " + w.dim(1)
@@ -354,7 +343,7 @@ public final class JniKernels extends ForwardingKernels {
         Scope.acquire(x, w, bias, out); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, w, bias, out)) { declined("conv2d"); next.conv2d(x, w, bias, sp, out); return; }
-            rank("conv2d", "input", x, 4);
+            Shapes.checkRank("conv2d", "input", x, 4);
             int[] g = convGeom("conv2d", x, w, out, x.shape(), sp);
             if (bias != null) shape("conv2d", "bias", bias, g[4]);
             convBatches(g, x.address(), x.dtype().byteSize() * (long) g[1] * g[2] * g[3], out.address(),
@@ -387,7 +376,7 @@ public final class JniKernels extends ForwardingKernels {
         Scope.acquire(gradOut, w, gradIn); // checks each scope is open and usable from this thread
         try {
             if (!handles(gradOut, w, gradIn)) { declined("conv2dBackwardData"); next.conv2dBackwardData(gradOut, w, sp, gradIn); return; }
-            rank("conv2dBackwardData", "gradIn", gradIn, 4);
+            Shapes.checkRank("conv2dBackwardData", "gradIn", gradIn, 4);
             int[] g = convGeom("conv2dBackwardData", gradIn, w, gradOut, gradIn.shape(), sp);
             long wa = w.address();
             int d = dt(w);
@@ -404,7 +393,7 @@ public final class JniKernels extends ForwardingKernels {
         Scope.acquire(x, gradOut, gradW, gradBias); // checks each scope is open and usable from this thread
         try {
             if (!handles(x, gradOut, gradW, gradBias)) { declined("conv2dBackwardWeight"); next.conv2dBackwardWeight(x, gradOut, sp, gradW, gradBias); return; }
-            rank("conv2dBackwardWeight", "input", x, 4);
+            Shapes.checkRank("conv2dBackwardWeight", "input", x, 4);
             int[] g = convGeom("conv2dBackwardWeight", x, gradW, gradOut, x.shape(), sp);
             if (gradBias != null) shape("conv2dBackwardWeight", "gradBias", gradBias, g[4]);
             NativeLib.conv2dBackwardWeight(dt(x), g, x.address(), gradOut.address(), gradW.address(), addr(gradBias));
@@ -523,7 +512,7 @@ public final class JniKernels extends ForwardingKernels {
         Scope.acquire(logits, labels, grad); // checks each scope is open and usable from this thread
         try {
             if (!handles(logits, grad) || !indexTensor(labels) || labels == null) { declined("softmaxCrossEntropy"); return next.softmaxCrossEntropy(logits, labels, r, grad); }
-            rank("softmaxCrossEntropy", "logits", logits, 2);
+            Shapes.checkRank("softmaxCrossEntropy", "logits", logits, 2);
             int N = logits.dim(0), C = logits.dim(1);
             shape("softmaxCrossEntropy", "labels", labels, N);
             if (grad != null) sameShape("softmaxCrossEntropy grad", grad, logits);
@@ -543,7 +532,7 @@ public final class JniKernels extends ForwardingKernels {
         Scope.acquire(logits, targets, grad); // checks each scope is open and usable from this thread
         try {
             if (!handles(logits, targets, grad)) { declined("softmaxCrossEntropyProbs"); return next.softmaxCrossEntropyProbs(logits, targets, r, grad); }
-            rank("softmaxCrossEntropyProbs", "logits", logits, 2);
+            Shapes.checkRank("softmaxCrossEntropyProbs", "logits", logits, 2);
             sameShape("softmaxCrossEntropyProbs", logits, targets);
             if (grad != null) sameShape("softmaxCrossEntropyProbs grad", grad, logits);
             int N = logits.dim(0), C = logits.dim(1);

@@ -54,10 +54,6 @@ public final class OpenBlasKernels extends ForwardingKernels {
         return forced != null && forced > 0 ? forced : Parallel.threads();
     }
 
-    private static void rank(String op, String what, Tensor t, int r) {
-        if (t.rank() != r) throw new IllegalArgumentException(op + ": " + what + " must have rank " + r + ", got shape " + Shapes.str(t.shape()));
-    }
-
     @Override
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         if (!gemmOn) {
@@ -67,13 +63,7 @@ public final class OpenBlasKernels extends ForwardingKernels {
         a.checkAlive();
         b.checkAlive();
         c.checkAlive();
-        rank("gemm", "a", a, 2);
-        rank("gemm", "b", b, 2);
-        rank("gemm", "c", c, 2);
-        if (a.dim(1) != b.dim(0) || c.dim(0) != a.dim(0) || c.dim(1) != b.dim(1)) {
-            throw new IllegalArgumentException("gemm: " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
-                    + " does not fit output " + Shapes.str(c.shape()));
-        }
+        Shapes.checkGemm(a, b, c);
         DType dt = c.dtype();
         if ((dt != DType.F32 && dt != DType.F64) || a.dtype() != dt || b.dtype() != dt) {
             next.gemm(alpha, a, b, beta, c);
@@ -171,7 +161,7 @@ public final class OpenBlasKernels extends ForwardingKernels {
     /** {N, C, H, W, K, KH, KW, OH, OW} after checking ranks, channels, fit and the output (or gradOut) shape. */
     private static int[] convGeom(String op, int[] xShape, Tensor w, Tensor out, Conv2dSpec sp) {
         if (xShape.length != 4) throw new IllegalArgumentException(op + ": input must be NCHW (rank 4), got " + Shapes.str(xShape));
-        rank(op, "weight", w, 4);
+        Shapes.checkRank(op, "weight", w, 4);
         int N = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3], K = w.dim(0), KH = w.dim(2), KW = w.dim(3);
         if (w.dim(1) != C) {
             throw new IllegalArgumentException(op + ": weight " + Shapes.str(w.shape()) + " expects " + w.dim(1)
@@ -197,7 +187,6 @@ public final class OpenBlasKernels extends ForwardingKernels {
     private static boolean pointwise(int[] g, Conv2dSpec sp) {
         return g[5] == 1 && g[6] == 1 && sp.strideH() == 1 && sp.strideW() == 1 && sp.padH() == 0 && sp.padW() == 0;
     }
-
 
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec sp, Tensor out) {
