@@ -91,6 +91,32 @@ class ConvPoolF32Test {
     }
 
     @Test
+    void nanAndNegativeZeroFollowTheUnfusedLayers3x3() {
+        // the single-channel 3 x 3 path (weights held in registers, two blocks per pass): NaN inputs, -0 bias, zero taps
+        try (Scope s = Scope.open()) {
+            Random r = new Random(6);
+            Tensor x = ConvTestSupport.random(s, DType.F32, r, 1, 1, 12, 40);
+            x.setFlat(45, Float.NaN);
+            x.setFlat(300, Float.NaN);
+            x.setFlat(301, Float.POSITIVE_INFINITY);
+            Tensor w = ConvTestSupport.random(s, DType.F32, r, 4, 1, 3, 3);
+            for (int t = 0; t < 9; t++) w.setFlat(9 + t, 0.0);
+            Tensor b = ConvTestSupport.random(s, DType.F32, r, 4);
+            b.setFlat(1, -0.0);
+            for (int pad = 0; pad <= 1; pad++) {
+                Conv2dSpec spec = Conv2dSpec.of(1, pad);
+                float[] expected = unfused(VECTOR, s, x, w, b, spec).toFloatArray(), got = fused(s, x, w, b, spec, 1).toFloatArray();
+                int nan = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(got[i]), "pad " + pad + ", element " + i + ": " + expected[i] + " vs " + got[i]);
+                    if (Float.isNaN(got[i])) nan++;
+                }
+                assertTrue(nan > 0, "a NaN input reaches the output");
+            }
+        }
+    }
+
+    @Test
     void nanAndNegativeZeroFollowTheUnfusedLayers() {
         try (Scope s = Scope.open()) {
             Random r = new Random(5);
