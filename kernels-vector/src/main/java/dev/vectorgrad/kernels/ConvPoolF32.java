@@ -201,11 +201,14 @@ public final class ConvPoolF32 {
 
     /**
      * {@link #run} for one input channel and a 3 x 3 kernel (the MNIST layer), at least L pooled columns: per output
-     * channel, its 9 weights and bias stay in registers for the whole plane, and each pass computes two blocks of
-     * L windows (pooled columns s0.. and s1.., the last pass overlapping the previous one: the same values again),
-     * 8 independent FMA chains fed from 16 loads per block. Each chain is bias, then taps (0,0) .. (2,2) in order,
-     * as in {@link #block3x2}. Measured against block3x2 (which reloads the weights per pass): 11.5 vs 18.2 us for
-     * the 32-channel MNIST layer, same bits (one thread, AMD EPYC AVX2, 2026-11-23).
+     * channel, its 9 weights and bias stay in registers for the whole plane; each block of L windows (the last one
+     * overlapping the previous: the same values again) is 16 loads and 36 FMAs in four chains, each chain the bias
+     * then taps (0,0) .. (2,2) in order, as in {@link #block3x2}; consecutive blocks are independent, so the core
+     * overlaps their chains. One block per iteration, not two: the two-block body was too large for C1 ("out of
+     * virtual registers"), which left it interpreted, allocating every vector, until C2 compiled it. Measured in one
+     * JVM alternating with block3x2 (which reloads the weights per pass) and the two-block form, MNIST layer, one
+     * thread, medians of the thread's CPU time: 13.2-13.9 us against 19.0-19.4 us and 12.5-13.0 us, same bits (AMD
+     * EPYC, AVX2, 2026-11-23).
      */
     private void run3x3(MemorySegment os, long ob, long o1, long o2, int so, int k0, int k1) {
         MemorySegment ws = w.segment();
@@ -220,61 +223,36 @@ public final class ConvPoolF32 {
             FloatVector k20 = FloatVector.broadcast(S, ws.getAtIndex(F, wk + 2 * w2)), k21 = FloatVector.broadcast(S, ws.getAtIndex(F, wk + 2 * w2 + w3)), k22 = FloatVector.broadcast(S, ws.getAtIndex(F, wk + 2 * w2 + 2 * w3));
             for (int ph = 0; ph < phN; ph++) {
                 long orow = ob + k * o1 + ph * o2;
-                for (int pw = 0; pw < pwN; pw += 2 * L) {
-                    int s0 = Math.min(pw, pwN - L), s1 = Math.min(pw + L, pwN - L);
-                    // padded row 2ph + r of block b at rb + 2r * len; column offsets 0, 1, 2, 3 at +0, +len, +1, +len + 1
-                    int r0 = so + 4 * ph * len + s0, r1 = r0 + (s1 - s0);
-                    FloatVector a00 = bv, a01 = bv, a10 = bv, a11 = bv, c00 = bv, c01 = bv, c10 = bv, c11 = bv, v, m;
-                    v = FloatVector.fromArray(S, x, r0); a00 = v.fma(k00, a00);
-                    v = FloatVector.fromArray(S, x, r1); c00 = v.fma(k00, c00);
-                    v = FloatVector.fromArray(S, x, r0 + len); a00 = v.fma(k01, a00); a01 = v.fma(k00, a01);
-                    v = FloatVector.fromArray(S, x, r1 + len); c00 = v.fma(k01, c00); c01 = v.fma(k00, c01);
-                    v = FloatVector.fromArray(S, x, r0 + 1); a00 = v.fma(k02, a00); a01 = v.fma(k01, a01);
-                    v = FloatVector.fromArray(S, x, r1 + 1); c00 = v.fma(k02, c00); c01 = v.fma(k01, c01);
-                    v = FloatVector.fromArray(S, x, r0 + len + 1); a01 = v.fma(k02, a01);
-                    v = FloatVector.fromArray(S, x, r1 + len + 1); c01 = v.fma(k02, c01);
-                    v = FloatVector.fromArray(S, x, r0 + 2 * len); a00 = v.fma(k10, a00); a10 = v.fma(k00, a10);
-                    v = FloatVector.fromArray(S, x, r1 + 2 * len); c00 = v.fma(k10, c00); c10 = v.fma(k00, c10);
-                    v = FloatVector.fromArray(S, x, r0 + 2 * len + len); a00 = v.fma(k11, a00); a01 = v.fma(k10, a01); a10 = v.fma(k01, a10); a11 = v.fma(k00, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 2 * len + len); c00 = v.fma(k11, c00); c01 = v.fma(k10, c01); c10 = v.fma(k01, c10); c11 = v.fma(k00, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 2 * len + 1); a00 = v.fma(k12, a00); a01 = v.fma(k11, a01); a10 = v.fma(k02, a10); a11 = v.fma(k01, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 2 * len + 1); c00 = v.fma(k12, c00); c01 = v.fma(k11, c01); c10 = v.fma(k02, c10); c11 = v.fma(k01, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 2 * len + len + 1); a01 = v.fma(k12, a01); a11 = v.fma(k02, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 2 * len + len + 1); c01 = v.fma(k12, c01); c11 = v.fma(k02, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 4 * len); a00 = v.fma(k20, a00); a10 = v.fma(k10, a10);
-                    v = FloatVector.fromArray(S, x, r1 + 4 * len); c00 = v.fma(k20, c00); c10 = v.fma(k10, c10);
-                    v = FloatVector.fromArray(S, x, r0 + 4 * len + len); a00 = v.fma(k21, a00); a01 = v.fma(k20, a01); a10 = v.fma(k11, a10); a11 = v.fma(k10, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 4 * len + len); c00 = v.fma(k21, c00); c01 = v.fma(k20, c01); c10 = v.fma(k11, c10); c11 = v.fma(k10, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 4 * len + 1); a00 = v.fma(k22, a00); a01 = v.fma(k21, a01); a10 = v.fma(k12, a10); a11 = v.fma(k11, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 4 * len + 1); c00 = v.fma(k22, c00); c01 = v.fma(k21, c01); c10 = v.fma(k12, c10); c11 = v.fma(k11, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 4 * len + len + 1); a01 = v.fma(k22, a01); a11 = v.fma(k12, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 4 * len + len + 1); c01 = v.fma(k22, c01); c11 = v.fma(k12, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 6 * len); a10 = v.fma(k20, a10);
-                    v = FloatVector.fromArray(S, x, r1 + 6 * len); c10 = v.fma(k20, c10);
-                    v = FloatVector.fromArray(S, x, r0 + 6 * len + len); a10 = v.fma(k21, a10); a11 = v.fma(k20, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 6 * len + len); c10 = v.fma(k21, c10); c11 = v.fma(k20, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 6 * len + 1); a10 = v.fma(k22, a10); a11 = v.fma(k21, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 6 * len + 1); c10 = v.fma(k22, c10); c11 = v.fma(k21, c11);
-                    v = FloatVector.fromArray(S, x, r0 + 6 * len + len + 1); a11 = v.fma(k22, a11);
-                    v = FloatVector.fromArray(S, x, r1 + 6 * len + len + 1); c11 = v.fma(k22, c11);
-                    m = a00;
+                for (int pw = 0; pw < pwN; pw += L) {
+                    int st = Math.min(pw, pwN - L);
+                    // padded row 2ph + q at r + 2q * len; column offsets 0, 1, 2, 3 at +0, +len, +1, +len + 1
+                    int r = so + 4 * ph * len + st;
+                    FloatVector a00 = bv, a01 = bv, a10 = bv, a11 = bv, v;
+                    v = FloatVector.fromArray(S, x, r); a00 = v.fma(k00, a00);
+                    v = FloatVector.fromArray(S, x, r + len); a00 = v.fma(k01, a00); a01 = v.fma(k00, a01);
+                    v = FloatVector.fromArray(S, x, r + 1); a00 = v.fma(k02, a00); a01 = v.fma(k01, a01);
+                    v = FloatVector.fromArray(S, x, r + len + 1); a01 = v.fma(k02, a01);
+                    v = FloatVector.fromArray(S, x, r + 2 * len); a00 = v.fma(k10, a00); a10 = v.fma(k00, a10);
+                    v = FloatVector.fromArray(S, x, r + 2 * len + len); a00 = v.fma(k11, a00); a01 = v.fma(k10, a01); a10 = v.fma(k01, a10); a11 = v.fma(k00, a11);
+                    v = FloatVector.fromArray(S, x, r + 2 * len + 1); a00 = v.fma(k12, a00); a01 = v.fma(k11, a01); a10 = v.fma(k02, a10); a11 = v.fma(k01, a11);
+                    v = FloatVector.fromArray(S, x, r + 2 * len + len + 1); a01 = v.fma(k12, a01); a11 = v.fma(k02, a11);
+                    v = FloatVector.fromArray(S, x, r + 4 * len); a00 = v.fma(k20, a00); a10 = v.fma(k10, a10);
+                    v = FloatVector.fromArray(S, x, r + 4 * len + len); a00 = v.fma(k21, a00); a01 = v.fma(k20, a01); a10 = v.fma(k11, a10); a11 = v.fma(k10, a11);
+                    v = FloatVector.fromArray(S, x, r + 4 * len + 1); a00 = v.fma(k22, a00); a01 = v.fma(k21, a01); a10 = v.fma(k12, a10); a11 = v.fma(k11, a11);
+                    v = FloatVector.fromArray(S, x, r + 4 * len + len + 1); a01 = v.fma(k22, a01); a11 = v.fma(k12, a11);
+                    v = FloatVector.fromArray(S, x, r + 6 * len); a10 = v.fma(k20, a10);
+                    v = FloatVector.fromArray(S, x, r + 6 * len + len); a10 = v.fma(k21, a10); a11 = v.fma(k20, a11);
+                    v = FloatVector.fromArray(S, x, r + 6 * len + 1); a10 = v.fma(k22, a10); a11 = v.fma(k21, a11);
+                    v = FloatVector.fromArray(S, x, r + 6 * len + len + 1); a11 = v.fma(k22, a11);
+                    // maximum of each window's four conv values in scan order, then ReLU
+                    FloatVector m = a00;
                     m = m.blend(a01, a01.compare(VectorOperators.GT, m).or(a01.compare(VectorOperators.NE, a01).and(m.compare(VectorOperators.EQ, m))));
                     m = m.blend(a10, a10.compare(VectorOperators.GT, m).or(a10.compare(VectorOperators.NE, a10).and(m.compare(VectorOperators.EQ, m))));
                     m = m.blend(a11, a11.compare(VectorOperators.GT, m).or(a11.compare(VectorOperators.NE, a11).and(m.compare(VectorOperators.EQ, m))));
-                    m.blend(0f, m.compare(VectorOperators.LE, 0f)).intoMemorySegment(os, (orow + s0) * 4, BO);
-                    m = c00;
-                    m = m.blend(c01, c01.compare(VectorOperators.GT, m).or(c01.compare(VectorOperators.NE, c01).and(m.compare(VectorOperators.EQ, m))));
-                    m = m.blend(c10, c10.compare(VectorOperators.GT, m).or(c10.compare(VectorOperators.NE, c10).and(m.compare(VectorOperators.EQ, m))));
-                    m = m.blend(c11, c11.compare(VectorOperators.GT, m).or(c11.compare(VectorOperators.NE, c11).and(m.compare(VectorOperators.EQ, m))));
-                    m.blend(0f, m.compare(VectorOperators.LE, 0f)).intoMemorySegment(os, (orow + s1) * 4, BO);
+                    m.blend(0f, m.compare(VectorOperators.LE, 0f)).intoMemorySegment(os, (orow + st) * 4, BO);
                 }
             }
         }
-    }
-
-    /** Weight element e of the weight segment, broadcast (a helper returning a vector: C2 inlines this small one). */
-    private static FloatVector weight(MemorySegment ws, long e) {
-        return FloatVector.broadcast(S, ws.getAtIndex(F, e));
     }
 
     /**
