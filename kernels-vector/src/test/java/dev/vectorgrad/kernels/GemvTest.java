@@ -55,6 +55,50 @@ class GemvTest {
                 });
     }
 
+    /**
+     * The dot form's documented order, in scalar Java: lane j of the vector part accumulates elements p = j mod L
+     * (p below k rounded down to L) by fma; the lanes are summed in lane order; the tail elements follow by fma;
+     * then alpha * dot (+ beta * c by fma).
+     */
+    private static float dotOrder(float[] u, float[] v, int k, float alpha, float beta, float c) {
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), kv = k - k % lanes;
+        float[] acc = new float[lanes];
+        for (int p = 0; p < kv; p++) acc[p % lanes] = Math.fma(u[p], v[p], acc[p % lanes]);
+        float d = acc[0];
+        for (int j = 1; j < lanes; j++) d += acc[j];
+        for (int p = kv; p < k; p++) d = Math.fma(u[p], v[p], d);
+        float r = alpha * d;
+        return beta != 0 ? Math.fma(beta, c, r) : r;
+    }
+
+    @Test
+    void dotFormGivesTheDocumentedOrderBitForBit() {
+        // x [1, k] times W^T (W [n, k]): blocks of 8 outputs (lane sums through a transposed tile), of 4 and single
+        // outputs, every k tail, contiguous and strided outputs, beta 0 and not: the bits of the order above.
+        qt().withExamples(150).withShrinkCycles(20)
+                .forAll(integers().between(1, 45), integers().between(1, 80), longs().all())
+                .checkAssert((n, k, seed) -> {
+                    Random r = new Random(seed);
+                    float alpha = r.nextBoolean() ? 1f : 0.75f, beta = r.nextBoolean() ? 0f : -1.5f;
+                    boolean stridedC = r.nextBoolean();
+                    try (Scope s = Scope.open()) {
+                        float[] u = new float[k], wv = new float[n * k], c0 = new float[n];
+                        for (int i = 0; i < u.length; i++) u[i] = (float) r.nextGaussian();
+                        for (int i = 0; i < wv.length; i++) wv[i] = (float) r.nextGaussian();
+                        for (int i = 0; i < n; i++) c0[i] = (float) r.nextGaussian();
+                        Tensor x = Tensor.of(s, u, 1, k), w = Tensor.of(s, wv, n, k);
+                        Tensor c = stridedC ? Tensor.zeros(s, DType.F32, n, 3).slice(1, 1, 2).t() : Tensor.zeros(s, DType.F32, 1, n);
+                        for (int i = 0; i < n; i++) c.setFlat(i, c0[i]);
+                        VEC.gemm(alpha, x, w.t(), beta, c);
+                        for (int i = 0; i < n; i++) {
+                            float expected = dotOrder(u, java.util.Arrays.copyOfRange(wv, i * k, (i + 1) * k), k, alpha, beta, c0[i]);
+                            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits((float) c.getFlat(i)),
+                                    "output " + i + " of n=" + n + " k=" + k + " alpha " + alpha + " beta " + beta + " strided c " + stridedC);
+                        }
+                    }
+                });
+    }
+
     @Test
     void denseLayerShapeOfBatchOneMnist() {
         // x [1, 5408] times W^T with W [64, 5408]: the dot form, long k with a tail-free and a tail case.
