@@ -32,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 1)
+// 5 s of warm-up: the fused conv kernel's single-channel 3x3 path runs under C1 (boxing its vectors) until C2
+// compiles it, ~2-3 s into a run on a loaded 2-core machine.
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class InferBench {
     @Param({"vector", "scalar"})
