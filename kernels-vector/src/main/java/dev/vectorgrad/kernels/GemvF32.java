@@ -177,7 +177,7 @@ final class GemvF32 {
         int kv = S.loopBound(k);
         float[] tmp = LANES.get();
         int t = 0;
-        if (L >= 8) {
+        if (L == 8) {
             for (; t + 8 <= count; t += 8) dots8(us, uo, vs, vo + t * vStride, vStride, os, oo + t * outStride, outStride, k, kv, alpha, beta, tmp);
         }
         for (; t + 4 <= count; t += 4) {
@@ -217,10 +217,9 @@ final class GemvF32 {
         }
     }
 
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
     /**
-     * Two-vector shuffles of the 8 x 8 transpose (L == 8; an index of L or more takes lane index - L of the second
-     * vector): interleave single lanes of the low / high halves, then pairs, then quadruples.
+     * Two-vector shuffles of the 8 x 8 transpose in {@link #dots8} (L == 8; a negative index takes lane index + L of
+     * the second vector): interleave single lanes of the low / high halves, then pairs, then quadruples.
      */
     private static final VectorShuffle<Float> ZIP_LO = zip(1, 0), ZIP_HI = zip(1, 1), ZIP2_LO = zip(2, 0), ZIP2_HI = zip(2, 1), ZIP4_LO = zip(4, 0),
             ZIP4_HI = zip(4, 1);
@@ -235,11 +234,12 @@ final class GemvF32 {
     }
 
     /**
-     * Eight outputs of {@link #dots} (L &gt;= 8): the same lane partial sums as the one-row form, then the eight lane
-     * sums at once: the accumulators go through a tile transposed in the array (tile[i * L + j] to tile[8L + 8j + i]),
-     * and the sum of its L rows of 8, in lane order, is each output's sum in lane order; then the k tail, alpha and
-     * beta lanewise, the same operations per output as {@link #sum} and {@link #put}, so the same bits. The one-row
-     * form's sums were serial chains of L - 1 dependent adds per output (batch-1 MLP layers: 64 x 64 took ~1 us).
+     * Eight outputs of {@link #dots}, 256-bit vectors only (L == 8: the transpose below is 8 x 8; other widths keep the
+     * 4-row form): the same lane partial sums as the one-row form, in 8 FMA chains, then the eight lane sums at once
+     * (the accumulators transposed in registers and the 8 columns added in lane order, which is each output's sum in
+     * lane order), then the k tail, alpha and beta lanewise: the same operations per output as {@link #sum} and
+     * {@link #put}, so the same bits. The one-row form summed each output through memory in a serial chain of L - 1
+     * dependent adds (a batch-1 MLP layer of 64 x 64 took ~1 us; through a heap tile instead of registers: ~15% slower).
      */
     private static void dots8(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                               MemorySegment os, long oo, long outStride, int k, int kv, float alpha, float beta, float[] tile) {
@@ -257,44 +257,27 @@ final class GemvF32 {
             s6 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v6 + p) * 4, BO), s6);
             s7 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v7 + p) * 4, BO), s7);
         }
-        FloatVector d;
-        if (L == 8) {
-            // 8 x 8 transpose in registers (no store-to-load forwarding through memory), then the columns summed in
-            // lane order: lane i of column j is lane j of row i
-            FloatVector a0 = s0.rearrange(ZIP_LO, s1), a1 = s0.rearrange(ZIP_HI, s1), a2 = s2.rearrange(ZIP_LO, s3), a3 = s2.rearrange(ZIP_HI, s3);
-            FloatVector a4 = s4.rearrange(ZIP_LO, s5), a5 = s4.rearrange(ZIP_HI, s5), a6 = s6.rearrange(ZIP_LO, s7), a7 = s6.rearrange(ZIP_HI, s7);
-            FloatVector b0 = a0.rearrange(ZIP2_LO, a2), b1 = a0.rearrange(ZIP2_HI, a2), b2 = a1.rearrange(ZIP2_LO, a3), b3 = a1.rearrange(ZIP2_HI, a3);
-            FloatVector b4 = a4.rearrange(ZIP2_LO, a6), b5 = a4.rearrange(ZIP2_HI, a6), b6 = a5.rearrange(ZIP2_LO, a7), b7 = a5.rearrange(ZIP2_HI, a7);
-            d = b0.rearrange(ZIP4_LO, b4);
-            d = d.add(b0.rearrange(ZIP4_HI, b4));
-            d = d.add(b1.rearrange(ZIP4_LO, b5));
-            d = d.add(b1.rearrange(ZIP4_HI, b5));
-            d = d.add(b2.rearrange(ZIP4_LO, b6));
-            d = d.add(b2.rearrange(ZIP4_HI, b6));
-            d = d.add(b3.rearrange(ZIP4_LO, b7));
-            d = d.add(b3.rearrange(ZIP4_HI, b7));
-        } else {
-            s0.intoArray(tile, 0);
-            s1.intoArray(tile, L);
-            s2.intoArray(tile, 2 * L);
-            s3.intoArray(tile, 3 * L);
-            s4.intoArray(tile, 4 * L);
-            s5.intoArray(tile, 5 * L);
-            s6.intoArray(tile, 6 * L);
-            s7.intoArray(tile, 7 * L);
-            final int t0 = 8 * L;
-            for (int i = 0; i < 8; i++)
-                for (int j = 0; j < L; j++) tile[t0 + 8 * j + i] = tile[i * L + j];
-            d = FloatVector.fromArray(S8, tile, t0);
-            for (int j = 1; j < L; j++) d = d.add(FloatVector.fromArray(S8, tile, t0 + 8 * j));
-        }
+        // 8 x 8 transpose in registers (no store-to-load forwarding through memory), then the columns summed in lane
+        // order: lane i of column j is lane j of row i
+        FloatVector a0 = s0.rearrange(ZIP_LO, s1), a1 = s0.rearrange(ZIP_HI, s1), a2 = s2.rearrange(ZIP_LO, s3), a3 = s2.rearrange(ZIP_HI, s3);
+        FloatVector a4 = s4.rearrange(ZIP_LO, s5), a5 = s4.rearrange(ZIP_HI, s5), a6 = s6.rearrange(ZIP_LO, s7), a7 = s6.rearrange(ZIP_HI, s7);
+        FloatVector b0 = a0.rearrange(ZIP2_LO, a2), b1 = a0.rearrange(ZIP2_HI, a2), b2 = a1.rearrange(ZIP2_LO, a3), b3 = a1.rearrange(ZIP2_HI, a3);
+        FloatVector b4 = a4.rearrange(ZIP2_LO, a6), b5 = a4.rearrange(ZIP2_HI, a6), b6 = a5.rearrange(ZIP2_LO, a7), b7 = a5.rearrange(ZIP2_HI, a7);
+        FloatVector d = b0.rearrange(ZIP4_LO, b4);
+        d = d.add(b0.rearrange(ZIP4_HI, b4));
+        d = d.add(b1.rearrange(ZIP4_LO, b5));
+        d = d.add(b1.rearrange(ZIP4_HI, b5));
+        d = d.add(b2.rearrange(ZIP4_LO, b6));
+        d = d.add(b2.rearrange(ZIP4_HI, b6));
+        d = d.add(b3.rearrange(ZIP4_LO, b7));
+        d = d.add(b3.rearrange(ZIP4_HI, b7));
         for (int p = kv; p < k; p++) {
             for (int i = 0; i < 8; i++) tile[i] = vs.getAtIndex(E, vo + i * vStride + p);
-            d = FloatVector.broadcast(S8, us.getAtIndex(E, uo + p)).fma(FloatVector.fromArray(S8, tile, 0), d);
+            d = FloatVector.broadcast(S, us.getAtIndex(E, uo + p)).fma(FloatVector.fromArray(S, tile, 0), d);
         }
         d = d.mul(alpha);
         if (outStride == 1) {
-            if (beta != 0) d = FloatVector.broadcast(S8, beta).fma(FloatVector.fromMemorySegment(S8, os, oo * 4, BO), d);
+            if (beta != 0) d = FloatVector.broadcast(S, beta).fma(FloatVector.fromMemorySegment(S, os, oo * 4, BO), d);
             d.intoMemorySegment(os, oo * 4, BO);
         } else {
             d.intoArray(tile, 0);
@@ -307,8 +290,8 @@ final class GemvF32 {
         }
     }
 
-    /** Per thread: L lanes for {@link #sum}, or the two tiles of {@link #dots8} (8L + 8L floats). */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[Math.max(L, 16 * L)]);
+    /** Per thread: L lanes for {@link #sum} and {@link #dots8}'s k tail and strided output. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     /**
      * The lanes summed in lane order. Not reduceLanes(ADD): its order is unspecified, and the interpreter and C2
