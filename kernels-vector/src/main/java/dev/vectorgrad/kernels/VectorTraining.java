@@ -57,6 +57,13 @@ final class VectorTraining {
 
     // ------------------------------------------------------------------ fused activation
 
+    /**
+     * The lane formula of a fused activation, for every activation but TANH: TANH runs its own loops
+     * ({@link #tanhRange}, {@link #biasTanhDenseRow}, {@link #biasTanhPlane}) with {@link VMath#tanh}, whose bits are
+     * the same interpreted, under C1 and under C2 ({@code lanewise(TANH)} is a vector stub under C2 and Math.tanh per
+     * lane before: a seeded run's bits depended on JIT timing). VMath.tanh holds an exp; inlined into this switch
+     * next to SIGMOID's exp, every loop using the switch would parse two of them (C2's inlining node budget).
+     */
     static FloatVector activate(Activation act, FloatVector v) {
         return switch (act) {
             case IDENTITY -> v;
@@ -67,7 +74,7 @@ final class VectorTraining {
                 FloatVector e = VMath.exp(v.abs().neg());
                 yield e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
             }
-            case TANH -> v.lanewise(VectorOperators.TANH);
+            case TANH -> throw new IllegalStateException("TANH runs in its own loops");
         };
     }
 
@@ -93,6 +100,10 @@ final class VectorTraining {
         int channels = rank == 0 ? 1 : out.dim(channelAxis);
         MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
+        if (act == Activation.TANH) {
+            biasTanh(xs, xo, bs, bo, os, oo, outer, channels, inner);
+            return;
+        }
         if (bias == null) {
             int n = Math.toIntExact(out.numel());
             if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
@@ -149,6 +160,58 @@ final class VectorTraining {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += L) activate(act, FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i)));
+    }
+
+    // The TANH loops: one VMath.tanh per vector and nothing else (tier-stable, and small enough for C2 to inline
+    // VMath.tanh whole); the scalar tails use Math.tanh, as activate(TANH, float), the same in every tier. Chosen
+    // before any row loop: a TANH branch inside the shared loops (next to SIGMOID's VMath.exp in activate) had C2
+    // inline both exps into one compilation, past its node budget, and the RELU / SIGMOID loops boxed (300 KB per
+    // call, ConvTrainingAllocationTest).
+
+    /** biasActivation with TANH: the same three layouts as the other activations. */
+    private static void biasTanh(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo,
+                                 long outer, int channels, long inner) {
+        if (bs == null) {
+            int n = Math.toIntExact(outer * channels * inner);
+            if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi));
+            else tanhRange(xs, xo, os, oo, 0, n);
+        } else if (inner == 1) {
+            for (long row = 0; row < outer; row++) {
+                long base = row * channels;
+                biasTanhDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
+            }
+        } else {
+            int plane = Math.toIntExact(inner);
+            for (long row = 0; row < outer; row++)
+                for (int c = 0; c < channels; c++) {
+                    long base = (row * channels + c) * inner;
+                    biasTanhPlane(xs, xo + base, bs.getAtIndex(F, bo + c), os, oo + base, plane);
+                }
+        }
+    }
+
+    /** out[i] = tanh(x[i]) for i in [lo, hi). */
+    private static void tanhRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) VMath.tanh(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < hi; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i)));
+    }
+
+    /** out[c] = tanh(x[c] + bias[c]) for c < C (one dense row). */
+    private static void biasTanhDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
+            VMath.tanh(v).intoMemorySegment(os, (oo + c) * 4, NO);
+        }
+        for (; c < C; c++) os.setAtIndex(F, oo + c, (float) Math.tanh(xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
+    }
+
+    /** out[i] = tanh(x[i] + b) for i < len (one conv plane). */
+    private static void biasTanhPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) VMath.tanh(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < len; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i) + b));
     }
 
     private static void activationGradRange(Activation act, MemorySegment ys, long yo, MemorySegment gs, long go,
@@ -300,6 +363,16 @@ final class VectorTraining {
     /** Elements summed in float lanes before the partial goes into the double total. */
     private static final int SUM_CHUNK = 4096;
 
+    /** Per-thread F32 scratch of SUM_CHUNK elements for exp(-|x|) when there is no grad tensor to hold it (made once per thread). */
+    private static final ThreadLocal<MemorySegment> BCE_SCRATCH_F = ThreadLocal.withInitial(() -> MemorySegment.ofArray(new float[SUM_CHUNK]));
+
+    /**
+     * F32 BCE with logits in chunks of SUM_CHUNK, two passes per chunk: e = exp(-|x|) into the grad tensor (or a
+     * scratch chunk, also when grad shares memory with the logits or targets), then the loss terms
+     * max(x, 0) - x*t + log1p(e) summed in float lanes, and the gradient (sigmoid(x) - t) * scale over e. Both
+     * transcendentals are VMath's (the same bits interpreted, C1 or C2; {@code lanewise(LOG1P)} was not), one per
+     * loop: VMath.exp and VMath.log1pUnit with the rest in one loop overran C2's inlining node budget and boxed.
+     */
     static double bceWithLogits(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         if (fast64(logits, targets, grad)) return bceWithLogitsF64(logits, targets, r, grad);
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
@@ -307,49 +380,65 @@ final class VectorTraining {
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
+        boolean eInGrad = gs != null && gs != xs && gs != ts;
+        MemorySegment es = eInGrad ? gs : BCE_SCRATCH_F.get();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
-            total += gs == null ? bceChunk(xs, xo + i, ts, to + i, len) : bceChunkGrad(xs, xo + i, ts, to + i, gs, go + i, len, scale);
+            long eo = eInGrad ? go + i : 0;
+            bceExpF32(xs, xo + i, es, eo, len);
+            total += gs == null ? bceLossF32(xs, xo + i, ts, to + i, es, eo, len)
+                    : bceLossGradF32(xs, xo + i, ts, to + i, es, eo, gs, go + i, len, scale);
         }
         return total * scale;
     }
 
-    /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(exp(-|x|)). */
-    private static float bceChunk(MemorySegment xs, long xo, MemorySegment ts, long to, int len) {
+    /** e[0, len) = exp(-|x|). */
+    private static void bceExpF32(MemorySegment xs, long xo, MemorySegment es, long eo, int len) {
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L)
+            VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg()).intoMemorySegment(es, (eo + i) * 4, NO);
+        for (; i < len; i++) es.setAtIndex(F, eo + i, (float) Math.exp(-Math.abs(xs.getAtIndex(F, xo + i))));
+    }
+
+    /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(e), e = exp(-|x|) in (0, 1]. */
+    private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo, int len) {
         FloatVector acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = VMath.exp(x.abs().neg());
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
+            FloatVector e = FloatVector.fromMemorySegment(FS, es, (eo + i) * 4, NO);
+            acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
         }
         float s = Lanes.sum(acc);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
-            s += Math.max(x, 0f) - x * t + (float) Math.log1p((float) Math.exp(-Math.abs(x)));
+            s += Math.max(x, 0f) - x * t + (float) Math.log1p(es.getAtIndex(F, eo + i));
         }
         return s;
     }
 
-    /** As {@link #bceChunk}, also writing grad = (sigmoid(x) - t) * scale. */
-    private static float bceChunkGrad(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment gs, long go, int len, float scale) {
+    /**
+     * As {@link #bceLossF32}, also writing grad = (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e);
+     * gs may be es (each e is read before its grad overwrites it).
+     */
+    private static float bceLossGradF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo,
+                                        MemorySegment gs, long go, int len, float scale) {
         FloatVector acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = VMath.exp(x.abs().neg());
+            FloatVector e = FloatVector.fromMemorySegment(FS, es, (eo + i) * 4, NO);
             FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+            acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
             sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
         }
         float s = Lanes.sum(acc);
         for (; i < len; i++) {
-            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
-            float e = (float) Math.exp(-Math.abs(x));
+            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i), e = es.getAtIndex(F, eo + i);
             float sig = (x >= 0 ? 1f : e) / (e + 1f);
-            gs.setAtIndex(F, go + i, (sig - t) * scale);
             s += Math.max(x, 0f) - x * t + (float) Math.log1p(e);
+            gs.setAtIndex(F, go + i, (sig - t) * scale);
         }
         return s;
     }
@@ -476,21 +565,23 @@ final class VectorTraining {
      * F64 BCE with logits in chunks of SUM_CHUNK, three passes per chunk so no loop holds more than one VMath call
      * (exp and log1p with the rest in one loop boxed: 32 B per element): e = exp(-|x|) into the grad tensor (or a
      * scratch chunk); the sum of log1p(e); then the sum of max(x, 0) - x*t and the gradient
-     * (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), overwriting e.
+     * (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), overwriting e. Where grad shares memory
+     * with the logits or targets (an in-place gradient), e goes to the scratch chunk instead.
      */
     private static double bceWithLogitsF64(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         long n = logits.numel();
         double scale = r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
-        MemorySegment es = gs != null ? gs : BCE_SCRATCH.get();
+        boolean eInGrad = gs != null && gs != xs && gs != ts;
+        MemorySegment es = eInGrad ? gs : BCE_SCRATCH.get();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
-            long eo = gs != null ? go + i : 0;
+            long eo = eInGrad ? go + i : 0;
             bceExpF64(xs, xo + i, es, eo, len);
             total += bceLog1pSumF64(es, eo, len);
-            total += bceLinearF64(xs, xo + i, ts, to + i, es, eo, len, gs != null, scale);
+            total += bceLinearF64(xs, xo + i, ts, to + i, es, eo, gs, go + i, len, scale);
         }
         return total * scale;
     }
@@ -513,9 +604,10 @@ final class VectorTraining {
         return s;
     }
 
-    /** Sum of max(x, 0) - x*t over [0, len); with writeGrad, e (= exp(-|x|)) is overwritten by the gradient. */
-    private static double bceLinearF64(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo, int len,
-                                       boolean writeGrad, double scale) {
+    /** Sum of max(x, 0) - x*t over [0, len); with gs, also the gradient from e = exp(-|x|) (gs may be es). */
+    private static double bceLinearF64(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo,
+                                       MemorySegment gs, long go, int len, double scale) {
+        boolean writeGrad = gs != null;
         DoubleVector acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(len);
         for (; i < bound; i += DL) {
@@ -524,7 +616,7 @@ final class VectorTraining {
             if (writeGrad) {
                 DoubleVector e = DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO);
                 DoubleVector sig = e.blend(1.0, x.compare(VectorOperators.GE, 0.0)).div(e.add(1.0));
-                sig.sub(t).mul(scale).intoMemorySegment(es, (eo + i) * 8, NO);
+                sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 8, NO);
             }
         }
         double s = Lanes.sum(acc);
@@ -533,7 +625,7 @@ final class VectorTraining {
             s += Math.max(x, 0) - x * t;
             if (writeGrad) {
                 double e = es.getAtIndex(D, eo + i);
-                es.setAtIndex(D, eo + i, ((x >= 0 ? 1.0 : e) / (1.0 + e) - t) * scale);
+                gs.setAtIndex(D, go + i, ((x >= 0 ? 1.0 : e) / (1.0 + e) - t) * scale);
             }
         }
         return s;
