@@ -78,6 +78,26 @@ public final class DeterminismProbe {
                 out.put("bceF32_" + len, bits(Ops.bceWithLogits(bx, bt, Reduction.SUM, g4)) + "/" + hash(g4)
                         + "/" + bits(Ops.bceWithLogits(bx, bt, Reduction.MEAN, null)));
             }
+            // The loss is a sum, and a last-bit difference in one log1p term rounds away in it (lanewise(LOG1P), which
+            // differs from Math.log1p on ~1% of these inputs under C2, passed the probes above): so also 1024 short
+            // losses of 11 elements (one vector, then a tail) where one element, in lane i % 8, has a log1p term in
+            // (0, ln 2] and the others add about 1e-13 (x = +-30) that rounds away: each loss's bits are that term's.
+            // Targets t = (x >= 0 ? 1 : 0) make max(x, 0) - x t exactly 0. With and without a grad tensor.
+            int rows = 1024;
+            Tensor rx = Ops.binary(BinaryOp.MUL, rand(rng, DType.F32, rows, 11), 4), rt = Tensor.zeros(DType.F32, rows, 11);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < 11; j++) {
+                    long at = i * 11L + j;
+                    if (j != i % 8) rx.setFlat(at, rx.getFlat(at) < 0 ? -30 : 30);
+                    rt.setFlat(at, rx.getFlat(at) >= 0 ? 1 : 0);
+                }
+            Tensor rg = Tensor.zeros(DType.F32, 11);
+            double[] noGrad = new double[rows], withGrad = new double[rows];
+            for (int i = 0; i < rows; i++) {
+                noGrad[i] = Ops.bceWithLogits(rx.select(0, i), rt.select(0, i), Reduction.SUM, null);
+                withGrad[i] = Ops.bceWithLogits(rx.select(0, i), rt.select(0, i), Reduction.SUM, rg);
+            }
+            out.put("bceF32Terms", Integer.toHexString(Arrays.hashCode(noGrad)) + "/" + Integer.toHexString(Arrays.hashCode(withGrad)));
             // Fused bias + tanh (Linear / Conv2d with a Tanh, and the Tanh module: no bias), F32: dense rows, conv
             // planes and the whole tensor, each with a loop tail.
             Tensor dense = Ops.binary(BinaryOp.MUL, rand(rng, DType.F32, 13, 101), 2), dBias = rand(rng, DType.F32, 101);
