@@ -58,23 +58,18 @@ final class VectorTraining {
     // ------------------------------------------------------------------ fused activation
 
     /**
-     * The lane formula of a fused activation, for every activation but TANH: TANH runs its own loops
-     * ({@link #tanhRange}, {@link #biasTanhDenseRow}, {@link #biasTanhPlane}) with {@link VMath#tanh}, whose bits are
-     * the same interpreted, under C1 and under C2 ({@code lanewise(TANH)} is a vector stub under C2 and Math.tanh per
-     * lane before: a seeded run's bits depended on JIT timing). VMath.tanh holds an exp; inlined into this switch
-     * next to SIGMOID's exp, every loop using the switch would parse two of them (C2's inlining node budget).
+     * The lane formula of a fused IDENTITY or RELU activation. SIGMOID and TANH (VMath) run loops of their own
+     * ({@link #biasTranscendental}): in this shared switch, VMath.exp's call site had the profile of every
+     * activation's calls, looked cold to C2 when a RELU layer ran more elements than a SIGMOID one, was left out of
+     * line and boxed every vector (24 KB per 16 x 100 call); and a TANH case (VMath.tanh holds an exp too) next to
+     * it would put two exps into each loop's compilation (C2's inlining node budget).
      */
     static FloatVector activate(Activation act, FloatVector v) {
         return switch (act) {
             case IDENTITY -> v;
             // v > 0 || NaN ? v : +0 (as UnaryOp.RELU)
             case RELU -> v.blend(0f, v.compare(VectorOperators.LE, 0f));
-            // Split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|).
-            case SIGMOID -> {
-                FloatVector e = VMath.exp(v.abs().neg());
-                yield e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-            }
-            case TANH -> throw new IllegalStateException("TANH runs in its own loops");
+            case SIGMOID, TANH -> throw new IllegalStateException(act + " runs in its own loops");
         };
     }
 
@@ -100,8 +95,8 @@ final class VectorTraining {
         int channels = rank == 0 ? 1 : out.dim(channelAxis);
         MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
-        if (act == Activation.TANH) {
-            biasTanh(xs, xo, bs, bo, os, oo, outer, channels, inner);
+        if (act == Activation.SIGMOID || act == Activation.TANH) {
+            biasTranscendental(act == Activation.TANH, xs, xo, bs, bo, os, oo, outer, channels, inner);
             return;
         }
         if (bias == null) {
@@ -162,32 +157,70 @@ final class VectorTraining {
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i)));
     }
 
-    // The TANH loops: one VMath.tanh per vector and nothing else (tier-stable, and small enough for C2 to inline
-    // VMath.tanh whole); the scalar tails use Math.tanh, as activate(TANH, float), the same in every tier. Chosen
-    // before any row loop: a TANH branch inside the shared loops (next to SIGMOID's VMath.exp in activate) had C2
-    // inline both exps into one compilation, past its node budget, and the RELU / SIGMOID loops boxed (300 KB per
-    // call, ConvTrainingAllocationTest).
+    // The SIGMOID and TANH loops: one VMath call per vector (exp or tanh, the same bits interpreted, under C1 and
+    // under C2, where lanewise(TANH) was a vector stub under C2 and Math.tanh per lane before: a seeded run's bits
+    // depended on JIT timing), one method per activation and layout, so each VMath call site is hot in its own
+    // profile and C2 inlines it whole. The scalar tails use the formulas of activate(act, float) (Math.exp,
+    // Math.tanh: the same in every tier).
 
-    /** biasActivation with TANH: the same three layouts as the other activations. */
-    private static void biasTanh(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo,
-                                 long outer, int channels, long inner) {
+    /** biasActivation with SIGMOID (tanh false) or TANH: the same three layouts as the other activations. */
+    private static void biasTranscendental(boolean tanh, MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os,
+                                           long oo, long outer, int channels, long inner) {
         if (bs == null) {
             int n = Math.toIntExact(outer * channels * inner);
-            if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi));
-            else tanhRange(xs, xo, os, oo, 0, n);
+            if (n >= 2L * OPT_GRAIN) {
+                Parallel.forRange(n, OPT_GRAIN, tanh ? (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi) : (lo, hi) -> sigmoidRange(xs, xo, os, oo, lo, hi));
+            } else if (tanh) {
+                tanhRange(xs, xo, os, oo, 0, n);
+            } else {
+                sigmoidRange(xs, xo, os, oo, 0, n);
+            }
         } else if (inner == 1) {
             for (long row = 0; row < outer; row++) {
                 long base = row * channels;
-                biasTanhDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
+                if (tanh) biasTanhDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
+                else biasSigmoidDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
             }
         } else {
             int plane = Math.toIntExact(inner);
             for (long row = 0; row < outer; row++)
                 for (int c = 0; c < channels; c++) {
                     long base = (row * channels + c) * inner;
-                    biasTanhPlane(xs, xo + base, bs.getAtIndex(F, bo + c), os, oo + base, plane);
+                    float b = bs.getAtIndex(F, bo + c);
+                    if (tanh) biasTanhPlane(xs, xo + base, b, os, oo + base, plane);
+                    else biasSigmoidPlane(xs, xo + base, b, os, oo + base, plane);
                 }
         }
+    }
+
+    /** Sigmoid split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|). */
+    private static FloatVector sigmoid(FloatVector v) {
+        FloatVector e = VMath.exp(v.abs().neg());
+        return e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+    }
+
+    /** out[i] = sigmoid(x[i]) for i in [lo, hi). */
+    private static void sigmoidRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) sigmoid(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i)));
+    }
+
+    /** out[c] = sigmoid(x[c] + bias[c]) for c < C (one dense row). */
+    private static void biasSigmoidDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
+            sigmoid(v).intoMemorySegment(os, (oo + c) * 4, NO);
+        }
+        for (; c < C; c++) os.setAtIndex(F, oo + c, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
+    }
+
+    /** out[i] = sigmoid(x[i] + b) for i < len (one conv plane). */
+    private static void biasSigmoidPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) sigmoid(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < len; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i) + b));
     }
 
     /** out[i] = tanh(x[i]) for i in [lo, hi). */

@@ -178,6 +178,10 @@ class ConvTrainingAllocationTest {
             ops.put("biasActivation tanh conv", () -> VECTOR.biasActivation(x, bias, 1, Activation.TANH, act));
             Tensor dense = random(s, dt, r, 16, 100), denseBias = random(s, dt, r, 100), denseAct = zeros(s, dt, 16, 100);
             ops.put("biasActivation tanh dense", () -> VECTOR.biasActivation(dense, denseBias, 1, Activation.TANH, denseAct));
+            // Fewer elements than the RELU layer above: with SIGMOID in the shared activate switch, its exp call looked
+            // cold to C2 and boxed (24 KB per call).
+            ops.put("biasActivation sigmoid dense", () -> VECTOR.biasActivation(dense, denseBias, 1, Activation.SIGMOID, denseAct));
+            ops.put("biasActivation sigmoid conv", () -> VECTOR.biasActivation(x, bias, 1, Activation.SIGMOID, act));
             ops.put("activationBackward", () -> VECTOR.activationBackward(Activation.SIGMOID, act, x, gx));
             Tensor p = random(s, dt, r, 1003), gp = random(s, dt, r, 1003), s0 = zeros(s, dt, 1003), s1 = zeros(s, dt, 1003);
             var sgd = new OptimizerSteps.Sgd(1e-3, 0.9, 0, true, 1e-4);
