@@ -2,6 +2,7 @@ package dev.vectorgrad.kernels;
 
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -396,84 +397,77 @@ final class VectorTraining {
     /** Elements summed in float lanes before the partial goes into the double total. */
     private static final int SUM_CHUNK = 4096;
 
-    /** Per-thread F32 scratch of SUM_CHUNK elements for exp(-|x|) when there is no grad tensor to hold it (made once per thread). */
-    private static final ThreadLocal<MemorySegment> BCE_SCRATCH_F = ThreadLocal.withInitial(() -> MemorySegment.ofArray(new float[SUM_CHUNK]));
+    /**
+     * Per-thread F32 scratch of SUM_CHUNK elements for exp(-|x|) (made once per thread, freed with it). Off-heap like
+     * the tensors: with a heap (float[]) segment here the passes saw two segment classes, and the loss without a grad
+     * ran at times 1.5x slower than the one-pass lanewise kernel.
+     */
+    private static final ThreadLocal<MemorySegment> BCE_SCRATCH_F =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) SUM_CHUNK * Float.BYTES, 64));
 
     /**
-     * F32 BCE with logits in chunks of SUM_CHUNK, two passes per chunk: e = exp(-|x|) into the grad tensor (or a
-     * scratch chunk, also when grad shares memory with the logits or targets), then the loss terms
-     * max(x, 0) - x*t + log1p(e) summed in float lanes, and the gradient (sigmoid(x) - t) * scale over e. Both
-     * transcendentals are VMath's (the same bits interpreted, C1 or C2; {@code lanewise(LOG1P)} was not), one per
-     * loop: VMath.exp and VMath.log1pUnit with the rest in one loop overran C2's inlining node budget and boxed.
+     * F32 BCE with logits in chunks of SUM_CHUNK, up to three passes per chunk: e = exp(-|x|) into a scratch chunk;
+     * the loss terms max(x, 0) - x*t + log1p(e) summed in float lanes; with a grad tensor, grad = (sigmoid(x) - t) *
+     * scale from e. Both transcendentals are VMath's (the same bits interpreted, C1 or C2; {@code lanewise(LOG1P)} was
+     * not), one per loop: exp and log1p in one loop overran C2's inlining node budget and boxed, and log1p with the
+     * gradient in one loop left Lanes.sum out of line (NodeCountInliningCutoff: a vector boxed per chunk). The
+     * gradient pass writes each element after reading it, so grad may be the logits or the targets tensor.
      */
     static double bceWithLogits(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         if (fast64(logits, targets, grad)) return bceWithLogitsF64(logits, targets, r, grad);
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
         long n = logits.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
+        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad), es = BCE_SCRATCH_F.get();
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
-        boolean eInGrad = gs != null && gs != xs && gs != ts;
-        MemorySegment es = eInGrad ? gs : BCE_SCRATCH_F.get();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
-            long eo = eInGrad ? go + i : 0;
-            bceExpF32(xs, xo + i, es, eo, len);
-            total += gs == null ? bceLossF32(xs, xo + i, ts, to + i, es, eo, len)
-                    : bceLossGradF32(xs, xo + i, ts, to + i, es, eo, gs, go + i, len, scale);
+            bceExpF32(xs, xo + i, es, len);
+            total += bceLossF32(xs, xo + i, ts, to + i, es, len);
+            if (gs != null) bceGradF32(xs, xo + i, ts, to + i, es, gs, go + i, len, scale);
         }
         return total * scale;
     }
 
     /** e[0, len) = exp(-|x|). */
-    private static void bceExpF32(MemorySegment xs, long xo, MemorySegment es, long eo, int len) {
+    private static void bceExpF32(MemorySegment xs, long xo, MemorySegment es, int len) {
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L)
-            VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg()).intoMemorySegment(es, (eo + i) * 4, NO);
-        for (; i < len; i++) es.setAtIndex(F, eo + i, (float) Math.exp(-Math.abs(xs.getAtIndex(F, xo + i))));
+            VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg()).intoMemorySegment(es, i * 4L, NO);
+        for (; i < len; i++) es.setAtIndex(F, i, (float) Math.exp(-Math.abs(xs.getAtIndex(F, xo + i))));
     }
 
     /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(e), e = exp(-|x|) in (0, 1]. */
-    private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo, int len) {
+    private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, int len) {
         FloatVector acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = FloatVector.fromMemorySegment(FS, es, (eo + i) * 4, NO);
+            FloatVector e = FloatVector.fromMemorySegment(FS, es, i * 4L, NO);
             acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
         }
         float s = Lanes.sum(acc);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
-            s += Math.max(x, 0f) - x * t + (float) Math.log1p(es.getAtIndex(F, eo + i));
+            s += Math.max(x, 0f) - x * t + (float) Math.log1p(es.getAtIndex(F, i));
         }
         return s;
     }
 
-    /**
-     * As {@link #bceLossF32}, also writing grad = (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e);
-     * gs may be es (each e is read before its grad overwrites it).
-     */
-    private static float bceLossGradF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo,
-                                        MemorySegment gs, long go, int len, float scale) {
-        FloatVector acc = FloatVector.zero(FS);
+    /** grad[0, len) = (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e). */
+    private static void bceGradF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, MemorySegment gs, long go,
+                                   int len, float scale) {
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = FloatVector.fromMemorySegment(FS, es, (eo + i) * 4, NO);
-            FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
-            sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
+            FloatVector e = FloatVector.fromMemorySegment(FS, es, i * 4L, NO);
+            e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
         }
-        float s = Lanes.sum(acc);
         for (; i < len; i++) {
-            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i), e = es.getAtIndex(F, eo + i);
-            float sig = (x >= 0 ? 1f : e) / (e + 1f);
-            s += Math.max(x, 0f) - x * t + (float) Math.log1p(e);
-            gs.setAtIndex(F, go + i, (sig - t) * scale);
+            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i), e = es.getAtIndex(F, i);
+            gs.setAtIndex(F, go + i, ((x >= 0 ? 1f : e) / (e + 1f) - t) * scale);
         }
-        return s;
     }
 
     // ------------------------------------------------------------------ F64 losses
@@ -592,7 +586,8 @@ final class VectorTraining {
     }
 
     /** Per-thread F64 scratch of SUM_CHUNK elements for exp(-|x|) of BCE without a grad tensor (made once per thread). */
-    private static final ThreadLocal<MemorySegment> BCE_SCRATCH = ThreadLocal.withInitial(() -> MemorySegment.ofArray(new double[SUM_CHUNK]));
+    private static final ThreadLocal<MemorySegment> BCE_SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) SUM_CHUNK * Double.BYTES, 64)); // off-heap: as BCE_SCRATCH_F
 
     /**
      * F64 BCE with logits in chunks of SUM_CHUNK, three passes per chunk so no loop holds more than one VMath call

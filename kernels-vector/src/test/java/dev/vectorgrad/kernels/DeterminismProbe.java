@@ -79,11 +79,12 @@ public final class DeterminismProbe {
                         + "/" + bits(Ops.bceWithLogits(bx, bt, Reduction.MEAN, null)));
             }
             // The loss is a sum, and a last-bit difference in one log1p term rounds away in it (lanewise(LOG1P), which
-            // differs from Math.log1p on ~1% of these inputs under C2, passed the probes above): so also 1024 short
+            // differs from Math.log1p on ~1% of these inputs under C2, passed the probes above): so also ~1000 short
             // losses of 11 elements (one vector, then a tail) where one element, in lane i % 8, has a log1p term in
             // (0, ln 2] and the others add about 1e-13 (x = +-30) that rounds away: each loss's bits are that term's.
-            // Targets t = (x >= 0 ? 1 : 0) make max(x, 0) - x t exactly 0. With and without a grad tensor.
-            int rows = 1024;
+            // Targets t = (x >= 0 ? 1 : 0) make max(x, 0) - x t exactly 0. With and without a grad tensor. (About n
+            // losses; the warm-up calls with a small n run 64.)
+            int rows = Math.max(64, n);
             Tensor rx = Ops.binary(BinaryOp.MUL, rand(rng, DType.F32, rows, 11), 4), rt = Tensor.zeros(DType.F32, rows, 11);
             for (int i = 0; i < rows; i++)
                 for (int j = 0; j < 11; j++) {

@@ -34,7 +34,7 @@ public final class TierStableSpeedMain {
     private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
         Parallel.setThreads(1);
         VectorKernels k = new VectorKernels();
         try (Scope s = Scope.open()) {
@@ -54,9 +54,9 @@ public final class TierStableSpeedMain {
             Map<String, List<Double>> ns = new LinkedHashMap<>();
             Map<String, Double> bytes = new LinkedHashMap<>();
             for (String name : ops.keySet()) ns.put(name, new ArrayList<>());
-            for (int r = -5; r < rounds; r++) { // the first 5 rounds warm up
+            for (int r = -20; r < rounds; r++) { // the first 20 rounds warm up
                 for (var e : ops.entrySet()) {
-                    int calls = 200;
+                    int calls = 50;
                     long b0 = THREADS.getCurrentThreadAllocatedBytes(), t0 = THREADS.getCurrentThreadCpuTime();
                     for (int i = 0; i < calls; i++) e.getValue().run();
                     long t1 = THREADS.getCurrentThreadCpuTime(), b1 = THREADS.getCurrentThreadAllocatedBytes();
@@ -66,10 +66,15 @@ public final class TierStableSpeedMain {
                     }
                 }
             }
+            double prevMedian = 0, prevMin = 0;
             for (var e : ns.entrySet()) {
                 double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                System.out.printf("%-30s median %8.0f ns  (min %8.0f, max %8.0f)  %6.0f B/call%n", e.getKey(), v[v.length / 2], v[0],
-                        v[v.length - 1], bytes.get(e.getKey()));
+                double median = v[v.length / 2], min = v[0];
+                boolean isNew = e.getKey().endsWith("new");
+                System.out.printf("%-30s median %8.0f ns  min %8.0f ns  %6.0f B/call%s%n", e.getKey(), median, min, bytes.get(e.getKey()),
+                        isNew ? String.format("   new/old: median %.2f, min %.2f", median / prevMedian, min / prevMin) : "");
+                prevMedian = median;
+                prevMin = min;
             }
         }
     }
