@@ -22,10 +22,11 @@ import jdk.incubator.vector.VectorOperators;
  * slower). Each Vector API call parses into many IR nodes, and C2 stops inlining in a compilation past
  * NodeCountInliningCutoff (18000 nodes) and past MaxInlineLevel; so keep these flat (few helper levels) and use them
  * in loops that do little else. Used by: VectorLoops (F32 exp, log, tanh, sigmoid, GELU; F64 exp, log, sigmoid,
- * GELU, tanh in two passes), F32 softmax, the fused sigmoid activation, the losses' exp. (pow runs Math.pow per
- * element: x^y = exp(y log x) needs extra precision.) Still on lanewise, so not tier-stable: F64 softmax, the fused
- * tanh activation and BCE's log1p (VMath there exceeded the node budget; VMathAllocationTest and
- * ConvTrainingAllocationTest catch that).
+ * GELU, tanh in two passes), F32 and F64 softmax, the fused sigmoid and tanh activations (loops of their own), the
+ * losses' exp, and BCE's log1p (F32: log1pUnit; both dtypes in a pass of its own after the exp pass). (pow runs
+ * Math.pow per element: x^y = exp(y log x) needs extra precision.) No kernel is left on lanewise(EXP/LOG/LOG1P/TANH);
+ * DeterminismTest compares -Xint, C2 and tiered runs of each, and VMathAllocationTest and
+ * ConvTrainingAllocationTest catch a VMath call left out of line (boxing).
  */
 final class VMath {
     private VMath() {}
@@ -128,8 +129,8 @@ final class VMath {
     /**
      * log(1 + x) for x in [0, 1] (NaN passes through), as {@link #log1p} but without its range and special-value
      * handling: u = 1 + x is in [1, 2], so u = m 2^k with k = 0 (u < sqrt 2) or 1 and no exponent extraction.
-     * Written for BCE's log1p(exp(-|x|)), but not used there yet: with exp and the sigmoid in the same loop, C2 still
-     * ran out of its inlining node budget (NodeCountInliningCutoff) and boxed; that loop needs splitting first.
+     * F32 BCE's log1p(exp(-|x|)), in a loop of its own after the exp pass (with exp and the sigmoid in the same
+     * loop, C2 ran out of its inlining node budget, NodeCountInliningCutoff, and boxed).
      */
     static FloatVector log1pUnit(FloatVector x) {
         FloatVector u = x.add(1f);

@@ -2,6 +2,7 @@ package dev.vectorgrad.kernels;
 
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -57,17 +58,19 @@ final class VectorTraining {
 
     // ------------------------------------------------------------------ fused activation
 
+    /**
+     * The lane formula of a fused IDENTITY or RELU activation. SIGMOID and TANH (VMath) run loops of their own
+     * ({@link #biasTranscendental}): in this shared switch, VMath.exp's call site had the profile of every
+     * activation's calls, looked cold to C2 when a RELU layer ran more elements than a SIGMOID one, was left out of
+     * line and boxed every vector (24 KB per 16 x 100 call); and a TANH case (VMath.tanh holds an exp too) next to
+     * it would put two exps into each loop's compilation (C2's inlining node budget).
+     */
     static FloatVector activate(Activation act, FloatVector v) {
         return switch (act) {
             case IDENTITY -> v;
             // v > 0 || NaN ? v : +0 (as UnaryOp.RELU)
             case RELU -> v.blend(0f, v.compare(VectorOperators.LE, 0f));
-            // Split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|).
-            case SIGMOID -> {
-                FloatVector e = VMath.exp(v.abs().neg());
-                yield e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-            }
-            case TANH -> v.lanewise(VectorOperators.TANH);
+            case SIGMOID, TANH -> throw new IllegalStateException(act + " runs in its own loops");
         };
     }
 
@@ -93,6 +96,10 @@ final class VectorTraining {
         int channels = rank == 0 ? 1 : out.dim(channelAxis);
         MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
+        if (act == Activation.SIGMOID || act == Activation.TANH) {
+            biasTranscendental(act == Activation.TANH, xs, xo, bs, bo, os, oo, outer, channels, inner);
+            return;
+        }
         if (bias == null) {
             int n = Math.toIntExact(out.numel());
             if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
@@ -149,6 +156,96 @@ final class VectorTraining {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += L) activate(act, FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i)));
+    }
+
+    // The SIGMOID and TANH loops: one VMath call per vector (exp or tanh, the same bits interpreted, under C1 and
+    // under C2, where lanewise(TANH) was a vector stub under C2 and Math.tanh per lane before: a seeded run's bits
+    // depended on JIT timing), one method per activation and layout, so each VMath call site is hot in its own
+    // profile and C2 inlines it whole. The scalar tails use the formulas of activate(act, float) (Math.exp,
+    // Math.tanh: the same in every tier).
+
+    /** biasActivation with SIGMOID (tanh false) or TANH: the same three layouts as the other activations. */
+    private static void biasTranscendental(boolean tanh, MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os,
+                                           long oo, long outer, int channels, long inner) {
+        if (bs == null) {
+            int n = Math.toIntExact(outer * channels * inner);
+            if (n >= 2L * OPT_GRAIN) {
+                Parallel.forRange(n, OPT_GRAIN, tanh ? (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi) : (lo, hi) -> sigmoidRange(xs, xo, os, oo, lo, hi));
+            } else if (tanh) {
+                tanhRange(xs, xo, os, oo, 0, n);
+            } else {
+                sigmoidRange(xs, xo, os, oo, 0, n);
+            }
+        } else if (inner == 1) {
+            for (long row = 0; row < outer; row++) {
+                long base = row * channels;
+                if (tanh) biasTanhDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
+                else biasSigmoidDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
+            }
+        } else {
+            int plane = Math.toIntExact(inner);
+            for (long row = 0; row < outer; row++)
+                for (int c = 0; c < channels; c++) {
+                    long base = (row * channels + c) * inner;
+                    float b = bs.getAtIndex(F, bo + c);
+                    if (tanh) biasTanhPlane(xs, xo + base, b, os, oo + base, plane);
+                    else biasSigmoidPlane(xs, xo + base, b, os, oo + base, plane);
+                }
+        }
+    }
+
+    /** Sigmoid split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|). */
+    private static FloatVector sigmoid(FloatVector v) {
+        FloatVector e = VMath.exp(v.abs().neg());
+        return e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+    }
+
+    /** out[i] = sigmoid(x[i]) for i in [lo, hi). */
+    private static void sigmoidRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) sigmoid(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i)));
+    }
+
+    /** out[c] = sigmoid(x[c] + bias[c]) for c < C (one dense row). */
+    private static void biasSigmoidDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
+            sigmoid(v).intoMemorySegment(os, (oo + c) * 4, NO);
+        }
+        for (; c < C; c++) os.setAtIndex(F, oo + c, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
+    }
+
+    /** out[i] = sigmoid(x[i] + b) for i < len (one conv plane). */
+    private static void biasSigmoidPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) sigmoid(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < len; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i) + b));
+    }
+
+    /** out[i] = tanh(x[i]) for i in [lo, hi). */
+    private static void tanhRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        for (; i < bound; i += L) VMath.tanh(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < hi; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i)));
+    }
+
+    /** out[c] = tanh(x[c] + bias[c]) for c < C (one dense row). */
+    private static void biasTanhDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
+            VMath.tanh(v).intoMemorySegment(os, (oo + c) * 4, NO);
+        }
+        for (; c < C; c++) os.setAtIndex(F, oo + c, (float) Math.tanh(xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
+    }
+
+    /** out[i] = tanh(x[i] + b) for i < len (one conv plane). */
+    private static void biasTanhPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L) VMath.tanh(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < len; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i) + b));
     }
 
     private static void activationGradRange(Activation act, MemorySegment ys, long yo, MemorySegment gs, long go,
@@ -300,58 +397,77 @@ final class VectorTraining {
     /** Elements summed in float lanes before the partial goes into the double total. */
     private static final int SUM_CHUNK = 4096;
 
+    /**
+     * Per-thread F32 scratch of SUM_CHUNK elements for exp(-|x|) (made once per thread, freed with it). Off-heap like
+     * the tensors: with a heap (float[]) segment here the passes saw two segment classes, and the loss without a grad
+     * ran at times 1.5x slower than the one-pass lanewise kernel.
+     */
+    private static final ThreadLocal<MemorySegment> BCE_SCRATCH_F =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) SUM_CHUNK * Float.BYTES, 64));
+
+    /**
+     * F32 BCE with logits in chunks of SUM_CHUNK, up to three passes per chunk: e = exp(-|x|) into a scratch chunk;
+     * the loss terms max(x, 0) - x*t + log1p(e) summed in float lanes; with a grad tensor, grad = (sigmoid(x) - t) *
+     * scale from e. Both transcendentals are VMath's (the same bits interpreted, C1 or C2; {@code lanewise(LOG1P)} was
+     * not), one per loop: exp and log1p in one loop overran C2's inlining node budget and boxed, and log1p with the
+     * gradient in one loop left Lanes.sum out of line (NodeCountInliningCutoff: a vector boxed per chunk). The
+     * gradient pass writes each element after reading it, so grad may be the logits or the targets tensor.
+     */
     static double bceWithLogits(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         if (fast64(logits, targets, grad)) return bceWithLogitsF64(logits, targets, r, grad);
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
         long n = logits.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
+        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad), es = BCE_SCRATCH_F.get();
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
-            total += gs == null ? bceChunk(xs, xo + i, ts, to + i, len) : bceChunkGrad(xs, xo + i, ts, to + i, gs, go + i, len, scale);
+            bceExpF32(xs, xo + i, es, len);
+            total += bceLossF32(xs, xo + i, ts, to + i, es, len);
+            if (gs != null) bceGradF32(xs, xo + i, ts, to + i, es, gs, go + i, len, scale);
         }
         return total * scale;
     }
 
-    /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(exp(-|x|)). */
-    private static float bceChunk(MemorySegment xs, long xo, MemorySegment ts, long to, int len) {
+    /** e[0, len) = exp(-|x|). */
+    private static void bceExpF32(MemorySegment xs, long xo, MemorySegment es, int len) {
+        int i = 0, bound = FS.loopBound(len);
+        for (; i < bound; i += L)
+            VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg()).intoMemorySegment(es, i * 4L, NO);
+        for (; i < len; i++) es.setAtIndex(F, i, (float) Math.exp(-Math.abs(xs.getAtIndex(F, xo + i))));
+    }
+
+    /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(e), e = exp(-|x|) in (0, 1]. */
+    private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, int len) {
         FloatVector acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = VMath.exp(x.abs().neg());
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
+            FloatVector e = FloatVector.fromMemorySegment(FS, es, i * 4L, NO);
+            acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
         }
         float s = Lanes.sum(acc);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
-            s += Math.max(x, 0f) - x * t + (float) Math.log1p((float) Math.exp(-Math.abs(x)));
+            s += Math.max(x, 0f) - x * t + (float) Math.log1p(es.getAtIndex(F, i));
         }
         return s;
     }
 
-    /** As {@link #bceChunk}, also writing grad = (sigmoid(x) - t) * scale. */
-    private static float bceChunkGrad(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment gs, long go, int len, float scale) {
-        FloatVector acc = FloatVector.zero(FS);
+    /** grad[0, len) = (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e). */
+    private static void bceGradF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, MemorySegment gs, long go,
+                                   int len, float scale) {
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = VMath.exp(x.abs().neg());
-            FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-            sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
+            FloatVector e = FloatVector.fromMemorySegment(FS, es, i * 4L, NO);
+            e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
         }
-        float s = Lanes.sum(acc);
         for (; i < len; i++) {
-            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
-            float e = (float) Math.exp(-Math.abs(x));
-            float sig = (x >= 0 ? 1f : e) / (e + 1f);
-            gs.setAtIndex(F, go + i, (sig - t) * scale);
-            s += Math.max(x, 0f) - x * t + (float) Math.log1p(e);
+            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i), e = es.getAtIndex(F, i);
+            gs.setAtIndex(F, go + i, ((x >= 0 ? 1f : e) / (e + 1f) - t) * scale);
         }
-        return s;
     }
 
     // ------------------------------------------------------------------ F64 losses
@@ -470,27 +586,30 @@ final class VectorTraining {
     }
 
     /** Per-thread F64 scratch of SUM_CHUNK elements for exp(-|x|) of BCE without a grad tensor (made once per thread). */
-    private static final ThreadLocal<MemorySegment> BCE_SCRATCH = ThreadLocal.withInitial(() -> MemorySegment.ofArray(new double[SUM_CHUNK]));
+    private static final ThreadLocal<MemorySegment> BCE_SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) SUM_CHUNK * Double.BYTES, 64)); // off-heap: as BCE_SCRATCH_F
 
     /**
      * F64 BCE with logits in chunks of SUM_CHUNK, three passes per chunk so no loop holds more than one VMath call
      * (exp and log1p with the rest in one loop boxed: 32 B per element): e = exp(-|x|) into the grad tensor (or a
      * scratch chunk); the sum of log1p(e); then the sum of max(x, 0) - x*t and the gradient
-     * (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), overwriting e.
+     * (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), overwriting e. Where grad shares memory
+     * with the logits or targets (an in-place gradient), e goes to the scratch chunk instead.
      */
     private static double bceWithLogitsF64(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         long n = logits.numel();
         double scale = r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
-        MemorySegment es = gs != null ? gs : BCE_SCRATCH.get();
+        boolean eInGrad = gs != null && gs != xs && gs != ts;
+        MemorySegment es = eInGrad ? gs : BCE_SCRATCH.get();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
-            long eo = gs != null ? go + i : 0;
+            long eo = eInGrad ? go + i : 0;
             bceExpF64(xs, xo + i, es, eo, len);
             total += bceLog1pSumF64(es, eo, len);
-            total += bceLinearF64(xs, xo + i, ts, to + i, es, eo, len, gs != null, scale);
+            total += bceLinearF64(xs, xo + i, ts, to + i, es, eo, gs, go + i, len, scale);
         }
         return total * scale;
     }
@@ -513,9 +632,10 @@ final class VectorTraining {
         return s;
     }
 
-    /** Sum of max(x, 0) - x*t over [0, len); with writeGrad, e (= exp(-|x|)) is overwritten by the gradient. */
-    private static double bceLinearF64(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo, int len,
-                                       boolean writeGrad, double scale) {
+    /** Sum of max(x, 0) - x*t over [0, len); with gs, also the gradient from e = exp(-|x|) (gs may be es). */
+    private static double bceLinearF64(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo,
+                                       MemorySegment gs, long go, int len, double scale) {
+        boolean writeGrad = gs != null;
         DoubleVector acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(len);
         for (; i < bound; i += DL) {
@@ -524,7 +644,7 @@ final class VectorTraining {
             if (writeGrad) {
                 DoubleVector e = DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO);
                 DoubleVector sig = e.blend(1.0, x.compare(VectorOperators.GE, 0.0)).div(e.add(1.0));
-                sig.sub(t).mul(scale).intoMemorySegment(es, (eo + i) * 8, NO);
+                sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 8, NO);
             }
         }
         double s = Lanes.sum(acc);
@@ -533,7 +653,7 @@ final class VectorTraining {
             s += Math.max(x, 0) - x * t;
             if (writeGrad) {
                 double e = es.getAtIndex(D, eo + i);
-                es.setAtIndex(D, eo + i, ((x >= 0 ? 1.0 : e) / (1.0 + e) - t) * scale);
+                gs.setAtIndex(D, go + i, ((x >= 0 ? 1.0 : e) / (1.0 + e) - t) * scale);
             }
         }
         return s;

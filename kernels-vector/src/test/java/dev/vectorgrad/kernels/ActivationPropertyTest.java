@@ -52,6 +52,43 @@ class ActivationPropertyTest {
                 .checkAssert((a, b, seed) -> checkCase(a, b, seed, DType.F64));
     }
 
+    /**
+     * The fused tanh (the Tanh module: no bias; Linear / Conv2d with a tanh: x + bias first) and the unary tanh op
+     * are one function: VMath.tanh in the vector body, Math.tanh in the tail. Bit for bit, on dense and conv
+     * layouts with tails, including saturated, zero, -0 and NaN inputs.
+     */
+    @Test
+    void fusedTanhIsTheUnaryTanhBitForBit() {
+        Random r = new Random(31);
+        for (int[] shape : new int[][] {{3, 37}, {2, 3, 5, 7}, {1, 8}, {1, 1}})
+            try (Scope s = Scope.open()) {
+                Tensor x = random(s, DType.F32, r, shape), bias = random(s, DType.F32, r, shape[1]);
+                for (long i = 0; i < x.numel(); i++) {
+                    int pick = r.nextInt(12);
+                    x.setFlat(i, pick == 0 ? Double.NaN : pick == 1 ? -0.0 : pick == 2 ? 30 * (r.nextBoolean() ? 1 : -1) : x.getFlat(i) * 6);
+                }
+                Tensor fused = zeros(s, DType.F32, shape), unary = zeros(s, DType.F32, shape), shifted = zeros(s, DType.F32, shape);
+                VECTOR.biasActivation(x, null, 1, Activation.TANH, fused);
+                VECTOR.unary(UnaryOp.TANH, x, unary);
+                assertSameBits("tanh without bias " + java.util.Arrays.toString(shape), unary, fused);
+                VECTOR.biasActivation(x, bias, 1, Activation.TANH, fused);
+                VECTOR.biasActivation(x, bias, 1, Activation.IDENTITY, shifted);
+                VECTOR.unary(UnaryOp.TANH, shifted, unary);
+                assertSameBits("tanh with bias " + java.util.Arrays.toString(shape), unary, fused);
+            }
+    }
+
+    /** Same float bits everywhere (so -0 vs +0 fails), any NaN matching any NaN. */
+    private static void assertSameBits(String what, Tensor expected, Tensor actual) {
+        for (long i = 0; i < expected.numel(); i++) {
+            float e = (float) expected.getFlat(i), a = (float) actual.getFlat(i);
+            if (Float.isNaN(e) && Float.isNaN(a)) continue;
+            if (Float.floatToRawIntBits(e) != Float.floatToRawIntBits(a)) {
+                throw new AssertionError(what + ": element " + i + " expected " + e + " got " + a);
+            }
+        }
+    }
+
     @Test
     void reluKeepsNaNAndMapsNegativeZeroToZero() {
         try (Scope s = Scope.open()) {

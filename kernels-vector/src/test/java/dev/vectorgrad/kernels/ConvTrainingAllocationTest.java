@@ -170,10 +170,18 @@ class ConvTrainingAllocationTest {
             ops.put("softmaxCrossEntropy", () -> VECTOR.softmaxCrossEntropy(logits, labels, Reduction.MEAN, grad));
             ops.put("softmaxCrossEntropyProbs", () -> VECTOR.softmaxCrossEntropyProbs(logits, probs, Reduction.SUM, grad));
             ops.put("bceWithLogits", () -> VECTOR.bceWithLogits(flat, tgt, Reduction.MEAN, flatGrad));
+            ops.put("bceWithLogits no grad", () -> VECTOR.bceWithLogits(flat, tgt, Reduction.MEAN, null));
             ops.put("mse", () -> VECTOR.mse(flat, tgt, Reduction.MEAN, flatGrad));
             Tensor bias = random(s, dt, r, 8), act = zeros(s, dt, 4, 8, 26, 26);
             ops.put("biasActivation", () -> VECTOR.biasActivation(x, bias, 1, Activation.RELU, act));
             ops.put("biasActivation no bias", () -> VECTOR.biasActivation(x, null, 1, Activation.TANH, act));
+            ops.put("biasActivation tanh conv", () -> VECTOR.biasActivation(x, bias, 1, Activation.TANH, act));
+            Tensor dense = random(s, dt, r, 16, 100), denseBias = random(s, dt, r, 100), denseAct = zeros(s, dt, 16, 100);
+            ops.put("biasActivation tanh dense", () -> VECTOR.biasActivation(dense, denseBias, 1, Activation.TANH, denseAct));
+            // Fewer elements than the RELU layer above: with SIGMOID in the shared activate switch, its exp call looked
+            // cold to C2 and boxed (24 KB per call).
+            ops.put("biasActivation sigmoid dense", () -> VECTOR.biasActivation(dense, denseBias, 1, Activation.SIGMOID, denseAct));
+            ops.put("biasActivation sigmoid conv", () -> VECTOR.biasActivation(x, bias, 1, Activation.SIGMOID, act));
             ops.put("activationBackward", () -> VECTOR.activationBackward(Activation.SIGMOID, act, x, gx));
             Tensor p = random(s, dt, r, 1003), gp = random(s, dt, r, 1003), s0 = zeros(s, dt, 1003), s1 = zeros(s, dt, 1003);
             var sgd = new OptimizerSteps.Sgd(1e-3, 0.9, 0, true, 1e-4);

@@ -38,8 +38,6 @@ public final class DeterminismProbe {
             out.put("expF32", hash(Ops.unary(UnaryOp.EXP, rand(rng, DType.F32, n))));
             out.put("sigmoidF32", hash(Ops.unary(UnaryOp.SIGMOID, rand(rng, DType.F32, n))));
             // The transcendental ops (VMath instead of lanewise(EXP/LOG/TANH); pow through Math.pow), in both dtypes.
-            // Not probed, still on lanewise (a Vector API stub under C2, Math.* per lane before): in VectorTraining the fused tanh activation and BCE's log1p term (VMath there exceeded C2's inlining
-            // node budget in those loops and boxed).
             for (DType dt : new DType[] {DType.F32, DType.F64}) {
                 String s = dt == DType.F32 ? "F32" : "F64";
                 out.put("exp" + s + "Wide", hash(Ops.unary(UnaryOp.EXP, Ops.binary(BinaryOp.MUL, rand(rng, dt, n), 60))));
@@ -71,9 +69,43 @@ public final class DeterminismProbe {
             out.put("softmaxCEProbs", bits(Ops.softmaxCrossEntropyProbs(logits, probs, Reduction.MEAN, grad2)) + "/" + hash(grad2));
             Tensor p = rand(rng, DType.F32, n), t = rand(rng, DType.F32, n), g3 = Tensor.zeros(DType.F32, n);
             out.put("mse", bits(Ops.mse(p, t, Reduction.MEAN, g3)) + "/" + hash(g3));
-            Tensor t01 = Ops.unary(UnaryOp.SIGMOID, t), g4 = Tensor.zeros(DType.F32, n);
-            Ops.bceWithLogits(p, t01, Reduction.SUM, g4); // its loss has a log1p term (lanewise, not tier-stable)
-            out.put("bceGrad", hash(g4));
+            // BCE with logits: the loss (log1p(exp(-|x|)) per element) and the gradient, with and without a grad
+            // tensor (then exp(-|x|) goes through a scratch chunk), on logits wide enough for both ends of log1p's
+            // range; and across a chunk boundary (4096 elements).
+            for (int len : new int[] {n, 4099}) {
+                Tensor bx = Ops.binary(BinaryOp.MUL, rand(rng, DType.F32, len), 4), bt = Ops.unary(UnaryOp.SIGMOID, rand(rng, DType.F32, len));
+                Tensor g4 = Tensor.zeros(DType.F32, len);
+                out.put("bceF32_" + len, bits(Ops.bceWithLogits(bx, bt, Reduction.SUM, g4)) + "/" + hash(g4)
+                        + "/" + bits(Ops.bceWithLogits(bx, bt, Reduction.MEAN, null)));
+            }
+            // The loss is a sum, and a last-bit difference in one log1p term rounds away in it (lanewise(LOG1P), which
+            // differs from Math.log1p on ~1% of these inputs under C2, passed the probes above): so also ~1000 short
+            // losses of 11 elements (one vector, then a tail) where one element, in lane i % 8, has a log1p term in
+            // (0, ln 2] and the others add about 1e-13 (x = +-30) that rounds away: each loss's bits are that term's.
+            // Targets t = (x >= 0 ? 1 : 0) make max(x, 0) - x t exactly 0. With and without a grad tensor. (About n
+            // losses; the warm-up calls with a small n run 64.)
+            int rows = Math.max(64, n);
+            Tensor rx = Ops.binary(BinaryOp.MUL, rand(rng, DType.F32, rows, 11), 4), rt = Tensor.zeros(DType.F32, rows, 11);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < 11; j++) {
+                    long at = i * 11L + j;
+                    if (j != i % 8) rx.setFlat(at, rx.getFlat(at) < 0 ? -30 : 30);
+                    rt.setFlat(at, rx.getFlat(at) >= 0 ? 1 : 0);
+                }
+            Tensor rg = Tensor.zeros(DType.F32, 11);
+            double[] noGrad = new double[rows], withGrad = new double[rows];
+            for (int i = 0; i < rows; i++) {
+                noGrad[i] = Ops.bceWithLogits(rx.select(0, i), rt.select(0, i), Reduction.SUM, null);
+                withGrad[i] = Ops.bceWithLogits(rx.select(0, i), rt.select(0, i), Reduction.SUM, rg);
+            }
+            out.put("bceF32Terms", Integer.toHexString(Arrays.hashCode(noGrad)) + "/" + Integer.toHexString(Arrays.hashCode(withGrad)));
+            // Fused bias + tanh (Linear / Conv2d with a Tanh, and the Tanh module: no bias), F32: dense rows, conv
+            // planes and the whole tensor, each with a loop tail.
+            Tensor dense = Ops.binary(BinaryOp.MUL, rand(rng, DType.F32, 13, 101), 2), dBias = rand(rng, DType.F32, 101);
+            out.put("biasTanhDense", hash(Ops.biasActivationInto(dense, dBias, 1, Activation.TANH, Tensor.zeros(DType.F32, 13, 101))));
+            Tensor planes = Ops.binary(BinaryOp.MUL, rand(rng, DType.F32, 2, 3, 11, 13), 2), pBias = rand(rng, DType.F32, 3);
+            out.put("biasTanhConv", hash(Ops.biasActivationInto(planes, pBias, 1, Activation.TANH, Tensor.zeros(DType.F32, 2, 3, 11, 13))));
+            out.put("tanhActivation", hash(Ops.biasActivationInto(dense, null, 1, Activation.TANH, Tensor.zeros(DType.F32, 13, 101))));
 
             // Conv backward weight: a short reduction (R = 9, the dot kernel) and a long one (R = 72, GEMM).
             for (int[] s : new int[][] {{2, 1, 12, 4}, {2, 8, 8, 8}}) {

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
  * JVM, a forked C2-only JVM ({@code -XX:-TieredCompilation -Xbatch}: a kernel is compiled by C2 after 100 calls, and
  * the caller waits for the compilation, so after the warm-up every kernel runs C2 code whatever the load on the
  * machine) and this JVM (tiered, mostly C1 at this point) must agree bit for bit. With {@code reduceLanes(ADD)}
- * (lane order unspecified) or {@code lanewise(EXP/LOG/TANH)} (a vector stub under C2, Math.* per lane before) they
- * did not, and seeded training runs drifted apart. (An in-process warm-up is not enough: on a loaded 2-core machine
+ * (lane order unspecified) or {@code lanewise(EXP/LOG/LOG1P/TANH)} (a vector stub under C2, Math.* per lane before)
+ * they did not, and seeded training runs drifted apart (checked: lanewise(TANH) back in the fused bias+tanh loops, or
+ * lanewise(LOG1P) back in F32 BCE, fails this test). (An in-process warm-up is not enough: on a loaded 2-core machine
  * C2's queue left the kernels at tier 2/3 for over 20 s, and the test passed on the old code.)
  */
 class DeterminismTest {

@@ -112,6 +112,30 @@ class LossPropertyTest {
                 }
     }
 
+    /**
+     * The gradient written in place over the logits or over the targets (grad is the same tensor): the two-pass
+     * kernels then keep exp(-|x|) in their scratch chunk instead of the grad tensor, and match the oracle run on
+     * separate tensors. Lengths with a tail and across a chunk boundary, both dtypes.
+     */
+    @Test
+    void bceGradInPlaceOverLogitsOrTargetsMatchesScalar() {
+        Random r = new Random(23);
+        for (DType dt : new DType[] {DType.F32, DType.F64})
+            for (int n : new int[] {13, 4103})
+                for (boolean overLogits : new boolean[] {true, false})
+                    try (Scope s = Scope.open()) {
+                        Tensor x = logits(s, dt, r, false, n), t = random(s, dt, r, n);
+                        for (long i = 0; i < n; i++) t.setFlat(i, (t.getFlat(i) + 1) / 2);
+                        Tensor g0 = zeros(s, dt, n);
+                        double l0 = SCALAR.bceWithLogits(x, t, Reduction.MEAN, g0);
+                        Tensor g1 = overLogits ? x : t;
+                        double l1 = VECTOR.bceWithLogits(x, t, Reduction.MEAN, g1);
+                        String ctx = "n=" + n + " " + dt + " grad over " + (overLogits ? "logits" : "targets");
+                        assertClose("bce_with_logits " + ctx, l0, l1, tol(dt) * (dt == DType.F32 ? Math.sqrt(n) : 1));
+                        assertClose("bce_with_logits grad " + ctx, g0, g1, tol(dt));
+                    }
+    }
+
     @Test
     void nonContiguousLogitsFallBack() {
         try (Scope s = Scope.open()) {
