@@ -20,10 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>{@link #prepare} copies an image once into a zero-padded scratch split into even and odd columns. The four
  * convolution values of a row of pooling windows are then computed L windows at a time with contiguous loads:
  * padded column 2pw + b + j (window column b, tap j) is element pw + (b + j) / 2 of the even (b + j even) or
- * odd row. Per window: the running maximum in the pooling scan order, then ReLU. For KW = 3 (the MNIST kernel)
- * the taps are unrolled and two blocks of L windows run per pass: eight independent FMA chains. The generic pass
- * (one block, a tap loop, four chains) took 33 us against 19-21 us for the MNIST layer (thread CPU time,
- * interleaved runs, loaded machine, 2026-11-23).
+ * odd row. Per window: the running maximum in the pooling scan order, then ReLU. One input channel with a 3 x 3
+ * kernel (the MNIST layer) runs {@link #run3x3}, the channel's weights held in registers across the plane; other
+ * KW = 3 layers unroll the taps with two blocks of L windows per pass ({@link #block3x2}: eight independent FMA
+ * chains). The generic pass (one block, a tap loop, four chains) took 33 us against 19-21 us with block3x2 for the
+ * MNIST layer, and run3x3 13.2-13.9 us against block3x2's 19.0-19.4 us (thread CPU time, interleaved runs, loaded
+ * machine, 2026-11-23).
  *
  * <p>Same bits as the vector backend's unfused layers ({@link VectorConv}'s built-in kernel, which runs for
  * C*KH*KW &lt;= {@link VectorConv#directMaxR}): each convolution value is the same FMA chain (bias first, then the

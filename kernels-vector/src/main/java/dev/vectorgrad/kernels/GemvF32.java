@@ -275,18 +275,13 @@ final class GemvF32 {
             for (int i = 0; i < 8; i++) tile[i] = vs.getAtIndex(E, vo + i * vStride + p);
             d = FloatVector.broadcast(S, us.getAtIndex(E, uo + p)).fma(FloatVector.fromArray(S, tile, 0), d);
         }
-        d = d.mul(alpha);
         if (outStride == 1) {
+            d = d.mul(alpha);
             if (beta != 0) d = FloatVector.broadcast(S, beta).fma(FloatVector.fromMemorySegment(S, os, oo * 4, BO), d);
             d.intoMemorySegment(os, oo * 4, BO);
         } else {
             d.intoArray(tile, 0);
-            for (int i = 0; i < 8; i++) {
-                long e = oo + i * outStride;
-                float r = tile[i];
-                if (beta != 0) r = Math.fma(beta, os.getAtIndex(E, e), r);
-                os.setAtIndex(E, e, r);
-            }
+            for (int i = 0; i < 8; i++) put(os, oo + i * outStride, tile[i], alpha, beta);
         }
     }
 
