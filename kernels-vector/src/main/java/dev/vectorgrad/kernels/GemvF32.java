@@ -20,8 +20,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>dot form, the vector and the matrix rows contiguous along k: m == 1 with B^T row-major (B = W^T), or
  *     n == 1 with A row-major: each output is one dot product.
  * </ul>
- * The summation order is fixed by the shapes (lane sums in lane order), so results are deterministic and the same
- * before and after JIT compilation.
+ * The summation order is fixed by the shapes, so results are deterministic and the same before and after JIT
+ * compilation. The dot form's order, per output (every form below gives these bits; {@code GemvTest} recomputes it
+ * in scalar Java): L lane partials, lane j accumulating u[p] * v[p] by fma for p = j mod L below k rounded down to
+ * L; then, when k is not a multiple of L, the k mod L tail elements by fma into the top lanes (element p into lane
+ * p - (k - L): the lanes of a vector loaded at k - L, which stays inside the row when k >= L); then the lanes summed
+ * by folding halves (lane i plus lane i + L/2, and again: for L = 8, ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 +
+ * l7))); then alpha * dot, and beta * c added by fma.
  */
 final class GemvF32 {
     private GemvF32() {}
@@ -177,28 +182,21 @@ final class GemvF32 {
         int kv = S.loopBound(k);
         float[] tmp = LANES.get();
         int t = 0;
-        if (L == 8) {
+        if (L == 8 && k >= L) {
             for (; t + 8 <= count; t += 8) dots8(us, uo, vs, vo + t * vStride, vStride, os, oo + t * outStride, outStride, k, kv, alpha, beta, tmp);
         }
         for (; t + 4 <= count; t += 4) {
             long v0 = vo + t * vStride, v1 = v0 + vStride, v2 = v1 + vStride, v3 = v2 + vStride;
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            int p = 0;
-            for (; p < kv; p += L) {
+            for (int p = 0; p < kv; p += L) {
                 FloatVector uv = FloatVector.fromMemorySegment(S, us, (uo + p) * 4, BO);
                 s0 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v0 + p) * 4, BO), s0);
                 s1 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v1 + p) * 4, BO), s1);
                 s2 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + p) * 4, BO), s2);
                 s3 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + p) * 4, BO), s3);
             }
-            float d0 = sum(s0, tmp), d1 = sum(s1, tmp), d2 = sum(s2, tmp), d3 = sum(s3, tmp);
-            for (; p < k; p++) {
-                float u = us.getAtIndex(E, uo + p);
-                d0 = Math.fma(u, vs.getAtIndex(E, v0 + p), d0);
-                d1 = Math.fma(u, vs.getAtIndex(E, v1 + p), d1);
-                d2 = Math.fma(u, vs.getAtIndex(E, v2 + p), d2);
-                d3 = Math.fma(u, vs.getAtIndex(E, v3 + p), d3);
-            }
+            float d0 = sum(s0, us, uo, vs, v0, kv, k, tmp), d1 = sum(s1, us, uo, vs, v1, kv, k, tmp);
+            float d2 = sum(s2, us, uo, vs, v2, kv, k, tmp), d3 = sum(s3, us, uo, vs, v3, kv, k, tmp);
             put(os, oo + t * outStride, d0, alpha, beta);
             put(os, oo + (t + 1) * outStride, d1, alpha, beta);
             put(os, oo + (t + 2) * outStride, d2, alpha, beta);
@@ -207,39 +205,29 @@ final class GemvF32 {
         for (; t < count; t++) {
             long v0 = vo + t * vStride;
             FloatVector s0 = FloatVector.zero(S);
-            int p = 0;
-            for (; p < kv; p += L) {
+            for (int p = 0; p < kv; p += L) {
                 s0 = FloatVector.fromMemorySegment(S, us, (uo + p) * 4, BO).fma(FloatVector.fromMemorySegment(S, vs, (v0 + p) * 4, BO), s0);
             }
-            float d0 = sum(s0, tmp);
-            for (; p < k; p++) d0 = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, v0 + p), d0);
-            put(os, oo + t * outStride, d0, alpha, beta);
+            put(os, oo + t * outStride, sum(s0, us, uo, vs, v0, kv, k, tmp), alpha, beta);
         }
     }
 
-    /**
-     * Two-vector shuffles of the 8 x 8 transpose in {@link #dots8} (L == 8; a negative index takes lane index + L of
-     * the second vector): interleave single lanes of the low / high halves, then pairs, then quadruples.
-     */
-    private static final VectorShuffle<Float> ZIP_LO = zip(1, 0), ZIP_HI = zip(1, 1), ZIP2_LO = zip(2, 0), ZIP2_HI = zip(2, 1), ZIP4_LO = zip(4, 0),
-            ZIP4_HI = zip(4, 1);
+    /** Lane i of the swapped vector is lane i ^ h ({@link #dots8}'s folding steps, L == 8; other widths never use them). */
+    private static final VectorShuffle<Float> SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
+    /** Lanes with bit 2, bit 1, bit 0 of the index set. */
+    private static final VectorMask<Float> BIT2 = S.indexInRange(-4, L - 4), BIT1 = VectorMask.fromLong(S, 0xCCCCCCCCL),
+            BIT0 = VectorMask.fromLong(S, 0xAAAAAAAAL);
 
-    /** Lane i: group i / (2g) of size g from the first (even group) or second vector, from the low or high half. */
-    private static VectorShuffle<Float> zip(int g, int half) {
-        return VectorShuffle.fromOp(S, i -> {
-            int pair = i / (2 * g), within = i % g, second = (i / g) % 2;
-            int lane = half * (L / 2) + pair * g + within;
-            return second == 0 ? lane : lane - L; // negative: exceptional, taken from the second vector
-        });
-    }
+    private static VectorShuffle<Float> swap(int h) { return VectorShuffle.fromOp(S, i -> (i ^ h) % L); }
 
     /**
-     * Eight outputs of {@link #dots}, 256-bit vectors only (L == 8: the transpose below is 8 x 8; other widths keep the
-     * 4-row form): the same lane partial sums as the one-row form, in 8 FMA chains, then the eight lane sums at once
-     * (the accumulators transposed in registers and the 8 columns added in lane order, which is each output's sum in
-     * lane order), then the k tail, alpha and beta lanewise: the same operations per output as {@link #sum} and
-     * {@link #put}, so the same bits. The one-row form summed each output through memory in a serial chain of L - 1
-     * dependent adds (a batch-1 MLP layer of 64 x 64 took ~1 us; through a heap tile instead of registers: ~15% slower).
+     * Eight outputs of {@link #dots}, 256-bit vectors (L == 8) and k >= L only: the class's order, in registers. 8 FMA
+     * chains over the full blocks; the k tail as one vector loaded at k - L per row whose fma result is blended into the
+     * top k mod L lanes; then the eight lane sums at once by folding halves: each accumulator plus its halves swapped
+     * (lane i + lane i ^ 4), accumulators j and j + 4 blended into one vector (low half from j, high from j + 4), that
+     * plus its pairs swapped (lane i ^ 2), blended again, plus its neighbours swapped (lane i ^ 1), and a last blend
+     * puts output j in lane j: 14 one-vector shuffles, 14 adds and 7 blends (the 8 x 8 transpose this replaced took
+     * 24 two-vector shuffles). Then alpha and beta lanewise as {@link #put}.
      */
     private static void dots8(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                               MemorySegment os, long oo, long outStride, int k, int kv, float alpha, float beta, float[] tile) {
@@ -257,24 +245,29 @@ final class GemvF32 {
             s6 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v6 + p) * 4, BO), s6);
             s7 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v7 + p) * 4, BO), s7);
         }
-        // 8 x 8 transpose in registers (no store-to-load forwarding through memory), then the columns summed in lane
-        // order: lane i of column j is lane j of row i
-        FloatVector a0 = s0.rearrange(ZIP_LO, s1), a1 = s0.rearrange(ZIP_HI, s1), a2 = s2.rearrange(ZIP_LO, s3), a3 = s2.rearrange(ZIP_HI, s3);
-        FloatVector a4 = s4.rearrange(ZIP_LO, s5), a5 = s4.rearrange(ZIP_HI, s5), a6 = s6.rearrange(ZIP_LO, s7), a7 = s6.rearrange(ZIP_HI, s7);
-        FloatVector b0 = a0.rearrange(ZIP2_LO, a2), b1 = a0.rearrange(ZIP2_HI, a2), b2 = a1.rearrange(ZIP2_LO, a3), b3 = a1.rearrange(ZIP2_HI, a3);
-        FloatVector b4 = a4.rearrange(ZIP2_LO, a6), b5 = a4.rearrange(ZIP2_HI, a6), b6 = a5.rearrange(ZIP2_LO, a7), b7 = a5.rearrange(ZIP2_HI, a7);
-        FloatVector d = b0.rearrange(ZIP4_LO, b4);
-        d = d.add(b0.rearrange(ZIP4_HI, b4));
-        d = d.add(b1.rearrange(ZIP4_LO, b5));
-        d = d.add(b1.rearrange(ZIP4_HI, b5));
-        d = d.add(b2.rearrange(ZIP4_LO, b6));
-        d = d.add(b2.rearrange(ZIP4_HI, b6));
-        d = d.add(b3.rearrange(ZIP4_LO, b7));
-        d = d.add(b3.rearrange(ZIP4_HI, b7));
-        for (int p = kv; p < k; p++) {
-            for (int i = 0; i < 8; i++) tile[i] = vs.getAtIndex(E, vo + i * vStride + p);
-            d = FloatVector.broadcast(S, us.getAtIndex(E, uo + p)).fma(FloatVector.fromArray(S, tile, 0), d);
+        if (kv < k) {
+            // the tail: lanes L - rem .. L - 1 of the vector at k - L (inside every row, k >= L) get one more fma
+            int rem = k - kv;
+            VectorMask<Float> top = S.indexInRange(rem - L, rem);
+            long q = k - L;
+            FloatVector uv = FloatVector.fromMemorySegment(S, us, (uo + q) * 4, BO);
+            s0 = s0.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v0 + q) * 4, BO), s0), top);
+            s1 = s1.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v1 + q) * 4, BO), s1), top);
+            s2 = s2.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + q) * 4, BO), s2), top);
+            s3 = s3.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + q) * 4, BO), s3), top);
+            s4 = s4.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v4 + q) * 4, BO), s4), top);
+            s5 = s5.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v5 + q) * 4, BO), s5), top);
+            s6 = s6.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v6 + q) * 4, BO), s6), top);
+            s7 = s7.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v7 + q) * 4, BO), s7), top);
         }
+        // lane i + lane i + 4 (low half of j, high half of j + 4), then + lane i ^ 2, then + lane i ^ 1: output j in lane j
+        FloatVector h0 = s0.add(s0.rearrange(SWAP4)).blend(s4.add(s4.rearrange(SWAP4)), BIT2);
+        FloatVector h1 = s1.add(s1.rearrange(SWAP4)).blend(s5.add(s5.rearrange(SWAP4)), BIT2);
+        FloatVector h2 = s2.add(s2.rearrange(SWAP4)).blend(s6.add(s6.rearrange(SWAP4)), BIT2);
+        FloatVector h3 = s3.add(s3.rearrange(SWAP4)).blend(s7.add(s7.rearrange(SWAP4)), BIT2);
+        FloatVector q0 = h0.add(h0.rearrange(SWAP2)).blend(h2.add(h2.rearrange(SWAP2)), BIT1);
+        FloatVector q1 = h1.add(h1.rearrange(SWAP2)).blend(h3.add(h3.rearrange(SWAP2)), BIT1);
+        FloatVector d = q0.add(q0.rearrange(SWAP1)).blend(q1.add(q1.rearrange(SWAP1)), BIT0);
         if (outStride == 1) {
             d = d.mul(alpha);
             if (beta != 0) d = FloatVector.broadcast(S, beta).fma(FloatVector.fromMemorySegment(S, os, oo * 4, BO), d);
@@ -285,18 +278,22 @@ final class GemvF32 {
         }
     }
 
-    /** Per thread: L lanes for {@link #sum} and {@link #dots8}'s k tail and strided output. */
+    /** Per thread: L lanes for {@link #sum} and {@link #dots8}'s strided output. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     /**
-     * The lanes summed in lane order. Not reduceLanes(ADD): its order is unspecified, and the interpreter and C2
-     * do differ, so a result would depend on whether the caller was compiled yet (seen as a 1-ulp difference).
+     * One output's dot in the class's order from its lane partials over the full blocks (p < kv): the tail elements by
+     * fma into lanes p - (k - L), then the lanes summed by folding halves. Not reduceLanes(ADD): its order is
+     * unspecified, and the interpreter and C2 do differ, so a result would depend on whether the caller was compiled
+     * yet (seen as a 1-ulp difference).
      */
-    private static float sum(FloatVector v, float[] tmp) {
+    private static float sum(FloatVector v, MemorySegment us, long uo, MemorySegment vs, long vo, int kv, int k, float[] tmp) {
         v.intoArray(tmp, 0);
-        float s = tmp[0];
-        for (int i = 1; i < L; i++) s += tmp[i];
-        return s;
+        for (int p = kv, shift = L - k; p < k; p++) tmp[p + shift] = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, vo + p), tmp[p + shift]);
+        for (int h = L / 2; h > 0; h /= 2) {
+            for (int i = 0; i < h; i++) tmp[i] += tmp[i + h];
+        }
+        return tmp[0];
     }
 
     private static void put(MemorySegment os, long e, float dot, float alpha, float beta) {
