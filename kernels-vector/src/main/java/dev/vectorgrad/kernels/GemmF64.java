@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -583,6 +584,17 @@ final class GemmF64 {
                     DoubleVector.fromMemorySegment(S, bs, off, BO).intoArray(bp, d);
                     DoubleVector.fromMemorySegment(S, bs, off + L * ES, BO).intoArray(bp, d + L);
                 }
+            } else if (nr == NR && bs0 == 1 && L == 8 && transposePack) {
+                // B^T rows contiguous along k (x @ W^T, W [out, in] row-major): 8 x 8 blocks transposed in registers
+                int p = 0;
+                for (; p + L <= kc; p += L) {
+                    transpose8(bs, base + p, bs1, bp, dst + p * NR);
+                    transpose8(bs, base + L * bs1 + p, bs1, bp, dst + p * NR + L);
+                }
+                for (; p < kc; p++) {
+                    int d = dst + p * NR;
+                    for (int c = 0; c < NR; c++) bp[d + c] = bs.getAtIndex(E, base + p + c * bs1);
+                }
             } else if (nr == NR) {
                 for (int p = 0; p < kc; p++) {
                     long e = base + p * bs0;
@@ -600,6 +612,45 @@ final class GemmF64 {
             }
             dst += NR * kc;
         }
+    }
+
+    /** Package-private and mutable so tests and benchmarks can compare {@link #transpose8} with the element-wise copy. */
+    static boolean transposePack = true;
+
+    /** Lane i of a swapped vector is lane i ^ h; the masks select the lanes with bit 2, 1, 0 of the index set. */
+    private static final VectorShuffle<Double> SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
+    private static final VectorMask<Double> BIT2 = VectorMask.fromLong(S, 0xF0), BIT1 = VectorMask.fromLong(S, 0xCC),
+            BIT0 = VectorMask.fromLong(S, 0xAA);
+
+    private static VectorShuffle<Double> swap(int h) { return VectorShuffle.fromOp(S, i -> (i ^ h) & (L - 1)); }
+
+    /**
+     * L == 8 only: the 8 x 8 block whose row r is the 8 elements at element {@code e + r * stride} of {@code s} goes to
+     * {@code bp} transposed, its column q (element q of every row) as the 8 doubles at {@code d + q * NR}. A butterfly
+     * in three steps (exchange the 4-, 2-, 1-lane halves of row pairs 4, 2, 1 apart: a one-vector shuffle and a
+     * blend per vector and step), 48 one-uop vector operations for 64 elements.
+     */
+    private static void transpose8(MemorySegment s, long e, long stride, double[] bp, int d) {
+        DoubleVector r0 = DoubleVector.fromMemorySegment(S, s, e * ES, BO), r1 = DoubleVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
+        DoubleVector r2 = DoubleVector.fromMemorySegment(S, s, (e + 2 * stride) * ES, BO), r3 = DoubleVector.fromMemorySegment(S, s, (e + 3 * stride) * ES, BO);
+        DoubleVector r4 = DoubleVector.fromMemorySegment(S, s, (e + 4 * stride) * ES, BO), r5 = DoubleVector.fromMemorySegment(S, s, (e + 5 * stride) * ES, BO);
+        DoubleVector r6 = DoubleVector.fromMemorySegment(S, s, (e + 6 * stride) * ES, BO), r7 = DoubleVector.fromMemorySegment(S, s, (e + 7 * stride) * ES, BO);
+        DoubleVector t0 = r0.blend(r4.rearrange(SWAP4), BIT2), t4 = r0.rearrange(SWAP4).blend(r4, BIT2);
+        DoubleVector t1 = r1.blend(r5.rearrange(SWAP4), BIT2), t5 = r1.rearrange(SWAP4).blend(r5, BIT2);
+        DoubleVector t2 = r2.blend(r6.rearrange(SWAP4), BIT2), t6 = r2.rearrange(SWAP4).blend(r6, BIT2);
+        DoubleVector t3 = r3.blend(r7.rearrange(SWAP4), BIT2), t7 = r3.rearrange(SWAP4).blend(r7, BIT2);
+        DoubleVector u0 = t0.blend(t2.rearrange(SWAP2), BIT1), u2 = t0.rearrange(SWAP2).blend(t2, BIT1);
+        DoubleVector u1 = t1.blend(t3.rearrange(SWAP2), BIT1), u3 = t1.rearrange(SWAP2).blend(t3, BIT1);
+        DoubleVector u4 = t4.blend(t6.rearrange(SWAP2), BIT1), u6 = t4.rearrange(SWAP2).blend(t6, BIT1);
+        DoubleVector u5 = t5.blend(t7.rearrange(SWAP2), BIT1), u7 = t5.rearrange(SWAP2).blend(t7, BIT1);
+        u0.blend(u1.rearrange(SWAP1), BIT0).intoArray(bp, d);
+        u0.rearrange(SWAP1).blend(u1, BIT0).intoArray(bp, d + NR);
+        u2.blend(u3.rearrange(SWAP1), BIT0).intoArray(bp, d + 2 * NR);
+        u2.rearrange(SWAP1).blend(u3, BIT0).intoArray(bp, d + 3 * NR);
+        u4.blend(u5.rearrange(SWAP1), BIT0).intoArray(bp, d + 4 * NR);
+        u4.rearrange(SWAP1).blend(u5, BIT0).intoArray(bp, d + 5 * NR);
+        u6.blend(u7.rearrange(SWAP1), BIT0).intoArray(bp, d + 6 * NR);
+        u6.rearrange(SWAP1).blend(u7, BIT0).intoArray(bp, d + 7 * NR);
     }
 
     /**

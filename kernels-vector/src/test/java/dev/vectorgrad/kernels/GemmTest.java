@@ -27,6 +27,7 @@ class GemmTest {
     @AfterEach
     void restoreThreads() {
         Parallel.setThreads(savedThreads);
+        GemmF32.transposePack = GemmF64.transposePack = true;
         GemmF32.prepackMin = PREPACK32;
         GemmF64.prepackMin = PREPACK64;
     }
@@ -196,6 +197,39 @@ class GemmTest {
             for (int threads = 1; threads <= 2; threads++) {
                 Parallel.setThreads(threads);
                 for (int[] c : cases) randomCase(dt, c[0], c[1], c[2], seed++);
+            }
+        }
+    }
+
+    /**
+     * A transposed B with its k axis contiguous (x @ W^T) is packed by 8 x 8 register transposes where the vector width
+     * is 8 floats: the packed panel, hence every output bit, must be the element-by-element copy's. Both packed paths,
+     * k with and without a tail of the 8-row blocks and across KC, n with a partial last sliver (packed element-wise),
+     * and B with a padded row stride.
+     */
+    @Test
+    void transposedPackGivesTheElementwiseBits() {
+        int[][] shapes = {{40, 70, 29}, {64, 3 * GemmF32.NR + 5, GemmF32.KC + 13}, {33, 2 * GemmF32.NR, 8}, {96, 130, 2 * GemmF32.KC + 8}};
+        for (boolean prepack : new boolean[] {true, false}) {
+            forcePrepacked(prepack);
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                try (Scope sc = Scope.open()) {
+                    Tensor a = view(DType.F32, m, k, Layout.PLAIN, k, false);
+                    Tensor b = view(DType.F32, k, n, new Layout(true, 1, 1, 1), k + 1, false);
+                    Tensor c1 = Tensor.zeros(sc, DType.F32, m, n), c2 = Tensor.zeros(sc, DType.F32, m, n);
+                    GemmF32.transposePack = true;
+                    VEC.gemm(1.0, a, b, 0.0, c1);
+                    GemmF32.transposePack = false;
+                    VEC.gemm(1.0, a, b, 0.0, c2);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            assertEquals(Float.floatToRawIntBits((float) c2.getDouble(i, j)), Float.floatToRawIntBits((float) c1.getDouble(i, j)),
+                                    "c[" + i + ", " + j + "] of " + m + "x" + k + "x" + n + ":NT, prepacked " + prepack);
+                        }
+                    }
+                    check(DType.F32, m, n, k, 1.0, 0.0, Layout.PLAIN, new Layout(true, 1, 1, 1), Layout.PLAIN, k);
+                }
             }
         }
     }
