@@ -212,13 +212,9 @@ final class GemvF32 {
         }
     }
 
-    /** Lane i of the swapped vector is lane i ^ h ({@link #dots8}'s folding steps, L == 8; other widths never use them). */
-    private static final VectorShuffle<Float> SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
-    /** Lanes with bit 2, bit 1, bit 0 of the index set. */
-    private static final VectorMask<Float> BIT2 = S.indexInRange(-4, L - 4), BIT1 = VectorMask.fromLong(S, 0xCCCCCCCCL),
-            BIT0 = VectorMask.fromLong(S, 0xAAAAAAAAL);
-
-    private static VectorShuffle<Float> swap(int h) { return VectorShuffle.fromOp(S, i -> (i ^ h) % L); }
+    /** {@link #dots8}'s folding steps (L == 8; other widths never use them): GemmF32's lane swaps and bit masks. */
+    private static final VectorShuffle<Float> SWAP4 = GemmF32.SWAP4, SWAP2 = GemmF32.SWAP2, SWAP1 = GemmF32.SWAP1;
+    private static final VectorMask<Float> BIT2 = GemmF32.BIT2, BIT1 = GemmF32.BIT1, BIT0 = GemmF32.BIT0;
 
     /**
      * Eight outputs of {@link #dots}, 256-bit vectors (L == 8) and k >= L only: the class's order, in registers. 8 FMA
