@@ -547,7 +547,14 @@ final class GemmF32 {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             long base = j.ao + (i0 + ir) * as0 + p0 * as1;
-            if (mr == MR && as1 == 1) {
+            if (mr == MR && as1 == 1 && L == 8 && MR == 4 && vectorPack) {
+                // Row-major A: 4 rows x 8 elements interleaved in registers per step
+                int p = 0;
+                for (; p + L <= kc; p += L) interleave4(as, base + p, as0, ap, dst + p * MR);
+                for (; p < kc; p++) {
+                    for (int r = 0; r < MR; r++) ap[dst + p * MR + r] = as.getAtIndex(E, base + r * as0 + p);
+                }
+            } else if (mr == MR && as1 == 1) {
                 // Row-major A: read each row's run once (six streams), write interleaved.
                 for (int r = 0; r < MR; r++) {
                     long e = base + r * as0;
@@ -584,7 +591,7 @@ final class GemmF32 {
                     FloatVector.fromMemorySegment(S, bs, off, BO).intoArray(bp, d);
                     FloatVector.fromMemorySegment(S, bs, off + L * ES, BO).intoArray(bp, d + L);
                 }
-            } else if (nr == NR && bs0 == 1 && L == 8 && transposePack) {
+            } else if (nr == NR && bs0 == 1 && L == 8 && vectorPack) {
                 // B^T rows contiguous along k (x @ W^T, W [out, in] row-major): 8 x 8 blocks transposed in registers
                 int p = 0;
                 for (; p + L <= kc; p += L) {
@@ -614,8 +621,11 @@ final class GemmF32 {
         }
     }
 
-    /** Package-private and mutable so tests and benchmarks can compare {@link #transpose8} with the element-wise copy. */
-    static boolean transposePack = true;
+    /**
+     * Package-private and mutable so tests and benchmarks can compare {@link #transpose8} and {@link #interleave4} with
+     * the element-wise copies.
+     */
+    static boolean vectorPack = true;
 
     /**
      * Lane i of a swapped vector is lane i ^ h; the masks select the lanes with bit 2, 1, 0 of the index set (for
@@ -654,6 +664,26 @@ final class GemmF32 {
         u4.rearrange(SWAP1).blend(u5, BIT0).intoArray(bp, d + 5 * NR);
         u6.blend(u7.rearrange(SWAP1), BIT0).intoArray(bp, d + 6 * NR);
         u6.rearrange(SWAP1).blend(u7, BIT0).intoArray(bp, d + 7 * NR);
+    }
+
+    /** Lane (r1 r0 b0) to lane (b0 r1 r0): the last step of {@link #interleave4}. */
+    private static final VectorShuffle<Float> ROTATE3 = VectorShuffle.fromOp(S, n -> (((n >> 1) & 1) << 2 | (n & 1) << 1 | (n >> 2) & 1) & (L - 1));
+
+    /**
+     * L == 8 and MR == 4 only: the 4 rows of 8 elements at element {@code e + r * stride} of {@code s} go to {@code ap}
+     * interleaved as the packed A sliver stores them (element p of rows 0-3, then element p + 1, ...: 32 floats from
+     * {@code d}). Rows 2 apart exchange their 4-lane halves, rows 1 apart their lane pairs (a one-vector shuffle and a
+     * blend per vector and step), then one shuffle per vector puts the lanes in order.
+     */
+    private static void interleave4(MemorySegment s, long e, long stride, float[] ap, int d) {
+        FloatVector r0 = FloatVector.fromMemorySegment(S, s, e * ES, BO), r1 = FloatVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
+        FloatVector r2 = FloatVector.fromMemorySegment(S, s, (e + 2 * stride) * ES, BO), r3 = FloatVector.fromMemorySegment(S, s, (e + 3 * stride) * ES, BO);
+        FloatVector t0 = r0.blend(r2.rearrange(SWAP4), BIT2), t2 = r0.rearrange(SWAP4).blend(r2, BIT2);
+        FloatVector t1 = r1.blend(r3.rearrange(SWAP4), BIT2), t3 = r1.rearrange(SWAP4).blend(r3, BIT2);
+        t0.blend(t1.rearrange(SWAP2), BIT1).rearrange(ROTATE3).intoArray(ap, d);
+        t0.rearrange(SWAP2).blend(t1, BIT1).rearrange(ROTATE3).intoArray(ap, d + 2 * MR);
+        t2.blend(t3.rearrange(SWAP2), BIT1).rearrange(ROTATE3).intoArray(ap, d + 4 * MR);
+        t2.rearrange(SWAP2).blend(t3, BIT1).rearrange(ROTATE3).intoArray(ap, d + 6 * MR);
     }
 
     /**

@@ -27,7 +27,7 @@ class GemmTest {
     @AfterEach
     void restoreThreads() {
         Parallel.setThreads(savedThreads);
-        GemmF32.transposePack = GemmF64.transposePack = true;
+        GemmF32.vectorPack = GemmF64.vectorPack = true;
         GemmF32.prepackMin = PREPACK32;
         GemmF64.prepackMin = PREPACK64;
     }
@@ -202,25 +202,26 @@ class GemmTest {
     }
 
     /**
-     * A transposed B with its k axis contiguous (x @ W^T) is packed by 8 x 8 register transposes where the vector width
-     * is 8 floats: the packed panel, hence every output bit, must be the element-by-element copy's. Both packed paths,
-     * k with and without a tail of the 8-row blocks and across KC, n with a partial last sliver (packed element-wise),
-     * and B with a padded row stride.
+     * Where the vector width is 8 floats, a row-major A is packed by 4 x 8 register interleaves and a transposed B with
+     * its k axis contiguous (x @ W^T) by 8 x 8 register transposes: the packed panels, hence every output bit, must be
+     * the element-by-element copies'. Both packed paths, k with and without a tail of the 8-element steps and across
+     * KC, m and n with partial last slivers (packed element-wise), operands with padded row strides.
      */
     @Test
-    void transposedPackGivesTheElementwiseBits() {
-        int[][] shapes = {{40, 70, 29}, {64, 3 * GemmF32.NR + 5, GemmF32.KC + 13}, {33, 2 * GemmF32.NR, 8}, {96, 130, 2 * GemmF32.KC + 8}};
+    void vectorPacksGiveTheElementwiseBits() {
+        int[][] shapes = {{40, 70, 29}, {64, 3 * GemmF32.NR + 5, GemmF32.KC + 13}, {33, 2 * GemmF32.NR, 8}, {97, 130, 2 * GemmF32.KC + 8},
+                {GemmF32.MC + 7, 40, 71}};
         for (boolean prepack : new boolean[] {true, false}) {
             forcePrepacked(prepack);
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
                 try (Scope sc = Scope.open()) {
-                    Tensor a = view(DType.F32, m, k, Layout.PLAIN, k, false);
+                    Tensor a = view(DType.F32, m, k, new Layout(false, 1, 1, 1), k, false);
                     Tensor b = view(DType.F32, k, n, new Layout(true, 1, 1, 1), k + 1, false);
                     Tensor c1 = Tensor.zeros(sc, DType.F32, m, n), c2 = Tensor.zeros(sc, DType.F32, m, n);
-                    GemmF32.transposePack = true;
+                    GemmF32.vectorPack = true;
                     VEC.gemm(1.0, a, b, 0.0, c1);
-                    GemmF32.transposePack = false;
+                    GemmF32.vectorPack = false;
                     VEC.gemm(1.0, a, b, 0.0, c2);
                     for (int i = 0; i < m; i++) {
                         for (int j = 0; j < n; j++) {
@@ -228,7 +229,7 @@ class GemmTest {
                                     "c[" + i + ", " + j + "] of " + m + "x" + k + "x" + n + ":NT, prepacked " + prepack);
                         }
                     }
-                    check(DType.F32, m, n, k, 1.0, 0.0, Layout.PLAIN, new Layout(true, 1, 1, 1), Layout.PLAIN, k);
+                    check(DType.F32, m, n, k, 1.0, 0.0, new Layout(false, 1, 1, 1), new Layout(true, 1, 1, 1), Layout.PLAIN, k);
                 }
             }
         }
