@@ -29,20 +29,56 @@ final class VectorTraining {
     private static final int L = FS.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    /** Elements per parallel part for the memory-bound optimizer passes. */
+    /**
+     * Elements per parallel part for the memory-bound optimizer passes. Below two parts a kernel calls its range loop
+     * directly and builds the capturing RangeTask lambda only when the work is split: made on every call, it was the
+     * only allocation of the serial path (56-144 bytes).
+     */
     private static final int OPT_GRAIN = 1 << 15;
 
-    /** True when every non-null tensor is contiguous F32. */
-    /** True when every non-null operand is contiguous F64 (the F64 optimizer loops). */
-    private static boolean fast64(Tensor... ts) {
-        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F64 || !t.isContiguous())) return false;
-        return true;
+    /**
+     * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Fixed arities, not
+     * varargs: the varargs array was allocated on every kernel call (32-40 bytes, not removed by escape analysis).
+     */
+    /** Per-thread lane buffers of the row reductions (a new array per call was the loss kernels' only allocation). */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+    private static final ThreadLocal<double[]> LANES64 = ThreadLocal.withInitial(() -> new double[VectorKernels.DS.length()]);
+
+    /**
+     * Lanes.sum's order (lane 0, then 1, ...) through a store to the thread's lane buffer: the BCE loops' calls of
+     * Lanes.sum were left out of line and boxed their vector (64 bytes per call).
+     */
+    private static float laneSum(FloatVector v) {
+        float[] t = LANES.get();
+        v.intoArray(t, 0);
+        float s = t[0];
+        for (int i = 1; i < L; i++) s += t[i];
+        return s;
     }
 
-    private static boolean fast(Tensor... ts) {
-        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) return false;
-        return true;
+    private static double laneSum(DoubleVector v) {
+        double[] t = LANES64.get();
+        v.intoArray(t, 0);
+        double s = t[0];
+        for (int i = 1; i < t.length; i++) s += t[i];
+        return s;
     }
+
+    private static boolean fast64(Tensor t) { return t == null || (t.dtype() == DType.F64 && t.isContiguous()); }
+
+    private static boolean fast64(Tensor a, Tensor b) { return fast64(a) && fast64(b); }
+
+    private static boolean fast64(Tensor a, Tensor b, Tensor c) { return fast64(a) && fast64(b) && fast64(c); }
+
+    private static boolean fast64(Tensor a, Tensor b, Tensor c, Tensor d) { return fast64(a, b) && fast64(c, d); }
+
+    private static boolean fast(Tensor t) { return t == null || (t.dtype() == DType.F32 && t.isContiguous()); }
+
+    private static boolean fast(Tensor a, Tensor b) { return fast(a) && fast(b); }
+
+    private static boolean fast(Tensor a, Tensor b, Tensor c) { return fast(a) && fast(b) && fast(c); }
+
+    private static boolean fast(Tensor a, Tensor b, Tensor c, Tensor d) { return fast(a, b) && fast(c, d); }
 
     private static FloatVector load(MemorySegment s, long e, VectorMask<Float> m) {
         return FloatVector.fromMemorySegment(FS, s, e * 4, NO, m);
@@ -146,9 +182,8 @@ final class VectorTraining {
         MemorySegment ys = y.segment(), gs = gradOut.segment(), is = gradIn.segment();
         long yo = y.offset(), go = gradOut.offset(), io = gradIn.offset();
         int n = Math.toIntExact(gradIn.numel());
-        Parallel.RangeTask task = (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi);
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
-        else task.run(0, n);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi));
+        else activationGradRange(act, ys, yo, gs, go, is, io, 0, n);
     }
 
     /** out[i] = act(x[i]) for i in [lo, hi): full vectors, then the same formula per element. */
@@ -315,7 +350,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        float[] lanes = new float[L]; // one small array per call, not per row
+        float[] lanes = LANES.get();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
             float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
@@ -349,7 +384,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        float[] lanes = new float[L]; // one small array per call, not per row
+        float[] lanes = LANES.get();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
@@ -447,7 +482,7 @@ final class VectorTraining {
             FloatVector e = FloatVector.fromMemorySegment(FS, es, i * 4L, NO);
             acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
         }
-        float s = Lanes.sum(acc);
+        float s = laneSum(acc);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
             s += Math.max(x, 0f) - x * t + (float) Math.log1p(es.getAtIndex(F, i));
@@ -519,7 +554,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        double[] lanes = new double[DL]; // one small array per call, not per row
+        double[] lanes = LANES64.get();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
@@ -540,7 +575,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        double[] lanes = new double[DL]; // one small array per call, not per row
+        double[] lanes = LANES64.get();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
@@ -627,7 +662,7 @@ final class VectorTraining {
         DoubleVector acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(len);
         for (; i < bound; i += DL) acc = acc.add(VMath.log1p(DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO)));
-        double s = Lanes.sum(acc);
+        double s = laneSum(acc);
         for (; i < len; i++) s += Math.log1p(es.getAtIndex(D, eo + i));
         return s;
     }
@@ -647,7 +682,7 @@ final class VectorTraining {
                 sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 8, NO);
             }
         }
-        double s = Lanes.sum(acc);
+        double s = laneSum(acc);
         for (; i < len; i++) {
             double x = xs.getAtIndex(D, xo + i), t = ts.getAtIndex(D, to + i);
             s += Math.max(x, 0) - x * t;
@@ -741,9 +776,8 @@ final class VectorTraining {
         int n = Math.toIntExact(p.numel());
         // Direct loops per op (not a shared forLanes(body) helper): a megamorphic body call is not inlined and
         // every vector gets boxed.
-        Parallel.RangeTask task = (lo, hi) -> sgdRange(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp);
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
-        else task.run(0, n);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> sgdRange(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp));
+        else sgdRange(ps, po, gs, go, bs, bo, 0, n, mom, nesterov, lr, wd, mu, damp);
     }
 
     private static void sgdRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment bs, long bo, int lo, int hi,
@@ -792,10 +826,10 @@ final class VectorTraining {
         int n = Math.toIntExact(p.numel());
         // A direct loop per op (not the shared forLanes(body) helper): Adam runs every training step, and the
         // megamorphic body.run call there was not inlined, so every vector was boxed (about 1 MB per MNIST step).
-        Parallel.RangeTask task = (lo, hi) -> adamRange(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, decay, wd,
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> adamRange(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, decay, wd,
+                b1, c1, b2, c2, invSqrtBc2, eps, stepScale));
+        else adamRange(ps, po, gs, go, ms, mo, vs, vo, 0, n, decoupled, decay, wd,
                 b1, c1, b2, c2, invSqrtBc2, eps, stepScale);
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
-        else task.run(0, n);
     }
 
     private static void adamRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ms, long mo,
@@ -842,9 +876,8 @@ final class VectorTraining {
         float lr = (float) s.lr(), alpha = (float) s.alpha(), c = (float) (1 - s.alpha()), eps = (float) s.eps();
         float wd = (float) s.weightDecay(), mu = (float) s.momentum();
         int n = Math.toIntExact(p.numel());
-        Parallel.RangeTask task = (lo, hi) -> rmsPropRange(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu);
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
-        else task.run(0, n);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> rmsPropRange(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu));
+        else rmsPropRange(ps, po, gs, go, ss, so, bs, bo, 0, n, mom, lr, alpha, c, eps, wd, mu);
     }
 
     private static void rmsPropRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
@@ -890,9 +923,8 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
         float lr = (float) s.lr(), rho = (float) s.rho(), c = (float) (1 - s.rho()), eps = (float) s.eps(), wd = (float) s.weightDecay();
         int n = Math.toIntExact(p.numel());
-        Parallel.RangeTask task = (lo, hi) -> adadeltaRange(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd);
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, task);
-        else task.run(0, n);
+        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> adadeltaRange(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd));
+        else adadeltaRange(ps, po, gs, go, ss, so, as, ao, 0, n, lr, rho, c, eps, wd);
     }
 
     private static void adadeltaRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
@@ -934,9 +966,8 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), bo = mom ? buf.offset() : 0;
         double lr = s.lr(), wd = s.weightDecay(), mu = s.momentum(), damp = 1 - s.dampening();
         int n = Math.toIntExact(p.numel());
-        Parallel.RangeTask task = (lo, hi) -> sgdRangeF64(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp);
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
-        else task.run(0, n);
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> sgdRangeF64(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp));
+        else sgdRangeF64(ps, po, gs, go, bs, bo, 0, n, mom, nesterov, lr, wd, mu, damp);
     }
 
     private static void sgdRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment bs, long bo, int lo, int hi,
@@ -972,10 +1003,10 @@ final class VectorTraining {
         double bc1 = 1 - Math.pow(b1, s.step()), bc2 = 1 - Math.pow(b2, s.step());
         boolean decoupled = s.decoupled();
         int n = Math.toIntExact(p.numel());
-        Parallel.RangeTask task = (lo, hi) -> adamRangeF64(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, lr, lrWd, wd,
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> adamRangeF64(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, lr, lrWd, wd,
+                b1, c1, b2, c2, bc1, bc2, eps));
+        else adamRangeF64(ps, po, gs, go, ms, mo, vs, vo, 0, n, decoupled, lr, lrWd, wd,
                 b1, c1, b2, c2, bc1, bc2, eps);
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
-        else task.run(0, n);
     }
 
     private static void adamRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ms, long mo,
@@ -1013,9 +1044,8 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), so = sq.offset(), bo = mom ? buf.offset() : 0;
         double lr = s.lr(), alpha = s.alpha(), c = 1 - s.alpha(), eps = s.eps(), wd = s.weightDecay(), mu = s.momentum();
         int n = Math.toIntExact(p.numel());
-        Parallel.RangeTask task = (lo, hi) -> rmsPropRangeF64(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu);
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
-        else task.run(0, n);
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> rmsPropRangeF64(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu));
+        else rmsPropRangeF64(ps, po, gs, go, ss, so, bs, bo, 0, n, mom, lr, alpha, c, eps, wd, mu);
     }
 
     private static void rmsPropRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
@@ -1057,9 +1087,8 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
         double lr = s.lr(), rho = s.rho(), c = 1 - s.rho(), eps = s.eps(), wd = s.weightDecay();
         int n = Math.toIntExact(p.numel());
-        Parallel.RangeTask task = (lo, hi) -> adadeltaRangeF64(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd);
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, task);
-        else task.run(0, n);
+        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> adadeltaRangeF64(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd));
+        else adadeltaRangeF64(ps, po, gs, go, ss, so, as, ao, 0, n, lr, rho, c, eps, wd);
     }
 
     private static void adadeltaRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
