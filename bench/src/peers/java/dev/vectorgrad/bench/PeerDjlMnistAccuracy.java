@@ -155,10 +155,9 @@ public final class PeerDjlMnistAccuracy {
                 v.add(manager.zeros(a.getShape(), DataType.FLOAT32));
             }
             ParameterStore store = new ParameterStore(manager, false);
-            Dataset shuffled = train;
             long step = 0;
             double torchEpochLoss = 0, ourEpochLoss = 0;
-            try (DataLoader dl = new DataLoader(shuffled, BATCH, true, loaderRng)) {
+            try (DataLoader dl = new DataLoader(train, BATCH, true, loaderRng)) {
                 for (int e = 0; e < epochs; e++) {
                     double sumT = 0, sumV = 0;
                     int nb = 0;
