@@ -641,7 +641,7 @@ final class GemmF64 {
      * L == 8 only: the 8 x 8 block whose row r is the 8 elements at element {@code e + r * stride} of {@code s} goes to
      * {@code bp} transposed, its column q (element q of every row) as the 8 doubles at {@code d + q * NR}. A butterfly
      * in three steps (exchange the 4-, 2-, 1-lane halves of row pairs 4, 2, 1 apart: a one-vector shuffle and a
-     * blend per vector and step), 48 one-uop vector operations for 64 elements.
+     * blend per vector and step): 24 shuffles and 24 blends for 64 elements.
      */
     private static void transpose8(MemorySegment s, long e, long stride, double[] bp, int d) {
         DoubleVector r0 = DoubleVector.fromMemorySegment(S, s, e * ES, BO), r1 = DoubleVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
