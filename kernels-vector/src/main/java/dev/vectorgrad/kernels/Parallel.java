@@ -70,6 +70,14 @@ public final class Parallel {
     }
 
     /**
+     * Whether {@link #forRange}(n, grain, ..) would split the range over threads (else it runs the task inline):
+     * a kernel calls its loop directly when not, without building a task object.
+     */
+    public static boolean splits(int n, int grain) {
+        return parts(threads, n, grain) > 1 && !INSIDE.get();
+    }
+
+    /**
      * Runs task over [0, n) split into at most {@link #threads()} contiguous parts of at least {@code grain}
      * indices each. Blocks until all parts finish; rethrows the first failure.
      */

@@ -1337,39 +1337,50 @@ final class VectorConv {
     }
 
     static void maxPool2dBackward(VectorKernels k, Tensor gradOut, Tensor argmax, Pool2dSpec sp, Tensor gradIn) {
-        int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
+        int N = gradIn.dim(0), C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3);
         if (anyZero(N, C, H, W) || argmax.dtype() != DType.I32) {
             k.scalarMaxPool2dBackward(gradOut, argmax, sp, gradIn);
             return;
         }
         MemorySegment as = argmax.segment(), gis = gradIn.segment(), gos = gradOut.segment();
+        int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, H * W));
+        // the task lambda only when the planes are split: made on every call it was the call's only allocation
+        if (Parallel.splits(planes, grain)) {
+            Parallel.forRange(planes, grain, (lo, hi) -> maxPoolBackwardPlanes(gradOut, argmax, gradIn, as, gis, gos, lo, hi));
+        } else {
+            maxPoolBackwardPlanes(gradOut, argmax, gradIn, as, gis, gos, 0, planes);
+        }
+    }
+
+    /** Planes [lo, hi) of max-pool backward: zero the input gradient plane, then add each output gradient at its argmax. */
+    private static void maxPoolBackwardPlanes(Tensor gradOut, Tensor argmax, Tensor gradIn, MemorySegment as, MemorySegment gis,
+                                              MemorySegment gos, int lo, int hi) {
+        int C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
         boolean f32 = gradIn.dtype() == DType.F32;
         long i2 = gradIn.stride(2), i3 = gradIn.stride(3), g2 = gradOut.stride(2), g3 = gradOut.stride(3);
         long a2 = argmax.stride(2), a3 = argmax.stride(3);
         boolean dense = i3 == 1 && i2 == W;
-        Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
-                int n = pl / C, c = pl % C;
-                long gb = gradIn.offset() + n * gradIn.stride(0) + c * gradIn.stride(1);
-                long ob = gradOut.offset() + n * gradOut.stride(0) + c * gradOut.stride(1);
-                long ab = argmax.offset() + n * argmax.stride(0) + c * argmax.stride(1);
-                if (dense) {
-                    long end = gb + (long) H * W;
-                    if (f32) for (long e = gb; e < end; e++) gis.setAtIndex(F, e, 0f);
-                    else for (long e = gb; e < end; e++) gis.setAtIndex(D, e, 0d);
-                } else {
-                    zeroPlane(gradIn, gb, H, W);
-                }
-                for (int oh = 0; oh < OH; oh++)
-                    for (int ow = 0; ow < OW; ow++) {
-                        int at = as.getAtIndex(ValueLayout.JAVA_INT, ab + oh * a2 + ow * a3);
-                        long e = dense ? gb + at : gb + (at / W) * i2 + (at % W) * i3;
-                        long ge = ob + oh * g2 + ow * g3;
-                        if (f32) gis.setAtIndex(F, e, gis.getAtIndex(F, e) + gos.getAtIndex(F, ge));
-                        else gis.setAtIndex(D, e, gis.getAtIndex(D, e) + gos.getAtIndex(D, ge));
-                    }
+        for (int pl = lo; pl < hi; pl++) {
+            int n = pl / C, c = pl % C;
+            long gb = gradIn.offset() + n * gradIn.stride(0) + c * gradIn.stride(1);
+            long ob = gradOut.offset() + n * gradOut.stride(0) + c * gradOut.stride(1);
+            long ab = argmax.offset() + n * argmax.stride(0) + c * argmax.stride(1);
+            if (dense) {
+                long end = gb + (long) H * W;
+                if (f32) for (long e = gb; e < end; e++) gis.setAtIndex(F, e, 0f);
+                else for (long e = gb; e < end; e++) gis.setAtIndex(D, e, 0d);
+            } else {
+                zeroPlane(gradIn, gb, H, W);
             }
-        });
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    int at = as.getAtIndex(ValueLayout.JAVA_INT, ab + oh * a2 + ow * a3);
+                    long e = dense ? gb + at : gb + (at / W) * i2 + (at % W) * i3;
+                    long ge = ob + oh * g2 + ow * g3;
+                    if (f32) gis.setAtIndex(F, e, gis.getAtIndex(F, e) + gos.getAtIndex(F, ge));
+                    else gis.setAtIndex(D, e, gis.getAtIndex(D, e) + gos.getAtIndex(D, ge));
+                }
+        }
     }
 
     static void avgPool2d(VectorKernels k, Tensor x, Pool2dSpec sp, Tensor out) {

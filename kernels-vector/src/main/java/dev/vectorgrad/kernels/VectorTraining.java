@@ -45,20 +45,17 @@ final class VectorTraining {
     private static final ThreadLocal<double[]> LANES64 = ThreadLocal.withInitial(() -> new double[VectorKernels.DS.length()]);
 
     /**
-     * Lanes.sum's order (lane 0, then 1, ...) through a store to the thread's lane buffer: the BCE loops' calls of
-     * Lanes.sum were left out of line and boxed their vector (64 bytes per call).
+     * Lanes.sum's order (lane 0, then 1, ...) over lanes the caller stored into the thread's lane buffer: the BCE
+     * loops' calls of Lanes.sum were left out of line and boxed their vector (64 bytes per call), and so can any
+     * helper that takes the vector, so the store stays in the caller.
      */
-    private static float laneSum(FloatVector v) {
-        float[] t = LANES.get();
-        v.intoArray(t, 0);
+    private static float laneSum(float[] t) {
         float s = t[0];
-        for (int i = 1; i < L; i++) s += t[i];
+        for (int i = 1; i < t.length; i++) s += t[i];
         return s;
     }
 
-    private static double laneSum(DoubleVector v) {
-        double[] t = LANES64.get();
-        v.intoArray(t, 0);
+    private static double laneSum(double[] t) {
         double s = t[0];
         for (int i = 1; i < t.length; i++) s += t[i];
         return s;
@@ -482,7 +479,9 @@ final class VectorTraining {
             FloatVector e = FloatVector.fromMemorySegment(FS, es, i * 4L, NO);
             acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
         }
-        float s = laneSum(acc);
+        float[] lanes = LANES.get();
+        acc.intoArray(lanes, 0);
+        float s = laneSum(lanes);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
             s += Math.max(x, 0f) - x * t + (float) Math.log1p(es.getAtIndex(F, i));
@@ -662,7 +661,9 @@ final class VectorTraining {
         DoubleVector acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(len);
         for (; i < bound; i += DL) acc = acc.add(VMath.log1p(DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO)));
-        double s = laneSum(acc);
+        double[] lanes = LANES64.get();
+        acc.intoArray(lanes, 0);
+        double s = laneSum(lanes);
         for (; i < len; i++) s += Math.log1p(es.getAtIndex(D, eo + i));
         return s;
     }
@@ -682,7 +683,9 @@ final class VectorTraining {
                 sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 8, NO);
             }
         }
-        double s = laneSum(acc);
+        double[] lanes = LANES64.get();
+        acc.intoArray(lanes, 0);
+        double s = laneSum(lanes);
         for (; i < len; i++) {
             double x = xs.getAtIndex(D, xo + i), t = ts.getAtIndex(D, to + i);
             s += Math.max(x, 0) - x * t;
