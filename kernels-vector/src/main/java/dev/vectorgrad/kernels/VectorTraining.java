@@ -36,10 +36,6 @@ final class VectorTraining {
      */
     private static final int OPT_GRAIN = 1 << 15;
 
-    /**
-     * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Fixed arities, not
-     * varargs: the varargs array was allocated on every kernel call (32-40 bytes, not removed by escape analysis).
-     */
     /** Per-thread lane buffers of the row reductions (a new array per call was the loss kernels' only allocation). */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
     private static final ThreadLocal<double[]> LANES64 = ThreadLocal.withInitial(() -> new double[VectorKernels.DS.length()]);
@@ -61,6 +57,10 @@ final class VectorTraining {
         return s;
     }
 
+    /**
+     * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Fixed arities, not
+     * varargs: the varargs array was allocated on every kernel call (32-40 bytes, not removed by escape analysis).
+     */
     private static boolean fast64(Tensor t) { return t == null || (t.dtype() == DType.F64 && t.isContiguous()); }
 
     private static boolean fast64(Tensor a, Tensor b) { return fast64(a) && fast64(b); }
