@@ -36,7 +36,7 @@ final class VectorTraining {
      */
     private static final int OPT_GRAIN = 1 << 15;
 
-    /** Per-thread lane buffers of the row reductions (a new array per call was the loss kernels' only allocation). */
+    /** Per-thread lane buffers of the BCE lane sums (the softmax kernels keep a new array per call: see there). */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
     private static final ThreadLocal<double[]> LANES64 = ThreadLocal.withInitial(() -> new double[VectorKernels.DS.length()]);
 
@@ -347,7 +347,10 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        float[] lanes = LANES.get();
+        // a new small array per call, not the thread-local buffer: with the ThreadLocal lookup here one fresh-clone CI
+        // JVM boxed the rows' vectors (5.6 KB per 32 x 10 call; suspected: its nodes against C2's inlining budget, not
+        // confirmed). The array per call is what passed in every run before.
+        float[] lanes = new float[L];
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
             float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
@@ -381,7 +384,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        float[] lanes = LANES.get();
+        float[] lanes = new float[L]; // one small array per call (see softmaxCrossEntropy)
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
@@ -553,7 +556,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        double[] lanes = LANES64.get();
+        double[] lanes = new double[DL]; // one small array per call (see the F32 kernel)
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
@@ -574,7 +577,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        double[] lanes = LANES64.get();
+        double[] lanes = new double[DL]; // one small array per call (see the F32 kernel)
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
