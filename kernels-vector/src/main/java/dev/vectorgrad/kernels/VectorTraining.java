@@ -58,24 +58,20 @@ final class VectorTraining {
     }
 
     /**
-     * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Fixed arities, not
-     * varargs: the varargs array was allocated on every kernel call (32-40 bytes, not removed by escape analysis).
+     * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Varargs, although the
+     * array (32 bytes) is allocated per call: with fixed-arity overloads instead, two of five full-suite runs had C2
+     * box the softmax cross-entropy rows' vectors (5.6 KB per call; cause not pinned down), which no run with varargs
+     * has shown.
      */
-    private static boolean fast64(Tensor t) { return t == null || (t.dtype() == DType.F64 && t.isContiguous()); }
+    private static boolean fast64(Tensor... ts) {
+        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F64 || !t.isContiguous())) return false;
+        return true;
+    }
 
-    private static boolean fast64(Tensor a, Tensor b) { return fast64(a) && fast64(b); }
-
-    private static boolean fast64(Tensor a, Tensor b, Tensor c) { return fast64(a) && fast64(b) && fast64(c); }
-
-    private static boolean fast64(Tensor a, Tensor b, Tensor c, Tensor d) { return fast64(a, b) && fast64(c, d); }
-
-    private static boolean fast(Tensor t) { return t == null || (t.dtype() == DType.F32 && t.isContiguous()); }
-
-    private static boolean fast(Tensor a, Tensor b) { return fast(a) && fast(b); }
-
-    private static boolean fast(Tensor a, Tensor b, Tensor c) { return fast(a) && fast(b) && fast(c); }
-
-    private static boolean fast(Tensor a, Tensor b, Tensor c, Tensor d) { return fast(a, b) && fast(c, d); }
+    private static boolean fast(Tensor... ts) {
+        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) return false;
+        return true;
+    }
 
     private static FloatVector load(MemorySegment s, long e, VectorMask<Float> m) {
         return FloatVector.fromMemorySegment(FS, s, e * 4, NO, m);
