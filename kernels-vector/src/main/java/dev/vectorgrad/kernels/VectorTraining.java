@@ -36,7 +36,7 @@ final class VectorTraining {
      */
     private static final int OPT_GRAIN = 1 << 15;
 
-    /** Per-thread lane buffers of the BCE lane sums (the softmax kernels keep a new array per call: see there). */
+    /** Per-thread lane buffers of the BCE lane sums. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
     private static final ThreadLocal<double[]> LANES64 = ThreadLocal.withInitial(() -> new double[VectorKernels.DS.length()]);
 
@@ -58,20 +58,24 @@ final class VectorTraining {
     }
 
     /**
-     * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Varargs, although the
-     * array (32 bytes) is allocated per call: with fixed-arity overloads instead, two of five full-suite runs had C2
-     * box the softmax cross-entropy rows' vectors (5.6 KB per call; cause not pinned down), which no run with varargs
-     * has shown.
+     * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Fixed arities, not
+     * varargs: the varargs array was allocated on every kernel call (32-40 bytes, not removed by escape analysis).
      */
-    private static boolean fast64(Tensor... ts) {
-        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F64 || !t.isContiguous())) return false;
-        return true;
-    }
+    private static boolean fast64(Tensor t) { return t == null || (t.dtype() == DType.F64 && t.isContiguous()); }
 
-    private static boolean fast(Tensor... ts) {
-        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) return false;
-        return true;
-    }
+    private static boolean fast64(Tensor a, Tensor b) { return fast64(a) && fast64(b); }
+
+    private static boolean fast64(Tensor a, Tensor b, Tensor c) { return fast64(a) && fast64(b) && fast64(c); }
+
+    private static boolean fast64(Tensor a, Tensor b, Tensor c, Tensor d) { return fast64(a, b) && fast64(c, d); }
+
+    private static boolean fast(Tensor t) { return t == null || (t.dtype() == DType.F32 && t.isContiguous()); }
+
+    private static boolean fast(Tensor a, Tensor b) { return fast(a) && fast(b); }
+
+    private static boolean fast(Tensor a, Tensor b, Tensor c) { return fast(a) && fast(b) && fast(c); }
+
+    private static boolean fast(Tensor a, Tensor b, Tensor c, Tensor d) { return fast(a, b) && fast(c, d); }
 
     private static FloatVector load(MemorySegment s, long e, VectorMask<Float> m) {
         return FloatVector.fromMemorySegment(FS, s, e * 4, NO, m);
@@ -343,10 +347,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        // a new small array per call, not the thread-local buffer: with the ThreadLocal lookup here one fresh-clone CI
-        // JVM boxed the rows' vectors (5.6 KB per 32 x 10 call; suspected: its nodes against C2's inlining budget, not
-        // confirmed). The array per call is what passed in every run before.
-        float[] lanes = new float[L];
+        float[] lanes = new float[L]; // one small array per call, not per row
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
             float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
@@ -380,7 +381,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        float[] lanes = new float[L]; // one small array per call (see softmaxCrossEntropy)
+        float[] lanes = new float[L]; // one small array per call, not per row
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
@@ -552,7 +553,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        double[] lanes = new double[DL]; // one small array per call (see the F32 kernel)
+        double[] lanes = new double[DL]; // one small array per call, not per row
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
@@ -573,7 +574,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
-        double[] lanes = new double[DL]; // one small array per call (see the F32 kernel)
+        double[] lanes = new double[DL]; // one small array per call, not per row
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
