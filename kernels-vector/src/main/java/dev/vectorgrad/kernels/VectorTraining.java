@@ -30,32 +30,15 @@ final class VectorTraining {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     /**
-     * Elements per parallel part for the memory-bound optimizer passes. Below two parts a kernel calls its range loop
-     * directly and builds the capturing RangeTask lambda only when the work is split: made on every call, it was the
-     * only allocation of the serial path (56-144 bytes).
+     * Elements per parallel part for the memory-bound optimizer passes. A kernel asks {@link Parallel#splits} and
+     * builds its capturing RangeTask lambda only when the work is split, else calls its range loop directly: made on
+     * every call, the lambda was the only allocation of the serial path (56-144 bytes).
      */
     private static final int OPT_GRAIN = 1 << 15;
 
     /** Per-thread lane buffers of the BCE lane sums. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
     private static final ThreadLocal<double[]> LANES64 = ThreadLocal.withInitial(() -> new double[VectorKernels.DS.length()]);
-
-    /**
-     * Lanes.sum's order (lane 0, then 1, ...) over lanes the caller stored into the thread's lane buffer: the BCE
-     * loops' calls of Lanes.sum were left out of line and boxed their vector (64 bytes per call), and so can any
-     * helper that takes the vector, so the store stays in the caller.
-     */
-    private static float laneSum(float[] t) {
-        float s = t[0];
-        for (int i = 1; i < t.length; i++) s += t[i];
-        return s;
-    }
-
-    private static double laneSum(double[] t) {
-        double s = t[0];
-        for (int i = 1; i < t.length; i++) s += t[i];
-        return s;
-    }
 
     /**
      * True when every non-null operand is contiguous F64 (the F64 loops) / F32 ({@code fast}). Fixed arities, not
@@ -135,7 +118,7 @@ final class VectorTraining {
         }
         if (bias == null) {
             int n = Math.toIntExact(out.numel());
-            if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
+            if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
             else activateRange(act, xs, xo, os, oo, 0, n);
         } else if (inner == 1) {
             // Dense layout [.., channels]: the bias vector lines up with each row.
@@ -179,7 +162,7 @@ final class VectorTraining {
         MemorySegment ys = y.segment(), gs = gradOut.segment(), is = gradIn.segment();
         long yo = y.offset(), go = gradOut.offset(), io = gradIn.offset();
         int n = Math.toIntExact(gradIn.numel());
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi));
+        if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi));
         else activationGradRange(act, ys, yo, gs, go, is, io, 0, n);
     }
 
@@ -201,7 +184,7 @@ final class VectorTraining {
                                            long oo, long outer, int channels, long inner) {
         if (bs == null) {
             int n = Math.toIntExact(outer * channels * inner);
-            if (n >= 2L * OPT_GRAIN) {
+            if (Parallel.splits(n, OPT_GRAIN)) {
                 Parallel.forRange(n, OPT_GRAIN, tanh ? (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi) : (lo, hi) -> sigmoidRange(xs, xo, os, oo, lo, hi));
             } else if (tanh) {
                 tanhRange(xs, xo, os, oo, 0, n);
@@ -481,7 +464,7 @@ final class VectorTraining {
         }
         float[] lanes = LANES.get();
         acc.intoArray(lanes, 0);
-        float s = laneSum(lanes);
+        float s = Lanes.sum(lanes);
         for (; i < len; i++) {
             float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i);
             s += Math.max(x, 0f) - x * t + (float) Math.log1p(es.getAtIndex(F, i));
@@ -663,7 +646,7 @@ final class VectorTraining {
         for (; i < bound; i += DL) acc = acc.add(VMath.log1p(DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO)));
         double[] lanes = LANES64.get();
         acc.intoArray(lanes, 0);
-        double s = laneSum(lanes);
+        double s = Lanes.sum(lanes);
         for (; i < len; i++) s += Math.log1p(es.getAtIndex(D, eo + i));
         return s;
     }
@@ -685,7 +668,7 @@ final class VectorTraining {
         }
         double[] lanes = LANES64.get();
         acc.intoArray(lanes, 0);
-        double s = laneSum(lanes);
+        double s = Lanes.sum(lanes);
         for (; i < len; i++) {
             double x = xs.getAtIndex(D, xo + i), t = ts.getAtIndex(D, to + i);
             s += Math.max(x, 0) - x * t;
@@ -779,7 +762,7 @@ final class VectorTraining {
         int n = Math.toIntExact(p.numel());
         // Direct loops per op (not a shared forLanes(body) helper): a megamorphic body call is not inlined and
         // every vector gets boxed.
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> sgdRange(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp));
+        if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> sgdRange(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp));
         else sgdRange(ps, po, gs, go, bs, bo, 0, n, mom, nesterov, lr, wd, mu, damp);
     }
 
@@ -829,7 +812,7 @@ final class VectorTraining {
         int n = Math.toIntExact(p.numel());
         // A direct loop per op (not the shared forLanes(body) helper): Adam runs every training step, and the
         // megamorphic body.run call there was not inlined, so every vector was boxed (about 1 MB per MNIST step).
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> adamRange(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, decay, wd,
+        if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> adamRange(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, decay, wd,
                 b1, c1, b2, c2, invSqrtBc2, eps, stepScale));
         else adamRange(ps, po, gs, go, ms, mo, vs, vo, 0, n, decoupled, decay, wd,
                 b1, c1, b2, c2, invSqrtBc2, eps, stepScale);
@@ -879,7 +862,7 @@ final class VectorTraining {
         float lr = (float) s.lr(), alpha = (float) s.alpha(), c = (float) (1 - s.alpha()), eps = (float) s.eps();
         float wd = (float) s.weightDecay(), mu = (float) s.momentum();
         int n = Math.toIntExact(p.numel());
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> rmsPropRange(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu));
+        if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> rmsPropRange(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu));
         else rmsPropRange(ps, po, gs, go, ss, so, bs, bo, 0, n, mom, lr, alpha, c, eps, wd, mu);
     }
 
@@ -926,7 +909,7 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
         float lr = (float) s.lr(), rho = (float) s.rho(), c = (float) (1 - s.rho()), eps = (float) s.eps(), wd = (float) s.weightDecay();
         int n = Math.toIntExact(p.numel());
-        if (n >= 2L * OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> adadeltaRange(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd));
+        if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> adadeltaRange(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd));
         else adadeltaRange(ps, po, gs, go, ss, so, as, ao, 0, n, lr, rho, c, eps, wd);
     }
 
@@ -969,7 +952,7 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), bo = mom ? buf.offset() : 0;
         double lr = s.lr(), wd = s.weightDecay(), mu = s.momentum(), damp = 1 - s.dampening();
         int n = Math.toIntExact(p.numel());
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> sgdRangeF64(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp));
+        if (Parallel.splits(n, OPT_GRAIN / 2)) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> sgdRangeF64(ps, po, gs, go, bs, bo, lo, hi, mom, nesterov, lr, wd, mu, damp));
         else sgdRangeF64(ps, po, gs, go, bs, bo, 0, n, mom, nesterov, lr, wd, mu, damp);
     }
 
@@ -1006,7 +989,7 @@ final class VectorTraining {
         double bc1 = 1 - Math.pow(b1, s.step()), bc2 = 1 - Math.pow(b2, s.step());
         boolean decoupled = s.decoupled();
         int n = Math.toIntExact(p.numel());
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> adamRangeF64(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, lr, lrWd, wd,
+        if (Parallel.splits(n, OPT_GRAIN / 2)) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> adamRangeF64(ps, po, gs, go, ms, mo, vs, vo, lo, hi, decoupled, lr, lrWd, wd,
                 b1, c1, b2, c2, bc1, bc2, eps));
         else adamRangeF64(ps, po, gs, go, ms, mo, vs, vo, 0, n, decoupled, lr, lrWd, wd,
                 b1, c1, b2, c2, bc1, bc2, eps);
@@ -1047,7 +1030,7 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), so = sq.offset(), bo = mom ? buf.offset() : 0;
         double lr = s.lr(), alpha = s.alpha(), c = 1 - s.alpha(), eps = s.eps(), wd = s.weightDecay(), mu = s.momentum();
         int n = Math.toIntExact(p.numel());
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> rmsPropRangeF64(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu));
+        if (Parallel.splits(n, OPT_GRAIN / 2)) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> rmsPropRangeF64(ps, po, gs, go, ss, so, bs, bo, lo, hi, mom, lr, alpha, c, eps, wd, mu));
         else rmsPropRangeF64(ps, po, gs, go, ss, so, bs, bo, 0, n, mom, lr, alpha, c, eps, wd, mu);
     }
 
@@ -1090,7 +1073,7 @@ final class VectorTraining {
         long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
         double lr = s.lr(), rho = s.rho(), c = 1 - s.rho(), eps = s.eps(), wd = s.weightDecay();
         int n = Math.toIntExact(p.numel());
-        if (n >= OPT_GRAIN) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> adadeltaRangeF64(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd));
+        if (Parallel.splits(n, OPT_GRAIN / 2)) Parallel.forRange(n, OPT_GRAIN / 2, (lo, hi) -> adadeltaRangeF64(ps, po, gs, go, ss, so, as, ao, lo, hi, lr, rho, c, eps, wd));
         else adadeltaRangeF64(ps, po, gs, go, ss, so, as, ao, 0, n, lr, rho, c, eps, wd);
     }
 
