@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
  * Once compiled, the conv, pooling, loss and optimizer kernels allocate (almost) nothing per call: a vector that
  * C2 fails to keep in registers is boxed on the heap (tens of bytes per 8 elements, kilobytes to megabytes per
  * call at these sizes), which the calling thread's allocation counter shows. Runs on one kernel thread so all the
- * work happens on the measured thread. The kernels here measure 0 bytes per call once warm, but for the softmax
- * cross-entropies' 48-byte lane array; the bound per call ({@link #MAX_BYTES}) is one boxed 256-bit vector (64 bytes).
+ * work happens on the measured thread. The kernels here measure 0 bytes per call once warm (256- and 512-bit
+ * vectors); the bound per call ({@link #MAX_BYTES}) is one boxed 256-bit vector (64 bytes).
  */
 class ConvTrainingAllocationTest {
     static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
