@@ -1154,21 +1154,31 @@ final class VectorConv {
     }
 
     private static final ThreadLocal<float[]> TRANSPOSE_TILE = ThreadLocal.withInitial(() -> new float[128]);
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    /** 8-float rows as vectors only where that is the preferred shape (see DESIGN, "one shape"); else bulk copies. */
+    private static final boolean ROWS8 = FS.length() == 8;
 
     /**
-     * dst[p * K + kk] = src[base + kk * s1 + p] (F32, 256-bit vectors): 8 x 8 blocks through a heap tile, 8 vector loads
-     * of 8 channels, the transpose in array element moves (range checks hoisted), 8 vector stores of 8 channels;
-     * scalar edges. A scalar MemorySegment get/set per element took ~15% of the mid layer's backward-weight.
+     * dst[p * K + kk] = src[base + kk * s1 + p] (F32): 8 x 8 blocks through a heap tile, 8 row loads of 8 channels
+     * (one vector each where the preferred species holds 8 floats, else a bulk copy), the transpose in array element
+     * moves (range checks hoisted), 8 row stores; scalar edges. A scalar MemorySegment get/set per element took ~15%
+     * of the mid layer's backward-weight.
      */
     private static void transposeBlocksF32(MemorySegment src, long base, long s1, int K, int P, MemorySegment dst, float[] t) {
         int k8 = K - K % 8, p8 = P - P % 8;
         for (int k0 = 0; k0 < k8; k0 += 8) {
             for (int p0 = 0; p0 < p8; p0 += 8) {
-                for (int r = 0; r < 8; r++) FloatVector.fromMemorySegment(S8, src, 4 * (base + (k0 + r) * s1 + p0), NO).intoArray(t, 8 * r);
+                for (int r = 0; r < 8; r++) {
+                    long at = base + (k0 + r) * s1 + p0;
+                    if (ROWS8) FloatVector.fromMemorySegment(FS, src, 4 * at, NO).intoArray(t, 8 * r);
+                    else MemorySegment.copy(src, F, 4 * at, t, 8 * r, 8);
+                }
                 for (int r = 0; r < 8; r++)
                     for (int c = 0; c < 8; c++) t[64 + 8 * c + r] = t[8 * r + c];
-                for (int c = 0; c < 8; c++) FloatVector.fromArray(S8, t, 64 + 8 * c).intoMemorySegment(dst, 4 * ((long) (p0 + c) * K + k0), NO);
+                for (int c = 0; c < 8; c++) {
+                    long at = (long) (p0 + c) * K + k0;
+                    if (ROWS8) FloatVector.fromArray(FS, t, 64 + 8 * c).intoMemorySegment(dst, 4 * at, NO);
+                    else MemorySegment.copy(t, 64 + 8 * c, dst, F, 4 * at, 8);
+                }
             }
             for (int kk = k0; kk < k0 + 8; kk++)
                 for (int p = p8; p < P; p++) dst.setAtIndex(F, (long) p * K + kk, src.getAtIndex(F, base + kk * s1 + p));

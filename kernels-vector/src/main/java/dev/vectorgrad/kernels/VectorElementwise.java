@@ -9,7 +9,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,8 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorElementwise {
     static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
-    /** Floats matching DS's lane count, for F32 <-> F64 conversion. */
-    static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * 32));
+    /** Lanes DL..FL-1 of a float vector: where the second half of an F64 -> F32 conversion lands. */
+    private static final VectorMask<Float> UPPER_HALF = FS.indexInRange(0, FS.length() / 2).not();
     static final int FL = FS.length(), DL = DS.length();
     static final ByteOrder BO = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -254,17 +253,21 @@ final class VectorElementwise {
         MemorySegment ss = src.segment(), ds = dst.segment();
         long so = src.offset(), dO = dst.offset();
         int i = 0, len = (int) n;
-        int bound = DS.loopBound(len);
+        // Preferred shapes only (FL floats <-> two vectors of DL = FL / 2 doubles): a half-width float species here
+        // put a second vector class into the JDK's shared Vector API call sites on AVX-512 (see DESIGN, "one shape").
+        int bound = FS.loopBound(len);
         if (s == DType.F32) {
-            for (; i < bound; i += DL) {
-                FloatVector.fromMemorySegment(FH, ss, (so + i) * 4, BO).convertShape(VectorOperators.F2D, DS, 0)
-                        .intoMemorySegment(ds, (dO + i) * 8, BO);
+            for (; i < bound; i += FL) {
+                FloatVector v = FloatVector.fromMemorySegment(FS, ss, (so + i) * 4, BO);
+                v.convertShape(VectorOperators.F2D, DS, 0).intoMemorySegment(ds, (dO + i) * 8, BO);
+                v.convertShape(VectorOperators.F2D, DS, 1).intoMemorySegment(ds, (dO + i + DL) * 8, BO);
             }
             for (; i < len; i++) ds.setAtIndex(D, dO + i, ss.getAtIndex(F, so + i));
         } else {
-            for (; i < bound; i += DL) {
-                DoubleVector.fromMemorySegment(DS, ss, (so + i) * 8, BO).convertShape(VectorOperators.D2F, FH, 0)
-                        .intoMemorySegment(ds, (dO + i) * 4, BO);
+            for (; i < bound; i += FL) {
+                FloatVector lo = (FloatVector) DoubleVector.fromMemorySegment(DS, ss, (so + i) * 8, BO).convertShape(VectorOperators.D2F, FS, 0);
+                FloatVector hi = (FloatVector) DoubleVector.fromMemorySegment(DS, ss, (so + i + DL) * 8, BO).convertShape(VectorOperators.D2F, FS, -1);
+                lo.blend(hi, UPPER_HALF).intoMemorySegment(ds, (dO + i) * 4, BO);
             }
             for (; i < len; i++) ds.setAtIndex(F, dO + i, (float) ss.getAtIndex(D, so + i));
         }
