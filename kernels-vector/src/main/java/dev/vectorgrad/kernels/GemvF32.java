@@ -195,8 +195,17 @@ final class GemvF32 {
                 s2 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + p) * 4, BO), s2);
                 s3 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + p) * 4, BO), s3);
             }
-            float d0 = sum(s0, us, uo, vs, v0, kv, k, tmp), d1 = sum(s1, us, uo, vs, v1, kv, k, tmp);
-            float d2 = sum(s2, us, uo, vs, v2, kv, k, tmp), d3 = sum(s3, us, uo, vs, v3, kv, k, tmp);
+            // Each vector's lanes leave through a store here, in the method that owns it: a helper taking the vector
+            // boxed it whenever C2 declined to inline the helper (on AVX-512, "already compiled into a big method":
+            // 96 bytes per output, 12 KB per MLP call).
+            s0.intoArray(tmp, 0);
+            float d0 = sum(us, uo, vs, v0, kv, k, tmp);
+            s1.intoArray(tmp, 0);
+            float d1 = sum(us, uo, vs, v1, kv, k, tmp);
+            s2.intoArray(tmp, 0);
+            float d2 = sum(us, uo, vs, v2, kv, k, tmp);
+            s3.intoArray(tmp, 0);
+            float d3 = sum(us, uo, vs, v3, kv, k, tmp);
             put(os, oo + t * outStride, d0, alpha, beta);
             put(os, oo + (t + 1) * outStride, d1, alpha, beta);
             put(os, oo + (t + 2) * outStride, d2, alpha, beta);
@@ -208,7 +217,8 @@ final class GemvF32 {
             for (int p = 0; p < kv; p += L) {
                 s0 = FloatVector.fromMemorySegment(S, us, (uo + p) * 4, BO).fma(FloatVector.fromMemorySegment(S, vs, (v0 + p) * 4, BO), s0);
             }
-            put(os, oo + t * outStride, sum(s0, us, uo, vs, v0, kv, k, tmp), alpha, beta);
+            s0.intoArray(tmp, 0);
+            put(os, oo + t * outStride, sum(us, uo, vs, v0, kv, k, tmp), alpha, beta);
         }
     }
 
@@ -278,13 +288,13 @@ final class GemvF32 {
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     /**
-     * One output's dot in the class's order from its lane partials over the full blocks (p < kv): the tail elements by
-     * fma into lanes p - (k - L), then the lanes summed by folding halves. Not reduceLanes(ADD): its order is
+     * One output's dot in the class's order from its lane partials over the full blocks (p < kv), which the caller
+     * stored in tmp: the tail elements by fma into lanes p - (k - L), then the lanes summed by folding halves. Not
+     * reduceLanes(ADD): its order is
      * unspecified, and the interpreter and C2 do differ, so a result would depend on whether the caller was compiled
      * yet (seen as a 1-ulp difference).
      */
-    private static float sum(FloatVector v, MemorySegment us, long uo, MemorySegment vs, long vo, int kv, int k, float[] tmp) {
-        v.intoArray(tmp, 0);
+    private static float sum(MemorySegment us, long uo, MemorySegment vs, long vo, int kv, int k, float[] tmp) {
         for (int p = kv, shift = L - k; p < k; p++) tmp[p + shift] = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, vo + p), tmp[p + shift]);
         for (int h = L / 2; h > 0; h /= 2) {
             for (int i = 0; i < h; i++) tmp[i] += tmp[i + h];
