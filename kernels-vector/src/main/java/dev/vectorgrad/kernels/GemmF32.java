@@ -18,13 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
  * ic over MC rows (pack an MC x KC block of A, ~144 KB, meant to stay in L2), jr over NR-column slivers of B
  * (one sliver, KC x NR = 16 KB on AVX2, stays in L1), ir over MR-row slivers of A, then the MR x NR register
  * tile. With NC = 4096, A is packed once per k block for n up to 4096. (The other order, A sliver in L1 and
- * a B panel of L2 size, repacks A n / NC times; it measured no better here.) MR = 4 and NR = 2 vectors:
+ * a B panel of L2 size, repacks A n / NC times; it measured no better here.) On AVX2 MR = 4 and NR = 2 vectors:
  * 8 accumulators + 2 B vectors + 1 broadcast. Larger tiles lose on AVX2 with C2 (JDK 25): it schedules all
  * of a k step's broadcasts before the FMAs, so 6 x 2 (12 accumulators) needs 2 + 6 + 12 > 16 ymm registers and
  * keeps one accumulator on the stack (load, FMA, store every k step: the disassembly of the C2 code shows it),
  * 5 x 2 likewise; 6 x 2 ran at 43 GFLOPS, 4 x 3 at ~25, 4 x 2 at 90-97 (near this Zen 3 core's FMA peak) on
  * L2-resident packed data, thread CPU time. Unrolling k by 2/4/8 by hand did not help (C2 does not unroll this
- * loop itself, but the 4 x 2 loop is FMA-bound already). On AVX-512 the same code gets 16 lanes per vector.
+ * loop itself, but the 4 x 2 loop is FMA-bound already). On AVX-512 (32 registers) the tile is 8 x 2 vectors of 16 lanes (see {@link #MR}).
  * Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read once, at class
  * initialisation); with the C-tile touch in {@link #kernel} KC = 256/384/512/1024 measured alike at n = 512 and
  * 1024 (within the noise of a loaded machine), so KC stays at the L1 size of a B sliver. Packing zero-pads edges,
@@ -46,7 +46,15 @@ final class GemmF32 {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    static final int MR = 4;
+    /**
+     * Rows of the register tile: 4 where vectors are 8 floats (16 registers, see above), 8 with 16-float vectors
+     * (AVX-512's 32 registers: 16 accumulators + 2 B vectors + broadcasts). -Dvectorgrad.gemm.mr=4|8 overrides.
+     * On the AVX-512 Zen 5 build machine (2026-12-05, interleaved with OpenBLAS's SkylakeX kernels, 1 thread, two
+     * alternations): n = 256 0.88-0.89x OpenBLAS with 4 rows, 0.94-0.95x with 8; n = 1024 0.83-0.85x and 0.87-0.89x.
+     * 12 rows (24 accumulators) measured the same as 8. The 8 x 2 loop alone on L1-resident data runs at ~205-210
+     * GFLOPS, about OpenBLAS's own kernel time in a profile; the rest is the C epilogue and packing.
+     */
+    static final int MR = Integer.getInteger("vectorgrad.gemm.mr", L >= 16 ? 8 : 4) == 8 ? 8 : 4;
     static final int NR = 2 * L;
     static final int KC = Integer.getInteger("vectorgrad.gemm.kc", 256);
     static final int MC = Integer.getInteger("vectorgrad.gemm.mc", MR * 36);
@@ -700,44 +708,13 @@ final class GemmF32 {
         // Touch the C tile's cache lines now (first and last element of each row) so their misses overlap the
         // k loop instead of stalling the store at the end: Java has no prefetch instruction. The sum is kept
         // in the tile buffer's spare slot so the loads stay live. At n >= 1024 (C beyond L2) this measured
-        // ~15-30% faster; the loads are 8 per 2 * MR * NR * kc flops.
+        // ~15-30% faster; the loads are 2 * MR per 2 * MR * NR * kc flops.
         float touch = 0;
         if (fast) {
-            long last = ce + NR - 1;
-            touch = cs.getAtIndex(E, ce) + cs.getAtIndex(E, last) + cs.getAtIndex(E, ce + cs0)
-                    + cs.getAtIndex(E, last + cs0) + cs.getAtIndex(E, ce + 2 * cs0) + cs.getAtIndex(E, last + 2 * cs0)
-                    + cs.getAtIndex(E, ce + 3 * cs0) + cs.getAtIndex(E, last + 3 * cs0);
+            for (int r = 0; r < MR; r++) touch += cs.getAtIndex(E, ce + r * cs0) + cs.getAtIndex(E, ce + r * cs0 + NR - 1);
         }
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00;
-        // Indices are affine in p (not separately incremented) so C2 can hoist the range checks.
-        for (int p = 0; p < kc; p++) {
-            int bq = bi + p * NR, aq = ai + p * MR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bq + L);
-            FloatVector a = FloatVector.broadcast(S, ap[aq]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[aq + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[aq + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[aq + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-        }
-        // Through the tile buffer (L1): eight inlined register-to-C epilogues overflowed C2's inlining budget
-        // and the last ones boxed their vectors (128 B per call); one small loop compiles cleanly.
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
+        if (MR == 8) tile8(ap, ai, bp, bi, kc, tile);
+        else tile4(ap, ai, bp, bi, kc, tile);
         tile[MR * NR] = touch;
         if (fast) {
             // Two loops, not one with {@code if (beta != 0) r = c.fma(vb, r)}: a vector merged from two branches
@@ -767,5 +744,93 @@ final class GemmF32 {
                 cs.setAtIndex(E, e, v);
             }
         }
+    }
+
+    /**
+     * The 4 x 2-vector register tile over kc (8 accumulators) into tile[r * NR + c]: through the tile buffer (L1),
+     * since eight inlined register-to-C epilogues overflowed C2's inlining budget and the last ones boxed their
+     * vectors (128 B per call); one small loop compiles cleanly.
+     */
+    private static void tile4(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00;
+        // Indices are affine in p (not separately incremented) so C2 can hoist the range checks.
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR, aq = ai + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector a = FloatVector.broadcast(S, ap[aq]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+    }
+
+    /** As {@link #tile4} with 8 rows: 16 accumulators (MR == 8, for 32 vector registers). */
+    private static void tile8(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
+                c70 = c00, c71 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR, aq = ai + p * 8;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector a = FloatVector.broadcast(S, ap[aq]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[aq + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[aq + 6]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[aq + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
     }
 }
