@@ -610,6 +610,13 @@ final class GemmF32 {
                     int d = dst + p * NR;
                     for (int c = 0; c < NR; c++) bp[d + c] = bs.getAtIndex(E, base + p + c * bs1);
                 }
+            } else if (nr == NR && bs0 == 1) {
+                // k contiguous, other widths than 8: each B^T row read along k (one stream), written down a column
+                // of the L1-resident panel; the p-outer order read NR rows at once, a cache line each per element.
+                for (int c = 0; c < NR; c++) {
+                    long e = base + c * bs1;
+                    for (int p = 0; p < kc; p++) bp[dst + p * NR + c] = bs.getAtIndex(E, e + p);
+                }
             } else if (nr == NR) {
                 for (int p = 0; p < kc; p++) {
                     long e = base + p * bs0;
