@@ -290,9 +290,8 @@ final class GemvF32 {
     /**
      * One output's dot in the class's order from its lane partials over the full blocks (p < kv), which the caller
      * stored in tmp: the tail elements by fma into lanes p - (k - L), then the lanes summed by folding halves. Not
-     * reduceLanes(ADD): its order is
-     * unspecified, and the interpreter and C2 do differ, so a result would depend on whether the caller was compiled
-     * yet (seen as a 1-ulp difference).
+     * reduceLanes(ADD): its order is unspecified, and the interpreter and C2 do differ, so a result would depend on
+     * whether the caller was compiled yet (seen as a 1-ulp difference).
      */
     private static float sum(MemorySegment us, long uo, MemorySegment vs, long vo, int kv, int k, float[] tmp) {
         for (int p = kv, shift = L - k; p < k; p++) tmp[p + shift] = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, vo + p), tmp[p + shift]);

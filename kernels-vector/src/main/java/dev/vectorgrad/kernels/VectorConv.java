@@ -1154,7 +1154,7 @@ final class VectorConv {
     }
 
     private static final ThreadLocal<float[]> TRANSPOSE_TILE = ThreadLocal.withInitial(() -> new float[128]);
-    /** 8-float rows as vectors only where that is the preferred shape (see DESIGN, "one shape"); else bulk copies. */
+    /** 8-float rows as vectors only where that is the preferred shape (see OneShapeTest); else bulk copies. */
     private static final boolean ROWS8 = FS.length() == 8;
 
     /**

@@ -254,7 +254,7 @@ final class VectorElementwise {
         long so = src.offset(), dO = dst.offset();
         int i = 0, len = (int) n;
         // Preferred shapes only (FL floats <-> two vectors of DL = FL / 2 doubles): a half-width float species here
-        // put a second vector class into the JDK's shared Vector API call sites on AVX-512 (see DESIGN, "one shape").
+        // put a second vector class into the JDK's shared Vector API call sites on AVX-512 (see OneShapeTest).
         int bound = FS.loopBound(len);
         if (s == DType.F32) {
             for (; i < bound; i += FL) {

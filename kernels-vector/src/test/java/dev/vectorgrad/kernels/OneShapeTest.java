@@ -13,12 +13,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kernels use vectors of one shape, the preferred one (DESIGN, "one shape"). The JDK's Vector API code is shared
- * by every caller in the JVM, and so are its type profiles: when a second shape's vector classes (Float256Vector
- * next to Float512Vector on AVX-512) went through it, C2 compiled our kernels against mixed profiles, some Vector API
- * intrinsics were left as calls and boxed (ConvTrainingAllocationTest on AVX-512: 8.7 KB to 3.4 MB per call in a
- * different kernel each run, in 7 of 7 runs without diagnostic JVM flags; 0 of 9 after the F32/F64 conversions and
- * the conv transpose went to the preferred shape). A fixed species or shape in the sources is what brings a second shape in, so this reads them.
+ * The kernels use vectors of one shape, the preferred one (the one-shape rule). The JDK's Vector API code is shared by
+ * every caller in the JVM, and so are its type profiles. On AVX-512 the F32/F64 conversions and a conv transpose used
+ * 256-bit vectors next to everyone else's 512-bit ones, and ConvTrainingAllocationTest found a boxing kernel in 7 of 7
+ * runs without diagnostic JVM flags (8.7 KB to 3.4 MB per call, a different kernel each run; in the compilation log of
+ * a failing one, C2 had left some Vector API intrinsics as calls); with those two on the preferred shape, 0 of 9. A
+ * fixed species or shape in the sources is what brings a second shape in, so this test reads them.
  */
 class OneShapeTest {
     private static final Pattern FIXED = Pattern.compile(
