@@ -646,7 +646,7 @@ final class GemmF32 {
      * Lane i of a swapped vector is lane i ^ h; the masks select the lanes with bit 2, 1, 0 of the index set (for
      * L == 8: {@link #transpose8} and GemvF32's lane folding).
      */
-    static final VectorShuffle<Float> SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
+    static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
     static final VectorMask<Float> BIT2 = VectorMask.fromLong(S, 0xF0), BIT1 = VectorMask.fromLong(S, 0xCC),
             BIT0 = VectorMask.fromLong(S, 0xAA);
 

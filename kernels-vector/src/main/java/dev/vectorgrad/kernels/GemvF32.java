@@ -4,6 +4,7 @@ import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -181,6 +182,10 @@ final class GemvF32 {
                              MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
         int kv = S.loopBound(k);
         float[] tmp = LANES.get();
+        if (L == 16 && k < L) {
+            dotsShort(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
+            return;
+        }
         int t = 0;
         if (L == 8 && k >= L) {
             for (; t + 8 <= count; t += 8) dots8(us, uo, vs, vo + t * vStride, vStride, os, oo + t * outStride, outStride, k, kv, alpha, beta, tmp);
@@ -194,6 +199,42 @@ final class GemvF32 {
                 s1 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v1 + p) * 4, BO), s1);
                 s2 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + p) * 4, BO), s2);
                 s3 = uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + p) * 4, BO), s3);
+            }
+            if (L == 16 && k >= L) {
+                // 16 lanes: the tail as dots8's (lanes L - rem .. L - 1 of a vector at k - L), then each vector's lanes
+                // folded in registers, lane i plus lane i ^ h for h = 8, 4, 2, 1: lane 0 is then the fold of the
+                // class's order (the stored form below spent ~15 scalar adds through memory per output).
+                if (kv < k) {
+                    int rem = k - kv;
+                    VectorMask<Float> top = S.indexInRange(rem - L, rem);
+                    long q = k - L;
+                    FloatVector uv = FloatVector.fromMemorySegment(S, us, (uo + q) * 4, BO);
+                    s0 = s0.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v0 + q) * 4, BO), s0), top);
+                    s1 = s1.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v1 + q) * 4, BO), s1), top);
+                    s2 = s2.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v2 + q) * 4, BO), s2), top);
+                    s3 = s3.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, (v3 + q) * 4, BO), s3), top);
+                }
+                s0 = s0.add(s0.rearrange(SWAP8));
+                s1 = s1.add(s1.rearrange(SWAP8));
+                s2 = s2.add(s2.rearrange(SWAP8));
+                s3 = s3.add(s3.rearrange(SWAP8));
+                s0 = s0.add(s0.rearrange(SWAP4));
+                s1 = s1.add(s1.rearrange(SWAP4));
+                s2 = s2.add(s2.rearrange(SWAP4));
+                s3 = s3.add(s3.rearrange(SWAP4));
+                s0 = s0.add(s0.rearrange(SWAP2));
+                s1 = s1.add(s1.rearrange(SWAP2));
+                s2 = s2.add(s2.rearrange(SWAP2));
+                s3 = s3.add(s3.rearrange(SWAP2));
+                s0 = s0.add(s0.rearrange(SWAP1));
+                s1 = s1.add(s1.rearrange(SWAP1));
+                s2 = s2.add(s2.rearrange(SWAP1));
+                s3 = s3.add(s3.rearrange(SWAP1));
+                put(os, oo + t * outStride, s0.lane(0), alpha, beta);
+                put(os, oo + (t + 1) * outStride, s1.lane(0), alpha, beta);
+                put(os, oo + (t + 2) * outStride, s2.lane(0), alpha, beta);
+                put(os, oo + (t + 3) * outStride, s3.lane(0), alpha, beta);
+                continue;
             }
             // Each vector's lanes leave through a store here, in the method that owns it: a helper taking the vector
             // boxed it whenever C2 declined to inline the helper (on AVX-512, "already compiled into a big method":
@@ -222,8 +263,43 @@ final class GemvF32 {
         }
     }
 
-    /** {@link #dots8}'s folding steps (L == 8; other widths never use them): GemmF32's lane swaps and bit masks. */
-    private static final VectorShuffle<Float> SWAP4 = GemmF32.SWAP4, SWAP2 = GemmF32.SWAP2, SWAP1 = GemmF32.SWAP1;
+    /** Per thread: u in the top k lanes of L, zeros below ({@link #dotsShort}). */
+    private static final ThreadLocal<float[]> SHORT_U = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * {@link #dots} for 16 lanes and k < L (the whole dot is the tail), in the class's order: each row loaded as one
+     * vector whose lane L - k + p holds element p (the load starts k - L elements before the row, inside the previous
+     * one), times u held the same way, fma'd onto zero, the lanes below L - k set to zero, then folded in registers
+     * as in {@link #dots}: the bits of the element-by-element tail in {@link #sum}, which the rows whose load would
+     * leave the segment still run. (A masked load of the row itself was tried and not kept: at the segments' ends the
+     * JDK checks such a load lane by lane, in code C2 left as calls, 100 KB per MLP call on 2 threads.)
+     */
+    private static void dotsShort(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
+                                  MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
+        float[] ut = SHORT_U.get(), tmp = LANES.get();
+        Arrays.fill(ut, 0, L - k, 0f);
+        MemorySegment.copy(us, E, uo * 4, ut, L - k, k);
+        FloatVector uv = FloatVector.fromArray(S, ut, 0), zero = FloatVector.zero(S);
+        VectorMask<Float> top = S.indexInRange(k - L, k);
+        long limit = vs.byteSize() / 4 - L;
+        for (int t = 0; t < count; t++) {
+            long start = vo + t * vStride + k - L;
+            if (start >= 0 && start <= limit) {
+                FloatVector d = zero.blend(uv.fma(FloatVector.fromMemorySegment(S, vs, start * 4, BO), zero), top);
+                d = d.add(d.rearrange(SWAP8));
+                d = d.add(d.rearrange(SWAP4));
+                d = d.add(d.rearrange(SWAP2));
+                d = d.add(d.rearrange(SWAP1));
+                put(os, oo + t * outStride, d.lane(0), alpha, beta);
+            } else {
+                Arrays.fill(tmp, 0f);
+                put(os, oo + t * outStride, sum(us, uo, vs, vo + t * vStride, 0, k, tmp), alpha, beta);
+            }
+        }
+    }
+
+    /** The lane swaps and bit masks of the register folds ({@link #dots8}; SWAP8 for 16 lanes): GemmF32's. */
+    private static final VectorShuffle<Float> SWAP8 = GemmF32.SWAP8, SWAP4 = GemmF32.SWAP4, SWAP2 = GemmF32.SWAP2, SWAP1 = GemmF32.SWAP1;
     private static final VectorMask<Float> BIT2 = GemmF32.BIT2, BIT1 = GemmF32.BIT1, BIT0 = GemmF32.BIT0;
 
     /**
