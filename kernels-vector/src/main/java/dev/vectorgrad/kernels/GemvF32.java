@@ -27,7 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  * L; then, when k is not a multiple of L, the k mod L tail elements by fma into the top lanes (element p into lane
  * p - (k - L): the lanes of a vector loaded at k - L, which stays inside the row when k >= L); then the lanes summed
  * by folding halves (lane i plus lane i + L/2, and again: for L = 8, ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 +
- * l7))); then alpha * dot, and beta * c added by fma.
+ * l7))); then alpha * dot, and beta * c added by fma. Where it runs: 8 lanes, 8 outputs at a time folded in
+ * registers ({@link #dots8}); 16 lanes, each output's vector folded in registers, and k < 16 as one vector per row
+ * ({@link #dotsShort}); otherwise, and for rows at a segment's edge, the lanes stored and folded in memory.
  */
 final class GemvF32 {
     private GemvF32() {}
