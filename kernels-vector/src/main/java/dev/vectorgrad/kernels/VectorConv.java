@@ -1303,8 +1303,13 @@ final class VectorConv {
                                       int idxBase, int W, int OW) {
         long r1 = r0 + rowStride;
         int ow = 0;
-        while (ow < OW && OW >= L) {
-            if (ow + L > OW) ow = OW - L; // last block overlaps the previous one (same values again): no scalar tail
+        // A row of fewer outputs than lanes (13 from 26 columns with 16 lanes) is one block whose lanes past OW are
+        // not stored (masked stores), where its loads and full-width stores stay inside the segments; else scalar.
+        boolean narrow = OW < L && (r1 + 2L * L) * 4 <= xs.byteSize() && (ob + L) * 4 <= os.byteSize()
+                && (as == null || (ab + L) * 4 <= as.byteSize());
+        VectorMask<Float> first = FS.indexInRange(0, OW);
+        while (ow < OW && (OW >= L || narrow)) {
+            if (ow + L > OW) ow = Math.max(0, OW - L); // last block overlaps the previous one (same values again)
             long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
             FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
             FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
@@ -1316,13 +1321,15 @@ final class VectorConv {
             m = m.blend(c2, t2);
             VectorMask<Float> t3 = takes(c3, m);
             m = m.blend(c3, t3);
-            m.intoMemorySegment(os, (ob + ow) * 4, NO);
+            if (narrow) m.intoMemorySegment(os, (ob + ow) * 4, NO, first);
+            else m.intoMemorySegment(os, (ob + ow) * 4, NO);
             if (as != null) {
                 IntVector at = IOTA2.add(idxBase + 2 * ow); // (2oh)*W + 2*(ow + lane): the top-left candidate
                 at = at.add(1, t1.cast(IS));
                 at = at.blend(IOTA2.add(idxBase + W + 2 * ow), t2.cast(IS));
                 at = at.blend(IOTA2.add(idxBase + W + 2 * ow + 1), t3.cast(IS));
-                at.intoMemorySegment(as, (ab + ow) * 4, NO);
+                if (narrow) at.intoMemorySegment(as, (ab + ow) * 4, NO, first.cast(IS));
+                else at.intoMemorySegment(as, (ab + ow) * 4, NO);
             }
             ow += L;
         }
@@ -1540,13 +1547,18 @@ final class VectorConv {
     private static void avgPool2x2Row(MemorySegment xs, long r0, long rowStride, MemorySegment os, long ob, int OW) {
         long r1 = r0 + rowStride;
         int ow = 0;
-        while (ow < OW && OW >= L) {
-            if (ow + L > OW) ow = OW - L; // last block overlaps the previous one (same values again): no scalar tail
+        // As maxPool2x2Row: a row of fewer outputs than lanes is one block, masked store, where it fits the segments.
+        boolean narrow = OW < L && (r1 + 2L * L) * 4 <= xs.byteSize() && (ob + L) * 4 <= os.byteSize();
+        VectorMask<Float> first = FS.indexInRange(0, OW);
+        while (ow < OW && (OW >= L || narrow)) {
+            if (ow + L > OW) ow = Math.max(0, OW - L); // last block overlaps the previous one (same values again)
             long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
             FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
             FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
             FloatVector top = p.rearrange(EVEN, q).add(p.rearrange(ODD, q)), bottom = u.rearrange(EVEN, v).add(u.rearrange(ODD, v));
-            top.add(bottom).mul(0.25f).intoMemorySegment(os, (ob + ow) * 4, NO);
+            FloatVector avg = top.add(bottom).mul(0.25f);
+            if (narrow) avg.intoMemorySegment(os, (ob + ow) * 4, NO, first);
+            else avg.intoMemorySegment(os, (ob + ow) * 4, NO);
             ow += L;
         }
         for (; ow < OW; ow++) {
