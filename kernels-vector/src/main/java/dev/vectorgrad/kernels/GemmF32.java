@@ -24,7 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  * keeps one accumulator on the stack (load, FMA, store every k step: the disassembly of the C2 code shows it),
  * 5 x 2 likewise; 6 x 2 ran at 43 GFLOPS, 4 x 3 at ~25, 4 x 2 at 90-97 (near this Zen 3 core's FMA peak) on
  * L2-resident packed data, thread CPU time. Unrolling k by 2/4/8 by hand did not help (C2 does not unroll this
- * loop itself, but the 4 x 2 loop is FMA-bound already). On AVX-512 (32 registers) the tile is 8 x 2 vectors of 16 lanes (see {@link #MR}).
+ * loop itself, but the 4 x 2 loop is FMA-bound already). On AVX-512 (32 registers) the tile is 8 x 2 vectors of
+ * 16 lanes (see {@link #MR}).
  * Block sizes can be overridden for tuning with -Dvectorgrad.gemm.kc / .mc / .nc (read once, at class
  * initialisation); with the C-tile touch in {@link #kernel} KC = 256/384/512/1024 measured alike at n = 512 and
  * 1024 (within the noise of a loaded machine), so KC stays at the L1 size of a B sliver. Packing zero-pads edges,
@@ -644,7 +645,7 @@ final class GemmF32 {
 
     /**
      * Lane i of a swapped vector is lane i ^ h; the masks select the lanes with bit 2, 1, 0 of the index set (for
-     * L == 8: {@link #transpose8} and GemvF32's lane folding).
+     * L == 8: {@link #transpose8} and GemvF32's lane folding; SWAP8 for GemvF32's 16-lane folds).
      */
     static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
     static final VectorMask<Float> BIT2 = VectorMask.fromLong(S, 0xF0), BIT1 = VectorMask.fromLong(S, 0xCC),
