@@ -185,7 +185,7 @@ final class GemvF32 {
         int kv = S.loopBound(k);
         float[] tmp = LANES.get();
         if (L == 16 && k < L) {
-            dotsShort(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta);
+            dotsShort(us, uo, vs, vo, vStride, os, oo, outStride, count, k, alpha, beta, tmp);
             return;
         }
         int t = 0;
@@ -277,8 +277,9 @@ final class GemvF32 {
      * JDK checks such a load lane by lane, in code C2 left as calls, 100 KB per MLP call on 2 threads.)
      */
     private static void dotsShort(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
-                                  MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
-        float[] ut = SHORT_U.get(), tmp = LANES.get();
+                                  MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta,
+                                  float[] tmp) {
+        float[] ut = SHORT_U.get();
         Arrays.fill(ut, 0, L - k, 0f);
         MemorySegment.copy(us, E, uo * 4, ut, L - k, k);
         FloatVector uv = FloatVector.fromArray(S, ut, 0), zero = FloatVector.zero(S);
