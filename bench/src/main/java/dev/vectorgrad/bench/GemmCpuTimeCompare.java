@@ -56,7 +56,7 @@ public final class GemmCpuTimeCompare {
                 }
                 double mcv = median(cv), mco = median(co), mwv = median(wv), mwo = median(wo);
                 double g = v.flops / 1e3;
-                System.out.printf("%-16s %3s | %9.1f (%5.1f) %9.1f | %9.1f (%5.1f) %9.1f | %.2fx %.2fx | %d%n",
+                System.out.printf("%-16s %3s | %9.3f (%5.1f) %9.3f | %9.3f (%5.1f) %9.3f | %.2fx %.2fx | %d%n",
                         shape, th, mcv, g / mcv, mwv, mco, g / mco, mwo, mco / mcv, mwo / mwv, alloc / reps);
                 o.tearDown(); // reverse order: each restores the thread count it found
                 v.tearDown();
