@@ -81,8 +81,7 @@ final class GemmF32 {
      */
     static final int CHUNKS_PER_THREAD = 8;
     /** At or below this many multiply-adds, the unpacked direct path runs (C rows unit-stride; B too, or small). */
-    // 64^3 since the 8-row blocks (directRows8): 64^3 direct 2.9 us against 4.4-4.6 us packed (OpenBLAS SkylakeX 2.6 us).
-    static final long DIRECT_MAX = Long.getLong("vectorgrad.gemm.direct", 64L * 64 * 64);
+    static final long DIRECT_MAX = Long.getLong("vectorgrad.gemm.direct", 48L * 48 * 48);
     /**
      * Also direct, whatever m: a short reduction (k at most this) or a B of at most {@link #DIRECT_KN} elements
      * (the conv-style products 21632 x 9 x 32 and 21632 x 32 x 9): a packed kernel call of a few k steps is
@@ -111,13 +110,10 @@ final class GemmF32 {
     private static final class Buffers {
         final float[] ap = new float[MC * KC];
         final float[] bp = new float[KC * NC];
-        // + the spare slot for the C touch in kernel(), and room for a full-width read of a last row's tail
-        final float[] tile = new float[MR * NR + L];
+        final float[] tile = new float[MR * NR + 1]; // + the spare slot for the C touch in kernel()
         float[] apanel = new float[0];
         /** The direct path's unit-stride copy of a small strided B (grows on demand, kept). */
         MemorySegment bsmall = MemorySegment.NULL;
-        /** The direct path's padded copy of the last rows of B's column tail (see {@link #tailRows}). */
-        MemorySegment btail = MemorySegment.NULL;
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -210,8 +206,8 @@ final class GemmF32 {
             // padded to 2 vectors, so the direct loop keeps 8 accumulators instead of 4 and a masked tail.
             boolean narrow = n >= L && n < 2 * L && m >= 2 * MR && rowsEnough && (long) k * 2 * L <= DIRECT_PAD_B;
             if (j.cs1 == 1 && narrow) {
-                j.padded = n > L; // n == L: one vector of columns, nothing to pad
-                if (j.padded || j.bs1 != 1) packSmallB(j);
+                j.padded = true;
+                packSmallB(j);
                 j.directRows = true;
                 j.prepack = false;
                 runRowBlocks(j, parallel, threads);
@@ -331,29 +327,18 @@ final class GemmF32 {
      * steady state, or 520 B depending on what C2 had inlined), checked by GemmTest.steadyStateAllocatesNothing.
      */
     private static void direct(Job j, int i0, int i1) {
-        Buffers buf = BUFFERS.get();
-        float[] tile = buf.tile;
+        float[] tile = BUFFERS.get().tile;
         int n = j.n, full = n - n % L;
-        int i = i0;
-        if (MR == 8 && j.as1 == 1 && i1 - i0 >= 8) {
-            int tailSafe = full < n && !j.padded ? tailRows(j, buf, full) : 0;
-            int jj = j.padded ? 2 * L : full / (2 * L) * (2 * L); // past the 2-vector blocks
-            for (; i + 8 <= i1; i += 8) {
-                directRows8(j, tile, i);
-                if (jj < full) directRows8x1(j, tile, i, jj);
-                if (full < n && !j.padded) directRows8Tail(j, buf, tile, i, full, tailSafe);
-            }
-        }
         if (j.padded) {
             // B's rows are 2L wide (zeros past n): one 2-vector block per 4 rows, the first n columns stored.
-            for (; i < i1; i += 4) {
+            for (int i = i0; i < i1; i += 4) {
                 int rows = Math.min(4, i1 - i);
                 directBlock2(j, tile, i, rows, 0);
                 directFlush(j, tile, i, rows, 0, n);
             }
             return;
         }
-        for (; i < i1; i += 4) {
+        for (int i = i0; i < i1; i += 4) {
             int rows = Math.min(4, i1 - i);
             int jj = 0;
             for (; jj + 2 * L <= full; jj += 2 * L) {
@@ -367,32 +352,6 @@ final class GemmF32 {
                 directFlush(j, tile, i, rows, full, n - full);
             }
         }
-    }
-
-    /**
-     * The column tail [jj, n) of B (fewer than L columns) is read with a full-width masked load per row. Rows
-     * [0, safe) are read in place: such a load stays inside B's segment (the JDK's masked load past a segment's
-     * end takes a checking path that C2 leaves as calls). Rows [safe, k) are copied to this thread's
-     * {@code btail}, L floats a row, zeros past n - jj; returns safe.
-     */
-    private static int tailRows(Job j, Buffers buf, int jj) {
-        int k = j.k, w = j.n - jj;
-        long first = j.bo + jj, bs0 = j.bs0, last = j.bs.byteSize() / ES - L;
-        int safe;
-        if (first > last) safe = 0;
-        else if (bs0 <= 0) safe = bs0 == 0 ? k : 0;
-        else safe = (int) Math.min(k, (last - first) / bs0 + 1);
-        if (safe < k) {
-            long bytes = (long) (k - safe) * L * ES;
-            if (buf.btail.byteSize() < bytes) buf.btail = Arena.ofAuto().allocate(Math.max(bytes, 1024), 64);
-            MemorySegment src = j.bs, dst = buf.btail;
-            for (int p = safe; p < k; p++) {
-                long e = first + p * bs0, d = (long) (p - safe) * L;
-                FloatVector.zero(S).intoMemorySegment(dst, d * ES, BO);
-                for (int c = 0; c < w; c++) dst.setAtIndex(E, d + c, src.getAtIndex(E, e + c));
-            }
-        }
-        return safe;
     }
 
     /** Returns true when it stored the 4 x 2L block straight to C (alpha 1, beta 0, 4 rows); else it is in tile. */
@@ -476,11 +435,6 @@ final class GemmF32 {
         return false;
     }
 
-    /**
-     * The column tail [jj, n) for 4 rows, masked loads of B in place (a row whose full vector would pass B's segment
-     * end takes the JDK's checking path: copying those rows, as {@link #directRows8Tail} does, measured slower for
-     * 4 x 4 x 4, 0.112 against 0.080 us).
-     */
     private static void directTail(Job j, float[] tile, int i, int rows, int jj) {
         VectorMask<Float> mask = S.indexInRange(jj, j.n);
         MemorySegment as = j.as, bs = j.bs;
@@ -503,184 +457,6 @@ final class GemmF32 {
         c3.intoArray(tile, 3 * NR);
     }
 
-    /**
-     * Rows [i, i + 8) of C, all its 2-vector column blocks (16 accumulators), for a row-major A (unit column stride)
-     * when MR == 8; {@link #directRows8x1} and {@link #directRows8Tail} do the rest of the columns. With A's index
-     * {@code a_r + p} affine in p at a constant scale, C2 removes A's range checks from the k loop (with
-     * {@code p * as1} it keeps eight compare-and-branch pairs per k step: 127 against 160 GFLOPS at 64^3), and one
-     * call per row block, rather than one per column block, pays the loop setup once: 64^3 ran at 177-181 GFLOPS
-     * (thread CPU time, interleaved with OpenBLAS's SkylakeX kernels at 202-204). Three methods rather than one:
-     * all three loops in one method (2409 bytecodes) is where C2's inlining budget runs out and vectors box.
-     */
-    private static void directRows8(Job j, float[] tile, int i) {
-        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
-        long as0 = j.as0, bs0 = j.bs0;
-        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
-                a6 = a5 + as0, a7 = a6 + as0;
-        int n = j.n, k = j.k;
-        // Padded: B's rows are 2L wide (zeros past n), one 2-vector block, the first n columns stored.
-        int full = j.padded ? 2 * L : n - n % L, stored = j.padded ? n : 2 * L;
-        boolean store = j.alpha == 1 && j.beta == 0 && !j.padded;
-        long cRow = (j.co + i * j.cs0) * ES, d = j.cs0 * ES, v = L * ES;
-        int jj = 0;
-        for (; jj + 2 * L <= full; jj += 2 * L) {
-            FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                    c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
-                    c70 = c00, c71 = c00;
-            long be = j.bo + jj;
-            for (int p = 0; p < k; p++, be += bs0) {
-                FloatVector b0 = FloatVector.fromMemorySegment(S, bs, be * ES, BO);
-                FloatVector b1 = FloatVector.fromMemorySegment(S, bs, (be + L) * ES, BO);
-                FloatVector a = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p));
-                c00 = a.fma(b0, c00);
-                c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p));
-                c10 = a.fma(b0, c10);
-                c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p));
-                c20 = a.fma(b0, c20);
-                c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p));
-                c30 = a.fma(b0, c30);
-                c31 = a.fma(b1, c31);
-                a = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p));
-                c40 = a.fma(b0, c40);
-                c41 = a.fma(b1, c41);
-                a = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p));
-                c50 = a.fma(b0, c50);
-                c51 = a.fma(b1, c51);
-                a = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p));
-                c60 = a.fma(b0, c60);
-                c61 = a.fma(b1, c61);
-                a = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p));
-                c70 = a.fma(b0, c70);
-                c71 = a.fma(b1, c71);
-            }
-            if (store) {
-                long c0 = cRow + jj * ES;
-                c00.intoMemorySegment(cs, c0, BO);
-                c01.intoMemorySegment(cs, c0 + v, BO);
-                c10.intoMemorySegment(cs, c0 + d, BO);
-                c11.intoMemorySegment(cs, c0 + d + v, BO);
-                c20.intoMemorySegment(cs, c0 + 2 * d, BO);
-                c21.intoMemorySegment(cs, c0 + 2 * d + v, BO);
-                c30.intoMemorySegment(cs, c0 + 3 * d, BO);
-                c31.intoMemorySegment(cs, c0 + 3 * d + v, BO);
-                c40.intoMemorySegment(cs, c0 + 4 * d, BO);
-                c41.intoMemorySegment(cs, c0 + 4 * d + v, BO);
-                c50.intoMemorySegment(cs, c0 + 5 * d, BO);
-                c51.intoMemorySegment(cs, c0 + 5 * d + v, BO);
-                c60.intoMemorySegment(cs, c0 + 6 * d, BO);
-                c61.intoMemorySegment(cs, c0 + 6 * d + v, BO);
-                c70.intoMemorySegment(cs, c0 + 7 * d, BO);
-                c71.intoMemorySegment(cs, c0 + 7 * d + v, BO);
-                continue;
-            }
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c10.intoArray(tile, NR);
-            c11.intoArray(tile, NR + L);
-            c20.intoArray(tile, 2 * NR);
-            c21.intoArray(tile, 2 * NR + L);
-            c30.intoArray(tile, 3 * NR);
-            c31.intoArray(tile, 3 * NR + L);
-            c40.intoArray(tile, 4 * NR);
-            c41.intoArray(tile, 4 * NR + L);
-            c50.intoArray(tile, 5 * NR);
-            c51.intoArray(tile, 5 * NR + L);
-            c60.intoArray(tile, 6 * NR);
-            c61.intoArray(tile, 6 * NR + L);
-            c70.intoArray(tile, 7 * NR);
-            c71.intoArray(tile, 7 * NR + L);
-            directFlush(j, tile, i, 8, jj, stored);
-        }
-    }
-
-    /** As {@link #directRows8} for the one vector of columns at jj. */
-    private static void directRows8x1(Job j, float[] tile, int i, int jj) {
-        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
-        long as0 = j.as0, bs0 = j.bs0;
-        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
-                a6 = a5 + as0, a7 = a6 + as0;
-        int k = j.k;
-        long d = j.cs0 * ES;
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        long be = j.bo + jj;
-        for (int p = 0; p < k; p++, be += bs0) {
-            FloatVector bv = FloatVector.fromMemorySegment(S, bs, be * ES, BO);
-            c0 = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
-            c1 = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
-            c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
-            c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
-            c4 = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
-            c5 = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
-            c6 = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
-            c7 = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
-        }
-        if (j.alpha == 1 && j.beta == 0) {
-            long o = (j.co + i * j.cs0 + jj) * ES;
-            c0.intoMemorySegment(cs, o, BO);
-            c1.intoMemorySegment(cs, o + d, BO);
-            c2.intoMemorySegment(cs, o + 2 * d, BO);
-            c3.intoMemorySegment(cs, o + 3 * d, BO);
-            c4.intoMemorySegment(cs, o + 4 * d, BO);
-            c5.intoMemorySegment(cs, o + 5 * d, BO);
-            c6.intoMemorySegment(cs, o + 6 * d, BO);
-            c7.intoMemorySegment(cs, o + 7 * d, BO);
-        } else {
-            c0.intoArray(tile, 0);
-            c1.intoArray(tile, NR);
-            c2.intoArray(tile, 2 * NR);
-            c3.intoArray(tile, 3 * NR);
-            c4.intoArray(tile, 4 * NR);
-            c5.intoArray(tile, 5 * NR);
-            c6.intoArray(tile, 6 * NR);
-            c7.intoArray(tile, 7 * NR);
-            directFlush(j, tile, i, 8, jj, L);
-        }
-    }
-
-    /** As {@link #directRows8} for the masked column tail [jj, n): B's rows [0, tailSafe) in place, the rest from {@link #tailRows}'s copy. */
-    private static void directRows8Tail(Job j, Buffers buf, float[] tile, int i, int jj, int tailSafe) {
-        MemorySegment as = j.as, bs = j.bs;
-        long as0 = j.as0, bs0 = j.bs0;
-        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
-                a6 = a5 + as0, a7 = a6 + as0;
-        int n = j.n, k = j.k;
-        VectorMask<Float> mask = S.indexInRange(jj, n);
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        long be = j.bo + jj;
-        int p = 0, end = tailSafe;
-        MemorySegment src = bs;
-        long stride = bs0;
-        for (int part = 0; part < 2; part++) {
-            for (; p < end; p++, be += stride) {
-                FloatVector bv = FloatVector.fromMemorySegment(S, src, be * ES, BO, mask);
-                c0 = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
-                c1 = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
-                c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
-                c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
-                c4 = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
-                c5 = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
-                c6 = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
-                c7 = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
-            }
-            src = buf.btail;
-            be = 0;
-            stride = L;
-            end = k;
-        }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, NR);
-        c2.intoArray(tile, 2 * NR);
-        c3.intoArray(tile, 3 * NR);
-        c4.intoArray(tile, 4 * NR);
-        c5.intoArray(tile, 5 * NR);
-        c6.intoArray(tile, 6 * NR);
-        c7.intoArray(tile, 7 * NR);
-        directFlush(j, tile, i, 8, jj, n - jj);
-    }
-
     /** C[i .. i+rows, jj .. jj+width] = alpha * tile + beta * C (beta == 0: C not read); tile rows NR apart. */
     private static void directFlush(Job j, float[] tile, int i, int rows, int jj, int width) {
         MemorySegment cs = j.cs;
@@ -698,20 +474,6 @@ final class GemmF32 {
                     FloatVector.fromMemorySegment(S, cs, off, BO).fma(FloatVector.broadcast(S, beta), v)
                             .intoMemorySegment(cs, off, BO);
                 }
-            }
-            if (c < width && (ce + c + L) * ES <= cs.byteSize()) {
-                // The row's last columns as one masked store where a full vector would stay inside C's segment
-                // (past its end the JDK's masked store takes a checking path; the scalar loop below does those).
-                VectorMask<Float> m = S.indexInRange(c, width);
-                long off = (ce + c) * ES;
-                FloatVector v = FloatVector.fromArray(S, tile, t + c).mul(alpha);
-                if (beta == 0) {
-                    v.intoMemorySegment(cs, off, BO, m);
-                } else {
-                    FloatVector.fromMemorySegment(S, cs, off, BO, m).fma(FloatVector.broadcast(S, beta), v)
-                            .intoMemorySegment(cs, off, BO, m);
-                }
-                continue;
             }
             for (; c < width; c++) {
                 long e = ce + c;
