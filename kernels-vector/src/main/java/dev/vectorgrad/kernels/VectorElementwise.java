@@ -512,10 +512,19 @@ final class VectorElementwise {
     private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, float[] lanes) {
         float max = (float) extreme(true, true, xs, xb, n);
         // A +inf in the row makes max +inf and (inf - inf) NaN: the row becomes NaN, as in the scalar spec.
+        FloatVector vmax = FloatVector.broadcast(FS, max), acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(n);
-        // The vector part only when there is a full vector (see expSumF).
-        double sum = bound == 0 ? 0f : expSumF(xs, xb, os, ob, bound, max, log, lanes);
-        for (i = bound; i < n; i++) {
+        for (; i < bound; i += FL) {
+            FloatVector e = VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax));
+            if (!log) e.intoMemorySegment(os, (ob + i) * 4, BO);
+            acc = acc.add(e);
+        }
+        // Lane order, through a store: Lanes.sum inlined here went past C2's inlining node budget and boxed.
+        acc.intoArray(lanes, 0);
+        float lsum = lanes[0];
+        for (int l = 1; l < FL; l++) lsum += lanes[l];
+        double sum = lsum;
+        for (; i < n; i++) {
             float e = (float) Math.exp(xs.getAtIndex(F, xb + i) - max);
             if (!log) os.setAtIndex(F, ob + i, e);
             sum += e;
@@ -530,27 +539,6 @@ final class VectorElementwise {
             for (; i < bound; i += FL) FloatVector.fromMemorySegment(FS, os, (ob + i) * 4, BO).div(fs).intoMemorySegment(os, (ob + i) * 4, BO);
             for (; i < n; i++) os.setAtIndex(F, ob + i, os.getAtIndex(F, ob + i) / fs);
         }
-    }
-
-    /**
-     * sum of exp(x[i] - max) over [0, bound), bound a positive multiple of the lane count, in lane order (through a
-     * store: Lanes.sum inlined here went past C2's inlining node budget and boxed); also stores them unless log.
-     * Called only with a vector to do: C2 inlines VMath.exp by its call count per call of this method, and a row
-     * shorter than a vector would count a call without one (a quarter or less and it is left out of line and
-     * every vector boxed, in all later calls too).
-     */
-    private static float expSumF(MemorySegment xs, long xb, MemorySegment os, long ob, int bound, float max, boolean log,
-                                 float[] lanes) {
-        FloatVector vmax = FloatVector.broadcast(FS, max), acc = FloatVector.zero(FS);
-        for (int i = 0; i < bound; i += FL) {
-            FloatVector e = VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax));
-            if (!log) e.intoMemorySegment(os, (ob + i) * 4, BO);
-            acc = acc.add(e);
-        }
-        acc.intoArray(lanes, 0);
-        float lsum = lanes[0];
-        for (int l = 1; l < FL; l++) lsum += lanes[l];
-        return lsum;
     }
 
     /** e[i - lo] = exp(x[i] - max), i in [lo, hi) (a multiple of DL long). */

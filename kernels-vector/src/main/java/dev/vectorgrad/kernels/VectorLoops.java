@@ -34,9 +34,7 @@ final class VectorLoops {
     // propagates); SIGMOID and GELU use the stable form e = exp(-|t|), t >= 0 ? 1 / (1 + e) : e / (1 + e).
 
     static void unaryF(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        // Fewer elements than a vector: the tail loop only, so each op's vector loop runs at least once per call and
-        // C2 sees its VMath call site as hot (see VectorTraining.biasTranscendental: a cold one is left out of line).
-        int i = hi - lo < FL ? lo : switch (op) {
+        int i = switch (op) {
             case NEG -> negF(xs, xo, os, oo, lo, hi);
             case ABS -> absF(xs, xo, os, oo, lo, hi);
             case SQRT -> sqrtF(xs, xo, os, oo, lo, hi);
@@ -192,7 +190,7 @@ final class VectorLoops {
     }
 
     static void unaryD(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = hi - lo < DL ? lo : switch (op) {
+        int i = switch (op) {
             case NEG -> negD(xs, xo, os, oo, lo, hi);
             case ABS -> absD(xs, xo, os, oo, lo, hi);
             case SQRT -> sqrtD(xs, xo, os, oo, lo, hi);

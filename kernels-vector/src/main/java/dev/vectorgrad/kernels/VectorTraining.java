@@ -119,19 +119,15 @@ final class VectorTraining {
             biasTranscendental(act == Activation.TANH, xs, xo, bs, bo, os, oo, outer, channels, inner);
             return;
         }
-        // Rows, planes and ranges shorter than a vector run biasActScalar: activate(act, FloatVector)'s call sites
-        // must run at least once per call of their loop methods (see biasTranscendental).
         if (bias == null) {
             int n = Math.toIntExact(out.numel());
-            if (n < L) biasActScalar(act, xs, xo, null, 0, false, 0f, os, oo, n);
-            else if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
+            if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
             else activateRange(act, xs, xo, os, oo, 0, n);
         } else if (inner == 1) {
             // Dense layout [.., channels]: the bias vector lines up with each row.
             for (long row = 0; row < outer; row++) {
                 long base = row * channels;
-                if (channels < L) biasActScalar(act, xs, xo + base, bs, bo, false, 0f, os, oo + base, channels);
-                else biasActDenseRow(act, xs, xo + base, bs, bo, os, oo + base, channels);
+                biasActDenseRow(act, xs, xo + base, bs, bo, os, oo + base, channels);
             }
         } else {
             // Conv layout [n, c, h, w]: one bias value per plane.
@@ -139,9 +135,7 @@ final class VectorTraining {
             for (long row = 0; row < outer; row++)
                 for (int c = 0; c < channels; c++) {
                     long base = (row * channels + c) * inner;
-                    float b = bs.getAtIndex(F, bo + c);
-                    if (plane < L) biasActScalar(act, xs, xo + base, null, 0, true, b, os, oo + base, plane);
-                    else biasActPlane(act, xs, xo + base, b, os, oo + base, plane);
+                    biasActPlane(act, xs, xo + base, bs.getAtIndex(F, bo + c), os, oo + base, plane);
                 }
         }
     }
@@ -171,14 +165,8 @@ final class VectorTraining {
         MemorySegment ys = y.segment(), gs = gradOut.segment(), is = gradIn.segment();
         long yo = y.offset(), go = gradOut.offset(), io = gradIn.offset();
         int n = Math.toIntExact(gradIn.numel());
-        if (n < L) {
-            // The vector loop is called only with a vector to do (see biasTranscendental).
-            for (int i = 0; i < n; i++) is.setAtIndex(F, io + i, activationGrad(act, ys.getAtIndex(F, yo + i), gs.getAtIndex(F, go + i)));
-        } else if (Parallel.splits(n, OPT_GRAIN)) {
-            Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi));
-        } else {
-            activationGradRange(act, ys, yo, gs, go, is, io, 0, n);
-        }
+        if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi));
+        else activationGradRange(act, ys, yo, gs, go, is, io, 0, n);
     }
 
     /** out[i] = act(x[i]) for i in [lo, hi): full vectors, then the same formula per element. */
@@ -194,23 +182,12 @@ final class VectorTraining {
     // profile and C2 inlines it whole. The scalar tails use the formulas of activate(act, float) (Math.exp,
     // Math.tanh: the same in every tier).
 
-    /**
-     * biasActivation with SIGMOID (tanh false) or TANH: the same three layouts as the other activations. A row,
-     * plane or range shorter than a vector runs the scalar formulas here ({@link #biasActScalar}): the vector
-     * methods are called only with at least one full vector to do, so their VMath call site runs at least once per
-     * call. C2 inlines a call site by its count per call of the method around it, and below a quarter it leaves a
-     * callee of this size out of line and boxes every vector through it, in all later calls too: after rows
-     * mostly shorter than a vector had shaped the profile (16 x 5 with one 16 x 20 call in ten), tanh and sigmoid
-     * on 16 x 100 allocated 18,432 and 59,904 B per call for good.
-     */
+    /** biasActivation with SIGMOID (tanh false) or TANH: the same three layouts as the other activations. */
     private static void biasTranscendental(boolean tanh, MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os,
                                            long oo, long outer, int channels, long inner) {
-        Activation act = tanh ? Activation.TANH : Activation.SIGMOID;
         if (bs == null) {
             int n = Math.toIntExact(outer * channels * inner);
-            if (n < L) {
-                biasActScalar(act, xs, xo, null, 0, false, 0f, os, oo, n);
-            } else if (Parallel.splits(n, OPT_GRAIN)) {
+            if (Parallel.splits(n, OPT_GRAIN)) {
                 Parallel.forRange(n, OPT_GRAIN, tanh ? (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi) : (lo, hi) -> sigmoidRange(xs, xo, os, oo, lo, hi));
             } else if (tanh) {
                 tanhRange(xs, xo, os, oo, 0, n);
@@ -220,8 +197,7 @@ final class VectorTraining {
         } else if (inner == 1) {
             for (long row = 0; row < outer; row++) {
                 long base = row * channels;
-                if (channels < L) biasActScalar(act, xs, xo + base, bs, bo, false, 0f, os, oo + base, channels);
-                else if (tanh) biasTanhDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
+                if (tanh) biasTanhDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
                 else biasSigmoidDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
             }
         } else {
@@ -230,25 +206,9 @@ final class VectorTraining {
                 for (int c = 0; c < channels; c++) {
                     long base = (row * channels + c) * inner;
                     float b = bs.getAtIndex(F, bo + c);
-                    if (plane < L) biasActScalar(act, xs, xo + base, null, 0, true, b, os, oo + base, plane);
-                    else if (tanh) biasTanhPlane(xs, xo + base, b, os, oo + base, plane);
+                    if (tanh) biasTanhPlane(xs, xo + base, b, os, oo + base, plane);
                     else biasSigmoidPlane(xs, xo + base, b, os, oo + base, plane);
                 }
-        }
-    }
-
-    /**
-     * out[i] = act(x[i] + bias) for i < len with the scalar formulas of the vector loops' tails: bias[i] from
-     * {@code bs} (dense rows), or the plane's {@code b} where {@code plane}, or none (no bias: x + 0 would turn -0
-     * into +0).
-     */
-    private static void biasActScalar(Activation act, MemorySegment xs, long xo, MemorySegment bs, long bo, boolean plane,
-                                      float b, MemorySegment os, long oo, int len) {
-        for (int i = 0; i < len; i++) {
-            float v = xs.getAtIndex(F, xo + i);
-            if (bs != null) v += bs.getAtIndex(F, bo + i);
-            else if (plane) v += b;
-            os.setAtIndex(F, oo + i, activate(act, v));
         }
     }
 
@@ -354,27 +314,15 @@ final class VectorTraining {
     private static float rowLogSum(MemorySegment s, long base, int C, float max, float[] lanes) {
         // Full vectors, then a scalar tail: masked operations here pushed C2 past its inlining node budget and
         // the vectors were boxed (8 KB per 32 x 10 call). Math.exp is the same stub in every tier.
-        int bound = FS.loopBound(C);
-        float t = bound == 0 ? 0f : rowSumExp(s, base, bound, max, lanes);
-        for (int c = bound; c < C; c++) t += (float) Math.exp(s.getAtIndex(F, base + c) - max);
-        return (float) Math.log(t);
-    }
-
-    /**
-     * sum of exp(x - max) over [base, base + bound), bound a positive multiple of L, in lane order. The vector parts
-     * of the rows here are methods of their own, called only with a full vector to do: C2 inlines a VMath call by its
-     * count per call of the method around it, and rows shorter than a vector (10 classes) would count calls without
-     * one; at a quarter or less it left VMath.exp out of line and boxed every vector, for good (9,216 B per 4 x 100
-     * call after 4 x 5 rows had shaped the profile).
-     */
-    private static float rowSumExp(MemorySegment s, long base, int bound, float max, float[] lanes) {
         FloatVector sum = FloatVector.zero(FS);
-        for (int c = 0; c < bound; c += L) sum = sum.add(VMath.exp(FloatVector.fromMemorySegment(FS, s, (base + c) * 4, NO).sub(max)));
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) sum = sum.add(VMath.exp(FloatVector.fromMemorySegment(FS, s, (base + c) * 4, NO).sub(max)));
         // Lanes.sum here went past the inlining node budget too; a store and a scalar loop (same order) do not.
         sum.intoArray(lanes, 0);
         float t = lanes[0];
         for (int i = 1; i < L; i++) t += lanes[i];
-        return t;
+        for (; c < C; c++) t += (float) Math.exp(s.getAtIndex(F, base + c) - max);
+        return (float) Math.log(t);
     }
 
     static double softmaxCrossEntropy(VectorKernels k, Tensor logits, Tensor labels, Reduction r, Tensor grad) {
@@ -403,18 +351,12 @@ final class VectorTraining {
     /** grad row = softmax(x) * scale; its own method (and no masks) so C2 inlines everything in it. */
     private static void ceRowGrad(MemorySegment xs, long base, MemorySegment gs, long gb, int C, float max, float ls,
                                   float scale) {
-        int bound = FS.loopBound(C);
-        if (bound > 0) ceRowGradVec(xs, base, gs, gb, bound, max, ls, scale);
-        for (int c = bound; c < C; c++) gs.setAtIndex(F, gb + c, (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls) * scale);
-    }
-
-    /** ceRowGrad over [0, bound), a positive multiple of L (see rowSumExp). */
-    private static void ceRowGradVec(MemorySegment xs, long base, MemorySegment gs, long gb, int bound, float max, float ls,
-                                     float scale) {
-        for (int c = 0; c < bound; c += L) {
+        int c = 0, bound = FS.loopBound(C);
+        for (; c < bound; c += L) {
             VMath.exp(FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls)).mul(scale)
                     .intoMemorySegment(gs, (gb + c) * 4, NO);
         }
+        for (; c < C; c++) gs.setAtIndex(F, gb + c, (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls) * scale);
     }
 
     static double softmaxCrossEntropyProbs(VectorKernels k, Tensor logits, Tensor targets, Reduction r, Tensor grad) {
@@ -460,19 +402,13 @@ final class VectorTraining {
         for (; c < bound; c += L) tsum = tsum.add(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO));
         float ts0 = Lanes.sum(tsum);
         for (; c < C; c++) ts0 += ts.getAtIndex(F, tb + c);
-        if (bound > 0) probsRowGradVec(xs, base, ts, tb, gs, gb, bound, max, ls, scale, ts0);
-        for (c = bound; c < C; c++) {
-            float p = (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls);
-            gs.setAtIndex(F, gb + c, (p * ts0 - ts.getAtIndex(F, tb + c)) * scale);
-        }
-    }
-
-    /** probsRowGrad's softmax part over [0, bound), a positive multiple of L (see rowSumExp). */
-    private static void probsRowGradVec(MemorySegment xs, long base, MemorySegment ts, long tb, MemorySegment gs, long gb,
-                                        int bound, float max, float ls, float scale, float ts0) {
-        for (int c = 0; c < bound; c += L) {
+        for (c = 0; c < bound; c += L) {
             FloatVector p = VMath.exp(FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls));
             p.mul(ts0).sub(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO)).mul(scale).intoMemorySegment(gs, (gb + c) * 4, NO);
+        }
+        for (; c < C; c++) {
+            float p = (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls);
+            gs.setAtIndex(F, gb + c, (p * ts0 - ts.getAtIndex(F, tb + c)) * scale);
         }
     }
 
@@ -505,31 +441,11 @@ final class VectorTraining {
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
-            if (len < L) {
-                // Shorter than a vector: the passes below are called only with a full vector to do (see rowSumExp).
-                total += bceScalarF32(xs, xo + i, ts, to + i, gs, go + i, len, scale);
-                continue;
-            }
             bceExpF32(xs, xo + i, es, len);
             total += bceLossF32(xs, xo + i, ts, to + i, es, len);
             if (gs != null) bceGradF32(xs, xo + i, ts, to + i, es, gs, go + i, len, scale);
         }
         return total * scale;
-    }
-
-    /**
-     * The three passes' scalar tails over [0, len) in one loop, the same bits (a grad element is written after its x
-     * and t are read, so grad may still be the logits or the targets): the loss sum.
-     */
-    private static float bceScalarF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment gs, long go, int len,
-                                      float scale) {
-        float s = 0f;
-        for (int i = 0; i < len; i++) {
-            float x = xs.getAtIndex(F, xo + i), t = ts.getAtIndex(F, to + i), e = (float) Math.exp(-Math.abs(x));
-            s += Math.max(x, 0f) - x * t + (float) Math.log1p(e);
-            if (gs != null) gs.setAtIndex(F, go + i, ((x >= 0 ? 1f : e) / (e + 1f) - t) * scale);
-        }
-        return s;
     }
 
     /** e[0, len) = exp(-|x|). */
