@@ -54,7 +54,7 @@ class ConvTrainingAllocationTest {
      * As above with a given bound; allThreads counts every thread's allocation (the JVM total, for calls that run
      * on the kernel workers too) instead of the calling thread's.
      */
-    private static Map<String, Double> measure(Map<String, Runnable> ops, double bound, boolean allThreads) {
+    static Map<String, Double> measure(Map<String, Runnable> ops, double bound, boolean allThreads) {
         Map<String, Double> result = new LinkedHashMap<>();
         for (String k : ops.keySet()) result.put(k, Double.MAX_VALUE);
         // Only a still-allocating op waits this long. 30 s was too short once on the loaded 2-core machine in the

@@ -1,22 +1,20 @@
 package dev.vectorgrad.kernels;
 
 import dev.vectorgrad.tensor.*;
-import java.lang.management.ManagementFactory;
 import java.util.*;
 import java.util.function.IntFunction;
 
 /**
- * Not a test (it needs a fresh JVM): each VMath-using op runs first on rows shorter than a vector (one longer call in
- * {@code every}), so the profile C2 compiles from has seen few vector iterations; then on rows of 100 until it
- * allocates nothing or {@code -Dsecs} (40) pass. Prints the ops still allocating once warm (a vector helper left out
- * of line and boxing). Run from the repository root after {@code mvn -pl kernels-vector test-compile}:
+ * Not a test (it needs a fresh JVM): each VMath-using op runs first on rows shorter than a vector (one call in
+ * {@code every} on rows of 40), so the profile C2 compiles from has seen few vector iterations; then on rows of 100
+ * in ConvTrainingAllocationTest's measuring rounds until it allocates nothing (60 s at most). Prints the ops still
+ * allocating once warm (a vector helper left out of line and boxing). Run from the repository root after {@code mvn -pl kernels-vector test-compile}:
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *   -cp "kernels-vector/target/classes:kernels-vector/target/test-classes" \
  *   dev.vectorgrad.kernels.ShortRowsProfileProbe 5 10</pre>
  * Arguments: the short row length, every. {@code -Dops=substring} runs only the ops whose name contains it.
  */
 public final class ShortRowsProfileProbe {
-    static final com.sun.management.ThreadMXBean T = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     public static void main(String[] a) {
         Parallel.setThreads(1);
         VectorKernels V = new VectorKernels();
@@ -56,19 +54,12 @@ public final class ShortRowsProfileProbe {
             for (var e : ops.entrySet()) if (e.getKey().contains(only)) built.put(e.getKey(), new Runnable[] {e.getValue().apply(shortC), e.getValue().apply(40), e.getValue().apply(100)});
             for (int i = 0; i < 30000; i++)
                 for (Runnable[] rr : built.values()) rr[i % every == 0 ? 1 : 0].run();
-            Map<String, Long> last = new LinkedHashMap<>();
-            for (String k : built.keySet()) last.put(k, Long.MAX_VALUE);
-            long deadline = System.nanoTime() + Long.getLong("secs", 40) * 1_000_000_000L;
-            while (System.nanoTime() < deadline && last.values().stream().anyMatch(v -> v > 0)) {
-                for (var e : built.entrySet()) {
-                    if (last.get(e.getKey()) == 0) continue;
-                    long b = T.getCurrentThreadAllocatedBytes();
-                    for (int i = 0; i < 50; i++) e.getValue()[2].run();
-                    last.put(e.getKey(), (T.getCurrentThreadAllocatedBytes() - b) / 50);
-                }
-            }
+            Map<String, Runnable> longRows = new LinkedHashMap<>();
+            built.forEach((k, rr) -> longRows.put(k, rr[2]));
             StringBuilder bad = new StringBuilder();
-            last.forEach((k, v) -> { if (v > 0) bad.append(k).append('=').append(v).append(' '); });
+            ConvTrainingAllocationTest.measure(longRows, 1, false).forEach((k, v) -> {
+                if (v >= 1) bad.append(k).append('=').append(Math.round(v)).append(' ');
+            });
             System.out.println("allocating after warm-up (B/call): " + (bad.length() == 0 ? "none" : bad));
         }
     }
