@@ -1,11 +1,15 @@
 package dev.vectorgrad.kernels;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector math that gives the same bits interpreted, under C1 and under C2. {@code lanewise(EXP/LOG/LOG1P/TANH)} do
@@ -18,18 +22,30 @@ import jdk.incubator.vector.VectorOperators;
  * Measured accuracy against StrictMath (VMathTest, max ulp): F32 exp 0.99, log 0.73, log1p 1.43, tanh 1.23 (vs the
  * exact value); F64 exp 2, log 1, log1p 1, tanh 2 (vs StrictMath, itself within 1 ulp).
  * <p>
- * Inlining is the constraint: a vector passed to a call C2 does not inline is boxed (tens of bytes per vector, ~30x
- * slower). Each Vector API call parses into many IR nodes, and C2 stops inlining in a compilation past
- * NodeCountInliningCutoff (18000 nodes) and past MaxInlineLevel; so keep these flat (few helper levels) and use them
- * in loops that do little else. Used by: VectorLoops (F32 exp, log, tanh, sigmoid, GELU; F64 exp, log, sigmoid,
- * GELU, tanh in two passes), F32 and F64 softmax, the fused sigmoid and tanh activations (loops of their own), the
- * losses' exp, and BCE's log1p (F32: log1pUnit; both dtypes in a pass of its own after the exp pass). (pow runs
- * Math.pow per element: x^y = exp(y log x) needs extra precision.) No kernel is left on lanewise(EXP/LOG/LOG1P/TANH);
- * DeterminismTest compares -Xint, C2 and tiered runs of each, and VMathAllocationTest and
- * ConvTrainingAllocationTest catch a VMath call left out of line (boxing).
+ * <b>Memory in, memory out: no vector crosses a call into or out of this class.</b> Each function reads one vector
+ * of the preferred species at byte offset {@code so} of {@code src} and writes its result at {@code do_} of
+ * {@code dst} (the same place is fine: every function reads before it writes). A vector passed to or returned from
+ * a call that C2 does not inline is boxed on the heap (tens of bytes per vector, ~30x slower), and C2 leaves a call
+ * out of line for reasons a kernel cannot control: a call site that was cold when the method compiled (rows shorter
+ * than a vector at first: callees over 35 bytecodes are then "too big"), a compilation past its 18,000-node
+ * inlining budget (NodeCountInliningCutoff: a dispatcher that inlined one row loop with an exp and then reaches a
+ * second), or code already compiled big. With vectors handed over in memory such a call costs a call per vector and
+ * allocates nothing; inlined, it costs a store and a load that forward in L1. For the same reason each function is
+ * flat (no helper of ours takes or returns a vector; past the budget C2 refuses our methods but still inlines the
+ * JDK's own @ForceInline Vector API methods, late), and the composite ones (tanh, log1p) reach exp and log through
+ * memory too. A kernel stores its argument (x - max, -|x|, ...) into its output or a scratch vector
+ * ({@link #scratch}), calls the function there and loads the result back. Used by: VectorLoops (exp, log,
+ * sigmoid, tanh, GELU in both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's
+ * log1p. (pow runs Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares -Xint,
+ * C2 and tiered runs of each; VMathAllocationTest, ConvTrainingAllocationTest and ShortRowsProfileProbe catch
+ * boxing; VMathOutOfLineTest runs the kernels with this class never inlined.
  */
 final class VMath {
     private VMath() {}
+
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
 
     private static final float LOG2E = 1.44269504088896341f;
     // ln 2 split so n * LN2_HI is exact for |n| <= 2^9 (Cephes expf).
@@ -46,17 +62,27 @@ final class VMath {
     private static final double SQRTH = 0.70710678118654752440;
     private static final double INF_D = Double.POSITIVE_INFINITY;
 
+    /**
+     * Per-thread scratch of one vector (64-byte aligned, off-heap like the tensors so the loads here see one segment
+     * class) for kernels whose VMath results do not go to an output (sums of exp). Fetch it once per kernel call.
+     */
+    private static final ThreadLocal<MemorySegment> SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Math.max(FS.vectorByteSize(), DS.vectorByteSize()), 64));
+
+    static MemorySegment scratch() {
+        return SCRATCH.get();
+    }
+
+
     // ------------------------------------------------------------------ float
 
     /**
      * e^x for float lanes, Cephes expf: n = round(x log2 e), r = x - n ln 2 (two-part ln 2), a degree-6 polynomial
      * for e^r on |r| <= ln 2 / 2 (within 2 ulp), then 2^n applied in two exact steps so subnormal results round
      * once. Inputs are clamped to [-104, 89]: below, e^x rounds to 0; above, it overflows to +Inf. NaN stays NaN.
-     * Small on purpose (bytecode size): a caller that has used up C2's inlining budget calls it out of line and
-     * boxes; give such callers their own small method per loop (see VectorTraining.ceRowGrad).
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-104f).min(89f);
+    static void expF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        FloatVector xc = FloatVector.fromMemorySegment(FS, src, so, NO).max(-104f).min(89f);
         FloatVector t = xc.fma(LOG2E, ROUND);
         FloatVector nf = t.sub(ROUND);
         IntVector n = t.reinterpretAsInts().sub(0x4B400000);
@@ -73,14 +99,16 @@ final class VMath {
         IntVector n2 = n.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(s1).mul(s2); // NaN: max/min keep it (Java semantics), and so does every step after
+        // NaN: max/min keep it (Java semantics), and so does every step after
+        y.mul(s1).mul(s2).intoMemorySegment(dst, do_, NO);
     }
 
     /**
      * Natural log for float lanes, Cephes logf: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(1 + f) for f = m - 1
      * (exact) by a degree-8 polynomial, plus e ln 2 in two parts. Subnormal inputs are scaled by 2^23 first.
      */
-    static FloatVector log(FloatVector x) {
+    static void logF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
         VectorMask<Float> sub = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
         IntVector bits = x.blend(x.mul(8388608f), sub).reinterpretAsInts();
         // The exponent field as a float via the ROUND trick: bits of ROUND + k are 0x4B400000 + k.
@@ -90,14 +118,7 @@ final class VMath {
         VectorMask<Float> lo = m.compare(VectorOperators.LT, SQRTHF);
         e = e.blend(e.sub(1f), lo);
         FloatVector f = m.blend(m.add(m), lo).sub(1f); // exact
-        FloatVector r = logTail(f, e);
-        r = r.blend(-INF, x.compare(VectorOperators.EQ, 0f));
-        r = r.blend(Float.NaN, x.compare(VectorOperators.LT, 0f));
-        return r.blend(x, x.compare(VectorOperators.LT, INF).not()); // +Inf and NaN give themselves
-    }
-
-    /** log(1 + f) + e ln 2 for f in [sqrt(1/2) - 1, sqrt(2) - 1), Cephes logf's polynomial. */
-    private static FloatVector logTail(FloatVector f, FloatVector e) {
+        // log(1 + f) + e ln 2 for f in [sqrt(1/2) - 1, sqrt(2) - 1)
         FloatVector z = f.mul(f);
         FloatVector p = f.fma(7.0376836292E-2f, -1.1514610310E-1f);
         p = p.lanewise(VectorOperators.FMA, f, 1.1676998740E-1f);
@@ -110,42 +131,48 @@ final class VMath {
         FloatVector y = p.mul(f).mul(z);
         y = e.lanewise(VectorOperators.FMA, LN2_LO, y);
         y = z.lanewise(VectorOperators.FMA, -0.5f, y);
-        return e.lanewise(VectorOperators.FMA, LN2_HI, f.add(y));
+        FloatVector r = e.lanewise(VectorOperators.FMA, LN2_HI, f.add(y));
+        r = r.blend(-INF, x.compare(VectorOperators.EQ, 0f));
+        r = r.blend(Float.NaN, x.compare(VectorOperators.LT, 0f));
+        r.blend(x, x.compare(VectorOperators.LT, INF).not()).intoMemorySegment(dst, do_, NO); // +Inf and NaN give themselves
     }
 
     /**
-     * log(1 + x) for float lanes: u = 1 + x rounded, log(u) plus the first-order correction (x - (u - 1)) / u for
-     * the rounding of u. Where u is 0 or +Inf (x = -1, huge x) the correction is NaN and log(u) alone is right;
-     * where u == 1, log1p(x) rounds to x (keeps -0).
+     * log(1 + x) for float lanes: u = 1 + x rounded, log(u) (through {@link #logF}) plus the first-order correction
+     * (x - (u - 1)) / u for the rounding of u. Where u is 0 or +Inf (x = -1, huge x) the correction is NaN and log(u)
+     * alone is right; where u == 1, log1p(x) rounds to x (keeps -0).
      */
-    static FloatVector log1p(FloatVector x) {
-        FloatVector u = x.add(1f);
+    static void log1pF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
+        x.add(1f).intoMemorySegment(dst, do_, NO);
+        logF(dst, do_, dst, do_);
+        FloatVector u = x.add(1f), l = FloatVector.fromMemorySegment(FS, dst, do_, NO);
         FloatVector c = x.sub(u.sub(1f)).div(u);
-        FloatVector l = log(u);
         FloatVector r = l.add(c).blend(l, c.compare(VectorOperators.NE, c));
-        return r.blend(x, u.compare(VectorOperators.EQ, 1f));
+        r.blend(x, u.compare(VectorOperators.EQ, 1f)).intoMemorySegment(dst, do_, NO);
     }
 
     /**
-     * log(1 + x) for x in [0, 1] (NaN passes through), as {@link #log1p} but without its range and special-value
-     * handling: u = 1 + x is in [1, 2], so u = m 2^k with k = 0 (u < sqrt 2) or 1 and no exponent extraction.
-     * F32 BCE's log1p(exp(-|x|)), in a loop of its own after the exp pass (with exp and the sigmoid in the same
-     * loop, C2 ran out of its inlining node budget, NodeCountInliningCutoff, and boxed).
+     * log(1 + x) for x in [0, 1] (NaN passes through): {@link #log1pF} without its special cases (there u = 1 + x
+     * is in [1, 2], and log(u) + c is the same bits). F32 BCE's log1p(exp(-|x|)).
      */
-    static FloatVector log1pUnit(FloatVector x) {
+    static void log1pUnitF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
+        x.add(1f).intoMemorySegment(dst, do_, NO);
+        logF(dst, do_, dst, do_);
         FloatVector u = x.add(1f);
-        FloatVector c = x.sub(u.sub(1f)).div(u);
-        VectorMask<Float> hi = u.compare(VectorOperators.GE, 1.41421356f);
-        FloatVector k = FloatVector.zero(x.species()).blend(1f, hi);
-        FloatVector f = u.blend(u.mul(0.5f), hi).sub(1f); // exact
-        return logTail(f, k).add(c);
+        FloatVector.fromMemorySegment(FS, dst, do_, NO).add(x.sub(u.sub(1f)).div(u)).intoMemorySegment(dst, do_, NO);
     }
 
     /**
      * tanh for float lanes, Cephes tanhf: for |x| < 0.625 an odd polynomial, else 1 - 2 / (e^(2|x|) + 1) (|x| clamped
-     * to 10, where tanh rounds to 1); the sign of x is copied on, so -0 and -Inf keep theirs. NaN stays NaN.
+     * to 10, where tanh rounds to 1; the exp through {@link #expF}); the sign of x is copied on, so -0 and -Inf keep
+     * theirs. NaN stays NaN.
      */
-    static FloatVector tanh(FloatVector x) {
+    static void tanhF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
+        x.abs().min(10f).mul(2f).intoMemorySegment(dst, do_, NO);
+        expF(dst, do_, dst, do_);
         FloatVector a = x.abs();
         FloatVector z = a.mul(a);
         FloatVector p = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
@@ -153,10 +180,10 @@ final class VMath {
         p = p.lanewise(VectorOperators.FMA, z, 1.33314422036E-1f);
         p = p.lanewise(VectorOperators.FMA, z, -3.33332819422E-1f);
         FloatVector small = p.mul(z).fma(a, a);
-        FloatVector big = exp(a.min(10f).mul(2f)).add(1f);
-        big = FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(big));
+        FloatVector big = FloatVector.fromMemorySegment(FS, dst, do_, NO).add(1f);
+        big = FloatVector.broadcast(FS, 1f).sub(FloatVector.broadcast(FS, 2f).div(big));
         FloatVector r = big.blend(small, a.compare(VectorOperators.LT, 0.625f));
-        return r.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+        r.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoMemorySegment(dst, do_, NO);
     }
 
     // ------------------------------------------------------------------ double
@@ -166,13 +193,11 @@ final class VMath {
      * (Q(r^2) - r P(r^2)) (a Pade form), then 2^n in two exact steps so subnormal results round once. Inputs are
      * clamped to [-746, 710]: below, e^x rounds to 0; above, it overflows to +Inf. NaN stays NaN.
      */
-    static DoubleVector exp(DoubleVector x) {
-        DoubleVector xc = x.max(-746.0).min(710.0);
+    static void expD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        DoubleVector xc = DoubleVector.fromMemorySegment(DS, src, so, NO).max(-746.0).min(710.0);
         DoubleVector nf = xc.fma(LOG2E_D, ROUND_D).sub(ROUND_D);
         DoubleVector r = nf.lanewise(VectorOperators.FMA, -C1, xc);
         r = nf.lanewise(VectorOperators.FMA, -C2, r);
-        // One method, no helper: every extra call level counts against C2's MaxInlineLevel, and the Vector API's
-        // own calls are deep; past the limit an intrinsic fails and the vectors are boxed.
         DoubleVector xx = r.mul(r);
         DoubleVector px = xx.fma(1.26177193074810590878E-4, 3.02994407707441961300E-2);
         px = r.mul(px.lanewise(VectorOperators.FMA, xx, 9.99999999999999999910E-1));
@@ -185,14 +210,15 @@ final class VMath {
         DoubleVector n1 = nf.fma(0.5, ROUND_D).sub(ROUND_D);
         DoubleVector s1 = n1.add(ROUND_D + 1023).reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
         DoubleVector s2 = nf.sub(n1).add(ROUND_D + 1023).reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        return y.mul(s1).mul(s2);
+        y.mul(s1).mul(s2).intoMemorySegment(dst, do_, NO);
     }
 
     /**
      * Natural log for double lanes, Cephes log: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(1 + f) = f - f^2/2 +
      * f^3 P(f) / Q(f) for f = m - 1 (exact), plus e ln 2 in two parts. Subnormal inputs are scaled by 2^54 first.
      */
-    static DoubleVector log(DoubleVector x) {
+    static void logD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
         VectorMask<Double> sub = x.compare(VectorOperators.LT, Double.MIN_NORMAL);
         LongVector bits = x.blend(x.mul(0x1p54), sub).reinterpretAsLongs();
         DoubleVector e = bits.lanewise(VectorOperators.LSHR, 52).add(ROUND_D_BITS).reinterpretAsDoubles().sub(ROUND_D + 1022);
@@ -202,70 +228,55 @@ final class VMath {
         e = e.blend(e.sub(1.0), lo);
         DoubleVector f = m.blend(m.add(m), lo).sub(1.0); // exact
         DoubleVector z = f.mul(f);
-        DoubleVector y = f.mul(z.mul(logP(f)).div(logQ(f)));
+        DoubleVector p = f.fma(1.01875663804580931796E-4, 4.97494994976747001425E-1);
+        p = p.lanewise(VectorOperators.FMA, f, 4.70579119878881725854E0);
+        p = p.lanewise(VectorOperators.FMA, f, 1.44989225341610930846E1);
+        p = p.lanewise(VectorOperators.FMA, f, 1.79368678507819816313E1);
+        p = p.lanewise(VectorOperators.FMA, f, 7.70838733755885391666E0);
+        DoubleVector q = f.add(1.12873587189167450590E1);
+        q = q.lanewise(VectorOperators.FMA, f, 4.52279145837532221105E1);
+        q = q.lanewise(VectorOperators.FMA, f, 8.29875266912776603211E1);
+        q = q.lanewise(VectorOperators.FMA, f, 7.11544750618563894466E1);
+        q = q.lanewise(VectorOperators.FMA, f, 2.31251620126765340583E1);
+        DoubleVector y = f.mul(z.mul(p).div(q));
         y = e.lanewise(VectorOperators.FMA, LN2_LO_D, y);
         y = z.lanewise(VectorOperators.FMA, -0.5, y);
         DoubleVector r = e.lanewise(VectorOperators.FMA, LN2_HI_D, f.add(y));
         r = r.blend(-INF_D, x.compare(VectorOperators.EQ, 0.0));
         r = r.blend(Double.NaN, x.compare(VectorOperators.LT, 0.0));
-        return r.blend(x, x.compare(VectorOperators.LT, INF_D).not());
+        r.blend(x, x.compare(VectorOperators.LT, INF_D).not()).intoMemorySegment(dst, do_, NO);
     }
 
-    private static DoubleVector logP(DoubleVector f) {
-        DoubleVector p = f.fma(1.01875663804580931796E-4, 4.97494994976747001425E-1);
-        p = p.lanewise(VectorOperators.FMA, f, 4.70579119878881725854E0);
-        p = p.lanewise(VectorOperators.FMA, f, 1.44989225341610930846E1);
-        p = p.lanewise(VectorOperators.FMA, f, 1.79368678507819816313E1);
-        return p.lanewise(VectorOperators.FMA, f, 7.70838733755885391666E0);
-    }
-
-    private static DoubleVector logQ(DoubleVector f) {
-        DoubleVector q = f.add(1.12873587189167450590E1);
-        q = q.lanewise(VectorOperators.FMA, f, 4.52279145837532221105E1);
-        q = q.lanewise(VectorOperators.FMA, f, 8.29875266912776603211E1);
-        q = q.lanewise(VectorOperators.FMA, f, 7.11544750618563894466E1);
-        return q.lanewise(VectorOperators.FMA, f, 2.31251620126765340583E1);
-    }
-
-    /** log(1 + x) for double lanes, as the float version. */
-    static DoubleVector log1p(DoubleVector x) {
-        DoubleVector u = x.add(1.0);
+    /** log(1 + x) for double lanes, as {@link #log1pF}. */
+    static void log1pD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
+        x.add(1.0).intoMemorySegment(dst, do_, NO);
+        logD(dst, do_, dst, do_);
+        DoubleVector u = x.add(1.0), l = DoubleVector.fromMemorySegment(DS, dst, do_, NO);
         DoubleVector c = x.sub(u.sub(1.0)).div(u);
-        DoubleVector l = log(u);
         DoubleVector r = l.add(c).blend(l, c.compare(VectorOperators.NE, c));
-        return r.blend(x, u.compare(VectorOperators.EQ, 1.0));
+        r.blend(x, u.compare(VectorOperators.EQ, 1.0)).intoMemorySegment(dst, do_, NO);
     }
 
     /**
      * tanh for double lanes, Cephes tanh: for |x| < 0.625 x + x^3 P(x^2) / Q(x^2), else 1 - 2 / (e^(2|x|) + 1) (|x|
-     * clamped to 20, where tanh rounds to 1); the sign of x is copied on. NaN stays NaN. Inlined into one loop, exp
-     * plus the rational exceed C2's node budget for inlining (NodeCountInliningCutoff) and the call boxes, so the
-     * F64 tanh kernel runs it in two passes: {@link #tanhExpArg} through {@link #exp}, then {@link #tanhFromExp}.
+     * clamped to 20, where tanh rounds to 1; the exp through {@link #expD}); the sign of x is copied on. NaN stays NaN.
      */
-    static DoubleVector tanh(DoubleVector x) {
-        return tanhFromExp(x, exp(tanhExpArg(x)));
-    }
-
-    /** 2 min(|x|, 20): the argument of the exp that {@link #tanhFromExp} takes. */
-    static DoubleVector tanhExpArg(DoubleVector x) {
-        return x.abs().min(20.0).mul(2.0);
-    }
-
-    /** tanh(x) given e = exp(tanhExpArg(x)). */
-    static DoubleVector tanhFromExp(DoubleVector x, DoubleVector e) {
+    static void tanhD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
+        x.abs().min(20.0).mul(2.0).intoMemorySegment(dst, do_, NO);
+        expD(dst, do_, dst, do_);
         DoubleVector a = x.abs();
-        DoubleVector big = DoubleVector.broadcast(x.species(), 1.0).sub(DoubleVector.broadcast(x.species(), 2.0).div(e.add(1.0)));
-        DoubleVector r = big.blend(tanhSmall(a), a.compare(VectorOperators.LT, 0.625));
-        return r.reinterpretAsLongs().or(x.reinterpretAsLongs().and(0x8000000000000000L)).reinterpretAsDoubles();
-    }
-
-    private static DoubleVector tanhSmall(DoubleVector a) {
+        DoubleVector e = DoubleVector.fromMemorySegment(DS, dst, do_, NO);
+        DoubleVector big = DoubleVector.broadcast(DS, 1.0).sub(DoubleVector.broadcast(DS, 2.0).div(e.add(1.0)));
         DoubleVector z = a.mul(a);
         DoubleVector p = z.fma(-9.64399179425052238628E-1, -9.92877231001918586564E1);
         p = p.lanewise(VectorOperators.FMA, z, -1.61468768441708447952E3);
         DoubleVector q = z.add(1.12811678491632931402E2);
         q = q.lanewise(VectorOperators.FMA, z, 2.23548839060100448583E3);
         q = q.lanewise(VectorOperators.FMA, z, 4.84406305325125486048E3);
-        return a.mul(z).mul(p.div(q)).add(a);
+        DoubleVector small = a.mul(z).mul(p.div(q)).add(a);
+        DoubleVector r = big.blend(small, a.compare(VectorOperators.LT, 0.625));
+        r.reinterpretAsLongs().or(x.reinterpretAsLongs().and(0x8000000000000000L)).reinterpretAsDoubles().intoMemorySegment(dst, do_, NO);
     }
 }

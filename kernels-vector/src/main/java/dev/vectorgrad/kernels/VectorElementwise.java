@@ -287,12 +287,12 @@ final class VectorElementwise {
                 FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
                 for (int bound = b0 + (b1 - b0) / (4 * FL) * (4 * FL); i < bound; i += 4 * FL) {
                     long e = (base + i) * 4;
-                    s0 = s0.add(FloatVector.fromMemorySegment(FS, s, e, BO));
-                    s1 = s1.add(FloatVector.fromMemorySegment(FS, s, e + 4L * FL, BO));
-                    s2 = s2.add(FloatVector.fromMemorySegment(FS, s, e + 8L * FL, BO));
-                    s3 = s3.add(FloatVector.fromMemorySegment(FS, s, e + 12L * FL, BO));
+                    s0 = FloatVector.fromMemorySegment(FS, s, e, BO).add(s0);
+                    s1 = FloatVector.fromMemorySegment(FS, s, e + 4L * FL, BO).add(s1);
+                    s2 = FloatVector.fromMemorySegment(FS, s, e + 8L * FL, BO).add(s2);
+                    s3 = FloatVector.fromMemorySegment(FS, s, e + 12L * FL, BO).add(s3);
                 }
-                for (int bound = b0 + FS.loopBound(b1 - b0); i < bound; i += FL) s0 = s0.add(FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO));
+                for (int bound = b0 + FS.loopBound(b1 - b0); i < bound; i += FL) s0 = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).add(s0);
                 double part = Lanes.sum(s0.add(s1).add(s2.add(s3)));
                 for (; i < b1; i++) part += s.getAtIndex(F, base + i);
                 total += part;
@@ -302,12 +302,12 @@ final class VectorElementwise {
             DoubleVector s0 = DoubleVector.zero(DS), s1 = s0, s2 = s0, s3 = s0;
             for (int bound = n / (4 * DL) * (4 * DL); i < bound; i += 4 * DL) {
                 long e = (base + i) * 8;
-                s0 = s0.add(DoubleVector.fromMemorySegment(DS, s, e, BO));
-                s1 = s1.add(DoubleVector.fromMemorySegment(DS, s, e + 8L * DL, BO));
-                s2 = s2.add(DoubleVector.fromMemorySegment(DS, s, e + 16L * DL, BO));
-                s3 = s3.add(DoubleVector.fromMemorySegment(DS, s, e + 24L * DL, BO));
+                s0 = DoubleVector.fromMemorySegment(DS, s, e, BO).add(s0);
+                s1 = DoubleVector.fromMemorySegment(DS, s, e + 8L * DL, BO).add(s1);
+                s2 = DoubleVector.fromMemorySegment(DS, s, e + 16L * DL, BO).add(s2);
+                s3 = DoubleVector.fromMemorySegment(DS, s, e + 24L * DL, BO).add(s3);
             }
-            for (int bound = DS.loopBound(n); i < bound; i += DL) s0 = s0.add(DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO));
+            for (int bound = DS.loopBound(n); i < bound; i += DL) s0 = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).add(s0);
             total = Lanes.sum(s0.add(s1).add(s2.add(s3)));
             for (; i < n; i++) total += s.getAtIndex(D, base + i);
         }
@@ -320,11 +320,15 @@ final class VectorElementwise {
         return max ? maxD(s, base, n) : minD(s, base, n);
     }
 
-    // One loop per operator: a non-constant VectorOperators argument would not be intrinsified.
+    // One loop per operator: a non-constant VectorOperators argument would not be intrinsified. In every loop here
+    // the loop-carried vector is the argument and a fresh load the receiver (load.max(m), not m.max(load)): the
+    // carried one has the static type FloatVector, and where the loop had seldom run when C2 compiled it (rows
+    // shorter than a vector), C2 had no receiver profile for it, left lanewise as a virtual call and boxed
+    // (softmax F32 in ShortRowsProfileProbe, 5 KB per 4 x 100 call). Addition and max are commutative, bits unchanged.
     private static double maxF(MemorySegment s, long base, int n) {
         int i = 0;
         FloatVector m = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-        for (int bound = FS.loopBound(n); i < bound; i += FL) m = m.max(FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO));
+        for (int bound = FS.loopBound(n); i < bound; i += FL) m = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).max(m);
         float r = m.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) r = Math.max(r, s.getAtIndex(F, base + i));
         return r;
@@ -333,7 +337,7 @@ final class VectorElementwise {
     private static double minF(MemorySegment s, long base, int n) {
         int i = 0;
         FloatVector m = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
-        for (int bound = FS.loopBound(n); i < bound; i += FL) m = m.min(FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO));
+        for (int bound = FS.loopBound(n); i < bound; i += FL) m = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).min(m);
         float r = m.reduceLanes(VectorOperators.MIN);
         for (; i < n; i++) r = Math.min(r, s.getAtIndex(F, base + i));
         return r;
@@ -342,7 +346,7 @@ final class VectorElementwise {
     private static double maxD(MemorySegment s, long base, int n) {
         int i = 0;
         DoubleVector m = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
-        for (int bound = DS.loopBound(n); i < bound; i += DL) m = m.max(DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO));
+        for (int bound = DS.loopBound(n); i < bound; i += DL) m = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).max(m);
         double r = m.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) r = Math.max(r, s.getAtIndex(D, base + i));
         return r;
@@ -351,7 +355,7 @@ final class VectorElementwise {
     private static double minD(MemorySegment s, long base, int n) {
         int i = 0;
         DoubleVector m = DoubleVector.broadcast(DS, Double.POSITIVE_INFINITY);
-        for (int bound = DS.loopBound(n); i < bound; i += DL) m = m.min(DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO));
+        for (int bound = DS.loopBound(n); i < bound; i += DL) m = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).min(m);
         double r = m.reduceLanes(VectorOperators.MIN);
         for (; i < n; i++) r = Math.min(r, s.getAtIndex(D, base + i));
         return r;
@@ -498,10 +502,11 @@ final class VectorElementwise {
         MemorySegment xs = x.segment(), os = out.segment();
         float[] lanes = f32 ? LANES.get() : null;
         double[] lanesD = f32 ? null : LANES_D.get();
+        MemorySegment scratch = VMath.scratch();
         for (int o = lo; o < hi; o++) {
             long xb = x.elementIndexOfFlatWithAxisZero(o, axis), ob = out.elementIndexOfFlatWithAxisZero(o, axis);
-            if (f32) softmaxLineF(xs, xb, os, ob, n, log, lanes);
-            else softmaxLineD(xs, xb, os, ob, n, log, lanesD);
+            if (f32) softmaxLineF(xs, xb, os, ob, n, log, lanes, scratch);
+            else softmaxLineD(xs, xb, os, ob, n, log, lanesD, scratch);
         }
     }
 
@@ -509,15 +514,22 @@ final class VectorElementwise {
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[FL]);
     private static final ThreadLocal<double[]> LANES_D = ThreadLocal.withInitial(() -> new double[DL]);
 
-    private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, float[] lanes) {
+    /**
+     * One softmax line. exp(x - max) goes through memory (VMath's contract): into the output, which the second pass
+     * rescales, or for log-softmax (whose second pass reads x again, and out may be x) into the scratch vector.
+     */
+    private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, float[] lanes,
+                                     MemorySegment scratch) {
         float max = (float) extreme(true, true, xs, xb, n);
         // A +inf in the row makes max +inf and (inf - inf) NaN: the row becomes NaN, as in the scalar spec.
         FloatVector vmax = FloatVector.broadcast(FS, max), acc = FloatVector.zero(FS);
+        MemorySegment es = log ? scratch : os;
         int i = 0, bound = FS.loopBound(n);
         for (; i < bound; i += FL) {
-            FloatVector e = VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax));
-            if (!log) e.intoMemorySegment(os, (ob + i) * 4, BO);
-            acc = acc.add(e);
+            long eo = log ? 0 : (ob + i) * 4;
+            FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax).intoMemorySegment(es, eo, BO);
+            VMath.expF(es, eo, es, eo);
+            acc = FloatVector.fromMemorySegment(FS, es, eo, BO).add(acc);
         }
         // Lane order, through a store: Lanes.sum inlined here went past C2's inlining node budget and boxed.
         acc.intoArray(lanes, 0);
@@ -541,38 +553,19 @@ final class VectorElementwise {
         }
     }
 
-    /** e[i - lo] = exp(x[i] - max), i in [lo, hi) (a multiple of DL long). */
-    private static void softmaxExpD(MemorySegment xs, long xb, double max, double[] e, int lo, int hi) {
-        DoubleVector vmax = DoubleVector.broadcast(DS, max);
-        for (int i = lo; i < hi; i += DL) {
-            VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax)).intoArray(e, i - lo);
-        }
-    }
-
-    /** lanes += e[0 .. len) lane by lane; with os, also out[ob + i] = e[i]. */
-    private static void softmaxSumD(double[] e, int len, double[] lanes, MemorySegment os, long ob) {
-        DoubleVector acc = DoubleVector.fromArray(DS, lanes, 0);
-        for (int i = 0; i < len; i += DL) {
-            DoubleVector v = DoubleVector.fromArray(DS, e, i);
-            if (os != null) v.intoMemorySegment(os, (ob + i) * 8, BO);
-            acc = acc.add(v);
+    private static void softmaxLineD(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, double[] lanes,
+                                     MemorySegment scratch) {
+        double max = extreme(true, false, xs, xb, n);
+        DoubleVector vmax = DoubleVector.broadcast(DS, max), acc = DoubleVector.zero(DS);
+        MemorySegment es = log ? scratch : os;
+        int i = 0, bound = DS.loopBound(n);
+        for (; i < bound; i += DL) {
+            long eo = log ? 0 : (ob + i) * 8;
+            DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax).intoMemorySegment(es, eo, BO);
+            VMath.expD(es, eo, es, eo);
+            acc = DoubleVector.fromMemorySegment(DS, es, eo, BO).add(acc);
         }
         acc.intoArray(lanes, 0);
-    }
-
-    private static void softmaxLineD(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, double[] lanes) {
-        double max = extreme(true, false, xs, xb, n);
-        int i = 0, bound = DS.loopBound(n);
-        // Two passes per chunk, exp into a per-thread array then the lane sums (kept in lanes between chunks, so
-        // the order of the additions is that of one loop): VMath.exp for doubles inlined into the summing loop
-        // went past C2's inlining node budget and boxed (48 KB per 4 x 1000 call).
-        double[] ex = VectorLoops.EXP_SCRATCH_D.get();
-        java.util.Arrays.fill(lanes, 0.0);
-        for (; i < bound; i += VectorLoops.EXP_CHUNK_D) {
-            int end = Math.min(bound, i + VectorLoops.EXP_CHUNK_D);
-            softmaxExpD(xs, xb, max, ex, i, end);
-            softmaxSumD(ex, end - i, lanes, log ? null : os, ob + i);
-        }
         i = bound;
         double sum = lanes[0];
         for (int l = 1; l < DL; l++) sum += lanes[l];

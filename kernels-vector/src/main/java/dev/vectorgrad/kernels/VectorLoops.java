@@ -69,9 +69,7 @@ final class VectorLoops {
     private static int expF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            r = VMath.exp(v);
-            r.intoMemorySegment(os, (oo + i) * 4, BO);
+            VMath.expF(xs, (xo + i) * 4, os, (oo + i) * 4);
         }
         return i;
     }
@@ -79,9 +77,7 @@ final class VectorLoops {
     private static int logF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            r = VMath.log(v);
-            r.intoMemorySegment(os, (oo + i) * 4, BO);
+            VMath.logF(xs, (xo + i) * 4, os, (oo + i) * 4);
         }
         return i;
     }
@@ -131,10 +127,13 @@ final class VectorLoops {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         FloatVector one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
+            long at = (oo + i) * 4;
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            FloatVector e = VMath.exp(v.abs().neg()), d = e.add(1f);
+            v.abs().neg().intoMemorySegment(os, at, BO);
+            VMath.expF(os, at, os, at);
+            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, BO), d = e.add(1f);
             r = one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f));
-            r.intoMemorySegment(os, (oo + i) * 4, BO);
+            r.intoMemorySegment(os, at, BO);
         }
         return i;
     }
@@ -142,9 +141,7 @@ final class VectorLoops {
     private static int tanhF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            r = VMath.tanh(v);
-            r.intoMemorySegment(os, (oo + i) * 4, BO);
+            VMath.tanhF(xs, (xo + i) * 4, os, (oo + i) * 4);
         }
         return i;
     }
@@ -153,11 +150,14 @@ final class VectorLoops {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         FloatVector one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
+            long at = (oo + i) * 4;
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
             FloatVector u = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(SQRT_2_OVER_PI_X2);
-            FloatVector e = VMath.exp(u.abs().neg()), d = e.add(1f);
+            u.abs().neg().intoMemorySegment(os, at, BO);
+            VMath.expF(os, at, os, at);
+            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, BO), d = e.add(1f);
             r = v.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0f)));
-            r.intoMemorySegment(os, (oo + i) * 4, BO);
+            r.intoMemorySegment(os, at, BO);
         }
         return i;
     }
@@ -172,7 +172,9 @@ final class VectorLoops {
      * use the site is megamorphic, C2 does not inline them into the dispatching switch, and each loop compiles as a
      * unit of its own with its own inlining budget. Inlined into one switch, five VMath loops ran past C2's
      * NodeCountInliningCutoff and the last one parsed called VMath.exp out of line and boxed every vector (F64
-     * GELU: 128 KB per 4000-element call in a full-suite run, VMathAllocationTest). No vector crosses this call.
+     * GELU: 128 KB per 4000-element call in a full-suite run, VMathAllocationTest). No vector crosses this call,
+     * and none crosses a VMath call either (VMath works memory to memory), so a VMath call C2 leaves out of line
+     * costs a call per vector but allocates nothing.
      */
     private static final UnaryLoop[] HEAVY_F = new UnaryLoop[UnaryOp.values().length], HEAVY_D = new UnaryLoop[UnaryOp.values().length];
 
@@ -225,9 +227,7 @@ final class VectorLoops {
     private static int expD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            r = VMath.exp(v);
-            r.intoMemorySegment(os, (oo + i) * 8, BO);
+            VMath.expD(xs, (xo + i) * 8, os, (oo + i) * 8);
         }
         return i;
     }
@@ -235,9 +235,7 @@ final class VectorLoops {
     private static int logD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            r = VMath.log(v);
-            r.intoMemorySegment(os, (oo + i) * 8, BO);
+            VMath.logD(xs, (xo + i) * 8, os, (oo + i) * 8);
         }
         return i;
     }
@@ -287,61 +285,35 @@ final class VectorLoops {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
+            long at = (oo + i) * 8;
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            DoubleVector e = VMath.exp(v.abs().neg()), d = e.add(1.0);
+            v.abs().neg().intoMemorySegment(os, at, BO);
+            VMath.expD(os, at, os, at);
+            DoubleVector e = DoubleVector.fromMemorySegment(DS, os, at, BO), d = e.add(1.0);
             r = one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0.0));
-            r.intoMemorySegment(os, (oo + i) * 8, BO);
+            r.intoMemorySegment(os, at, BO);
         }
         return i;
     }
 
-    /**
-     * Elements per pass of the two-pass F64 kernels (tanh here, softmax in VectorElementwise): their exp values wait
-     * in this per-thread array (4 KB, L1). Neither kernel calls the other, so one array serves both.
-     */
-    static final int EXP_CHUNK_D = 512;
-    static final ThreadLocal<double[]> EXP_SCRATCH_D = ThreadLocal.withInitial(() -> new double[EXP_CHUNK_D]);
-
-    /**
-     * Tier-stable F64 tanh in two passes per chunk (VMath.tanh inlined into one loop exceeds C2's inlining budget
-     * and boxes): exp(2 |x|) into a scratch array, then the rest from x and the array. In place is fine: the
-     * second pass reads x[i] before it writes out[i].
-     */
     private static int tanhD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
-        double[] e = EXP_SCRATCH_D.get();
-        while (i < bound) {
-            int end = Math.min(bound, i + EXP_CHUNK_D);
-            tanhExpPassD(xs, xo, e, i, end);
-            tanhFinishPassD(xs, xo, e, os, oo, i, end);
-            i = end;
-        }
+        for (; i < bound; i += DL) VMath.tanhD(xs, (xo + i) * 8, os, (oo + i) * 8);
         return i;
-    }
-
-    private static void tanhExpPassD(MemorySegment xs, long xo, double[] e, int lo, int hi) {
-        for (int i = lo; i < hi; i += DL) {
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO);
-            VMath.exp(VMath.tanhExpArg(v)).intoArray(e, i - lo);
-        }
-    }
-
-    private static void tanhFinishPassD(MemorySegment xs, long xo, double[] e, MemorySegment os, long oo, int lo, int hi) {
-        for (int i = lo; i < hi; i += DL) {
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO);
-            VMath.tanhFromExp(v, DoubleVector.fromArray(DS, e, i - lo)).intoMemorySegment(os, (oo + i) * 8, BO);
-        }
     }
 
     private static int geluD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
+            long at = (oo + i) * 8;
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
             DoubleVector u = v.mul(v).mul(0.044715).add(1.0).mul(v).mul(SQRT_2_OVER_PI_X2D);
-            DoubleVector e = VMath.exp(u.abs().neg()), d = e.add(1.0);
+            u.abs().neg().intoMemorySegment(os, at, BO);
+            VMath.expD(os, at, os, at);
+            DoubleVector e = DoubleVector.fromMemorySegment(DS, os, at, BO), d = e.add(1.0);
             r = v.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0.0)));
-            r.intoMemorySegment(os, (oo + i) * 8, BO);
+            r.intoMemorySegment(os, at, BO);
         }
         return i;
     }

@@ -78,27 +78,17 @@ final class VectorTraining {
     // ------------------------------------------------------------------ fused activation
 
     /**
-     * The lane formula of a fused IDENTITY or RELU activation. SIGMOID and TANH (VMath) run loops of their own
-     * ({@link #biasTranscendental}): in this shared switch, VMath.exp's call site had the profile of every
-     * activation's calls, looked cold to C2 when a RELU layer ran more elements than a SIGMOID one, was left out of
-     * line and boxed every vector (24 KB per 16 x 100 call); and a TANH case (VMath.tanh holds an exp too) next to
-     * it would put two exps into each loop's compilation (C2's inlining node budget).
+     * The vector loops of the fused activations take no helper that passes a vector (such a helper, left out of line
+     * by C2 at a cold call site or past its node budget, boxes every vector: 2-7 KB per call in ShortRowsProfileProbe).
+     * IDENTITY and RELU are one formula, max(v, floor): floor 0 is RELU (v > 0 || NaN ? v : +0, as UnaryOp.RELU) and
+     * floor -Inf leaves every v as it is. SIGMOID and TANH (VMath) run loops of their own
+     * ({@link #biasTranscendental}), so each VMath call site has a profile of its own.
      */
-    static FloatVector activate(Activation act, FloatVector v) {
+    private static float reluFloor(Activation act) {
         return switch (act) {
-            case IDENTITY -> v;
-            // v > 0 || NaN ? v : +0 (as UnaryOp.RELU)
-            case RELU -> v.blend(0f, v.compare(VectorOperators.LE, 0f));
+            case IDENTITY -> Float.NEGATIVE_INFINITY;
+            case RELU -> 0f;
             case SIGMOID, TANH -> throw new IllegalStateException(act + " runs in its own loops");
-        };
-    }
-
-    static FloatVector activationGrad(Activation act, FloatVector y, FloatVector g) {
-        return switch (act) {
-            case IDENTITY -> g;
-            case RELU -> g.blend(0f, y.compare(VectorOperators.GT, 0f).not());
-            case SIGMOID -> g.mul(y.mul(y.neg().add(1f)));
-            case TANH -> g.mul(y.mul(y).neg().add(1f));
         };
     }
 
@@ -142,18 +132,20 @@ final class VectorTraining {
 
     /** out[c] = act(x[c] + bias[c]) for c < C (one dense row). */
     private static void biasActDenseRow(Activation act, MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
+        float floor = reluFloor(act);
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
-            activate(act, v).intoMemorySegment(os, (oo + c) * 4, NO);
+            v.max(floor).intoMemorySegment(os, (oo + c) * 4, NO);
         }
         for (; c < C; c++) os.setAtIndex(F, oo + c, activate(act, xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
     }
 
     /** out[i] = act(x[i] + b) for i < len (one conv plane). */
     private static void biasActPlane(Activation act, MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
+        float floor = reluFloor(act);
         int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L) activate(act, FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < bound; i += L) FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b).max(floor).intoMemorySegment(os, (oo + i) * 4, NO);
         for (; i < len; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i) + b));
     }
 
@@ -171,8 +163,9 @@ final class VectorTraining {
 
     /** out[i] = act(x[i]) for i in [lo, hi): full vectors, then the same formula per element. */
     private static void activateRange(Activation act, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        float floor = reluFloor(act);
         int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += L) activate(act, FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < bound; i += L) FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).max(floor).intoMemorySegment(os, (oo + i) * 4, NO);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i)));
     }
 
@@ -212,16 +205,23 @@ final class VectorTraining {
         }
     }
 
-    /** Sigmoid split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|). */
-    private static FloatVector sigmoid(FloatVector v) {
-        FloatVector e = VMath.exp(v.abs().neg());
-        return e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-    }
+    /**
+     * os[at..] = sigmoid(v), split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e),
+     * e = exp(-|x|), the exp through the output (VMath's contract). Written out in each loop below rather than a
+     * helper: a helper taking v would box it wherever C2 left the helper out of line.
+     */
 
     /** out[i] = sigmoid(x[i]) for i in [lo, hi). */
     private static void sigmoidRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += L) sigmoid(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < bound; i += L) {
+            long at = (oo + i) * 4;
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO);
+            v.abs().neg().intoMemorySegment(os, at, NO);
+            VMath.expF(os, at, os, at);
+            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, NO);
+            e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(os, at, NO);
+        }
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i)));
     }
 
@@ -229,8 +229,12 @@ final class VectorTraining {
     private static void biasSigmoidDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) {
+            long at = (oo + c) * 4;
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
-            sigmoid(v).intoMemorySegment(os, (oo + c) * 4, NO);
+            v.abs().neg().intoMemorySegment(os, at, NO);
+            VMath.expF(os, at, os, at);
+            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, NO);
+            e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(os, at, NO);
         }
         for (; c < C; c++) os.setAtIndex(F, oo + c, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
     }
@@ -238,14 +242,21 @@ final class VectorTraining {
     /** out[i] = sigmoid(x[i] + b) for i < len (one conv plane). */
     private static void biasSigmoidPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
         int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L) sigmoid(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < bound; i += L) {
+            long at = (oo + i) * 4;
+            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b);
+            v.abs().neg().intoMemorySegment(os, at, NO);
+            VMath.expF(os, at, os, at);
+            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, NO);
+            e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(os, at, NO);
+        }
         for (; i < len; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i) + b));
     }
 
     /** out[i] = tanh(x[i]) for i in [lo, hi). */
     private static void tanhRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += L) VMath.tanh(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < bound; i += L) VMath.tanhF(xs, (xo + i) * 4, os, (oo + i) * 4);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i)));
     }
 
@@ -253,8 +264,9 @@ final class VectorTraining {
     private static void biasTanhDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) {
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
-            VMath.tanh(v).intoMemorySegment(os, (oo + c) * 4, NO);
+            long at = (oo + c) * 4;
+            FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO)).intoMemorySegment(os, at, NO);
+            VMath.tanhF(os, at, os, at);
         }
         for (; c < C; c++) os.setAtIndex(F, oo + c, (float) Math.tanh(xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
     }
@@ -262,21 +274,45 @@ final class VectorTraining {
     /** out[i] = tanh(x[i] + b) for i < len (one conv plane). */
     private static void biasTanhPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
         int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L) VMath.tanh(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b)).intoMemorySegment(os, (oo + i) * 4, NO);
+        for (; i < bound; i += L) {
+            long at = (oo + i) * 4;
+            FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b).intoMemorySegment(os, at, NO);
+            VMath.tanhF(os, at, os, at);
+        }
         for (; i < len; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i) + b));
     }
 
+    /** gradIn = gradOut * act'(y) over [lo, hi): one vector loop per activation (no helper takes a vector), then the tail. */
     private static void activationGradRange(Activation act, MemorySegment ys, long yo, MemorySegment gs, long go,
                                             MemorySegment is, long io, int lo, int hi) {
         int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += L) {
-            FloatVector y = FloatVector.fromMemorySegment(FS, ys, (yo + i) * 4, NO), g = FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO);
-            activationGrad(act, y, g).intoMemorySegment(is, (io + i) * 4, NO);
+        switch (act) {
+            case IDENTITY -> {
+                for (; i < bound; i += L) FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO).intoMemorySegment(is, (io + i) * 4, NO);
+            }
+            case RELU -> {
+                for (; i < bound; i += L) {
+                    FloatVector y = FloatVector.fromMemorySegment(FS, ys, (yo + i) * 4, NO), g = FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO);
+                    g.blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoMemorySegment(is, (io + i) * 4, NO);
+                }
+            }
+            case SIGMOID -> {
+                for (; i < bound; i += L) {
+                    FloatVector y = FloatVector.fromMemorySegment(FS, ys, (yo + i) * 4, NO), g = FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO);
+                    g.mul(y.mul(y.neg().add(1f))).intoMemorySegment(is, (io + i) * 4, NO);
+                }
+            }
+            case TANH -> {
+                for (; i < bound; i += L) {
+                    FloatVector y = FloatVector.fromMemorySegment(FS, ys, (yo + i) * 4, NO), g = FloatVector.fromMemorySegment(FS, gs, (go + i) * 4, NO);
+                    g.mul(y.mul(y).neg().add(1f)).intoMemorySegment(is, (io + i) * 4, NO);
+                }
+            }
         }
         for (; i < hi; i++) is.setAtIndex(F, io + i, activationGrad(act, ys.getAtIndex(F, yo + i), gs.getAtIndex(F, go + i)));
     }
 
-    /** The lane formulas of {@link #activate(Activation, FloatVector)} on one float (loop tails). */
+    /** The lane formulas of the activation loops on one float (loop tails). */
     static float activate(Activation act, float v) {
         return switch (act) {
             case IDENTITY -> v;
@@ -305,18 +341,22 @@ final class VectorTraining {
         FloatVector mx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         for (int c = 0; c < C; c += L) {
             VectorMask<Float> m = FS.indexInRange(c, C);
-            mx = mx.lanewise(VectorOperators.MAX, load(s, base + c, m), m);
+            mx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY).blend(load(s, base + c, m), m).max(mx);
         }
         return mx.reduceLanes(VectorOperators.MAX);
     }
 
     /** log(sum exp(x - max)) of the row; the log-sum-exp is max + this, kept apart so x - max stays exact. */
-    private static float rowLogSum(MemorySegment s, long base, int C, float max, float[] lanes) {
+    private static float rowLogSum(MemorySegment s, long base, int C, float max, float[] lanes, MemorySegment scratch) {
         // Full vectors, then a scalar tail: masked operations here pushed C2 past its inlining node budget and
         // the vectors were boxed (8 KB per 32 x 10 call). Math.exp is the same stub in every tier.
         FloatVector sum = FloatVector.zero(FS);
         int c = 0, bound = FS.loopBound(C);
-        for (; c < bound; c += L) sum = sum.add(VMath.exp(FloatVector.fromMemorySegment(FS, s, (base + c) * 4, NO).sub(max)));
+        for (; c < bound; c += L) {
+            FloatVector.fromMemorySegment(FS, s, (base + c) * 4, NO).sub(max).intoMemorySegment(scratch, 0, NO);
+            VMath.expF(scratch, 0, scratch, 0);
+            sum = FloatVector.fromMemorySegment(FS, scratch, 0, NO).add(sum);
+        }
         // Lanes.sum here went past the inlining node budget too; a store and a scalar loop (same order) do not.
         sum.intoArray(lanes, 0);
         float t = lanes[0];
@@ -334,9 +374,10 @@ final class VectorTraining {
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         float[] lanes = LANES.get();
+        MemorySegment scratch = VMath.scratch();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
-            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
+            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes, scratch);
             int y = (int) labels.read(labels.offset() + i * labels.stride(0));
             total += ((double) max - xs.getAtIndex(F, base + y)) + ls;
             if (gs != null) {
@@ -353,8 +394,10 @@ final class VectorTraining {
                                   float scale) {
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) {
-            VMath.exp(FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls)).mul(scale)
-                    .intoMemorySegment(gs, (gb + c) * 4, NO);
+            long at = (gb + c) * 4;
+            FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls).intoMemorySegment(gs, at, NO);
+            VMath.expF(gs, at, gs, at);
+            FloatVector.fromMemorySegment(FS, gs, at, NO).mul(scale).intoMemorySegment(gs, at, NO);
         }
         for (; c < C; c++) gs.setAtIndex(F, gb + c, (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls) * scale);
     }
@@ -368,9 +411,10 @@ final class VectorTraining {
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         float[] lanes = LANES.get();
+        MemorySegment scratch = VMath.scratch();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
-            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes);
+            float max = rowMax(xs, base, C), ls = rowLogSum(xs, base, C, max, lanes, scratch);
             total += probsRowLoss(xs, base, ts, tb, C, max + ls);
             if (gs != null) probsRowGrad(xs, base, ts, tb, gs, go + (long) i * C, C, max, ls, scale);
         }
@@ -384,7 +428,7 @@ final class VectorTraining {
         for (; c < bound; c += L) {
             FloatVector t = FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO);
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO);
-            loss = loss.add(t.mul(x.neg().add(lse)).blend(0f, t.compare(VectorOperators.EQ, 0f)));
+            loss = t.mul(x.neg().add(lse)).blend(0f, t.compare(VectorOperators.EQ, 0f)).add(loss);
         }
         float s = Lanes.sum(loss);
         for (; c < C; c++) {
@@ -399,12 +443,15 @@ final class VectorTraining {
                                      float max, float ls, float scale) {
         FloatVector tsum = FloatVector.zero(FS);
         int c = 0, bound = FS.loopBound(C);
-        for (; c < bound; c += L) tsum = tsum.add(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO));
+        for (; c < bound; c += L) tsum = FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO).add(tsum);
         float ts0 = Lanes.sum(tsum);
         for (; c < C; c++) ts0 += ts.getAtIndex(F, tb + c);
         for (c = 0; c < bound; c += L) {
-            FloatVector p = VMath.exp(FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls));
-            p.mul(ts0).sub(FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO)).mul(scale).intoMemorySegment(gs, (gb + c) * 4, NO);
+            long at = (gb + c) * 4;
+            FloatVector t = FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO); // before gs is written (gs may be ts)
+            FloatVector.fromMemorySegment(FS, xs, (base + c) * 4, NO).sub(max).sub(ls).intoMemorySegment(gs, at, NO);
+            VMath.expF(gs, at, gs, at);
+            FloatVector.fromMemorySegment(FS, gs, at, NO).mul(ts0).sub(t).mul(scale).intoMemorySegment(gs, at, NO);
         }
         for (; c < C; c++) {
             float p = (float) Math.exp(xs.getAtIndex(F, base + c) - max - ls);
@@ -436,13 +483,13 @@ final class VectorTraining {
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
         long n = logits.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad), es = BCE_SCRATCH_F.get();
+        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad), es = BCE_SCRATCH_F.get(), scratch = VMath.scratch();
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
             bceExpF32(xs, xo + i, es, len);
-            total += bceLossF32(xs, xo + i, ts, to + i, es, len);
+            total += bceLossF32(xs, xo + i, ts, to + i, es, len, scratch);
             if (gs != null) bceGradF32(xs, xo + i, ts, to + i, es, gs, go + i, len, scale);
         }
         return total * scale;
@@ -451,19 +498,21 @@ final class VectorTraining {
     /** e[0, len) = exp(-|x|). */
     private static void bceExpF32(MemorySegment xs, long xo, MemorySegment es, int len) {
         int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L)
-            VMath.exp(FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg()).intoMemorySegment(es, i * 4L, NO);
+        for (; i < bound; i += L) {
+            FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg().intoMemorySegment(es, i * 4L, NO);
+            VMath.expF(es, i * 4L, es, i * 4L);
+        }
         for (; i < len; i++) es.setAtIndex(F, i, (float) Math.exp(-Math.abs(xs.getAtIndex(F, xo + i))));
     }
 
     /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(e), e = exp(-|x|) in (0, 1]. */
-    private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, int len) {
+    private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, int len, MemorySegment scratch) {
         FloatVector acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = FloatVector.fromMemorySegment(FS, es, i * 4L, NO);
-            acc = acc.add(x.max(0f).sub(x.mul(t)).add(VMath.log1pUnit(e)));
+            VMath.log1pUnitF(es, i * 4L, scratch, 0); // not in place: the gradient pass reads e again
+            acc = x.max(0f).sub(x.mul(t)).add(FloatVector.fromMemorySegment(FS, scratch, 0, NO)).add(acc);
         }
         float[] lanes = LANES.get();
         acc.intoArray(lanes, 0);
@@ -493,7 +542,7 @@ final class VectorTraining {
     // ------------------------------------------------------------------ F64 losses
     // Same structure as the F32 ones, in double lanes with VMath's double exp / log1p (tier-stable: the same
     // result interpreted, C1 or C2). Each loop holds at most one VMath call: two of them (exp and log1p) in one
-    // loop can exceed C2's inlining node budget, and a call left out of line boxes its vectors.
+    // loop can exceed C2's inlining node budget (when VMath still took vectors, a call left out of line boxed them).
 
     /** Maximum of the F64 row [base, base + C) (NaN propagates, as Math.max in the oracle). */
     private static double rowMaxF64(MemorySegment s, long base, int C) {
@@ -501,7 +550,7 @@ final class VectorTraining {
         double m = Double.NEGATIVE_INFINITY;
         if (bound > 0) {
             DoubleVector mx = DoubleVector.fromMemorySegment(DS, s, base * 8, NO);
-            for (c = DL; c < bound; c += DL) mx = mx.max(DoubleVector.fromMemorySegment(DS, s, (base + c) * 8, NO));
+            for (c = DL; c < bound; c += DL) mx = DoubleVector.fromMemorySegment(DS, s, (base + c) * 8, NO).max(mx);
             m = mx.reduceLanes(VectorOperators.MAX);
         }
         for (; c < C; c++) m = Math.max(m, s.getAtIndex(D, base + c));
@@ -512,10 +561,14 @@ final class VectorTraining {
      * sum of exp(x - max) over the F64 row: double lanes in lane order, then the tail. As in {@link #rowLogSum},
      * the lanes leave through a store into {@code lanes} (Lanes.sum here was not inlined, and boxed a vector per row).
      */
-    private static double rowSumExpF64(MemorySegment s, long base, int C, double max, double[] lanes) {
+    private static double rowSumExpF64(MemorySegment s, long base, int C, double max, double[] lanes, MemorySegment scratch) {
         DoubleVector sum = DoubleVector.zero(DS);
         int c = 0, bound = DS.loopBound(C);
-        for (; c < bound; c += DL) sum = sum.add(VMath.exp(DoubleVector.fromMemorySegment(DS, s, (base + c) * 8, NO).sub(max)));
+        for (; c < bound; c += DL) {
+            DoubleVector.fromMemorySegment(DS, s, (base + c) * 8, NO).sub(max).intoMemorySegment(scratch, 0, NO);
+            VMath.expD(scratch, 0, scratch, 0);
+            sum = DoubleVector.fromMemorySegment(DS, scratch, 0, NO).add(sum);
+        }
         sum.intoArray(lanes, 0);
         double t = lanes[0];
         for (int i = 1; i < DL; i++) t += lanes[i];
@@ -527,8 +580,10 @@ final class VectorTraining {
     private static void ceRowGradF64(MemorySegment xs, long base, MemorySegment gs, long gb, int C, double max, double ls, double scale) {
         int c = 0, bound = DS.loopBound(C);
         for (; c < bound; c += DL) {
-            VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls)).mul(scale)
-                    .intoMemorySegment(gs, (gb + c) * 8, NO);
+            long at = (gb + c) * 8;
+            DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls).intoMemorySegment(gs, at, NO);
+            VMath.expD(gs, at, gs, at);
+            DoubleVector.fromMemorySegment(DS, gs, at, NO).mul(scale).intoMemorySegment(gs, at, NO);
         }
         for (; c < C; c++) gs.setAtIndex(D, gb + c, Math.exp(xs.getAtIndex(D, base + c) - max - ls) * scale);
     }
@@ -540,9 +595,10 @@ final class VectorTraining {
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         double[] lanes = LANES64.get();
+        MemorySegment scratch = VMath.scratch();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
-            double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
+            double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes, scratch));
             int y = (int) labels.read(labels.offset() + i * labels.stride(0));
             total += (max - xs.getAtIndex(D, base + y)) + ls;
             if (gs != null) {
@@ -561,9 +617,10 @@ final class VectorTraining {
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         double[] lanes = LANES64.get();
+        MemorySegment scratch = VMath.scratch();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
-            double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes));
+            double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes, scratch));
             total += probsRowLossF64(xs, base, ts, tb, C, max + ls);
             if (gs != null) probsRowGradF64(xs, base, ts, tb, gs, go + (long) i * C, C, max, ls, scale);
         }
@@ -577,7 +634,7 @@ final class VectorTraining {
         for (; c < bound; c += DL) {
             DoubleVector t = DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO);
             DoubleVector x = DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO);
-            loss = loss.add(t.mul(x.neg().add(lse)).blend(0.0, t.compare(VectorOperators.EQ, 0.0)));
+            loss = t.mul(x.neg().add(lse)).blend(0.0, t.compare(VectorOperators.EQ, 0.0)).add(loss);
         }
         double s = Lanes.sum(loss);
         for (; c < C; c++) {
@@ -592,12 +649,15 @@ final class VectorTraining {
                                         double max, double ls, double scale) {
         DoubleVector tsum = DoubleVector.zero(DS);
         int c = 0, bound = DS.loopBound(C);
-        for (; c < bound; c += DL) tsum = tsum.add(DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO));
+        for (; c < bound; c += DL) tsum = DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO).add(tsum);
         double ts0 = Lanes.sum(tsum);
         for (; c < C; c++) ts0 += ts.getAtIndex(D, tb + c);
         for (c = 0; c < bound; c += DL) {
-            DoubleVector p = VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls));
-            p.mul(ts0).sub(DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO)).mul(scale).intoMemorySegment(gs, (gb + c) * 8, NO);
+            long at = (gb + c) * 8;
+            DoubleVector t = DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO); // before gs is written (gs may be ts)
+            DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls).intoMemorySegment(gs, at, NO);
+            VMath.expD(gs, at, gs, at);
+            DoubleVector.fromMemorySegment(DS, gs, at, NO).mul(ts0).sub(t).mul(scale).intoMemorySegment(gs, at, NO);
         }
         for (; c < C; c++) {
             double p = Math.exp(xs.getAtIndex(D, base + c) - max - ls);
@@ -622,13 +682,13 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         boolean eInGrad = gs != null && gs != xs && gs != ts;
-        MemorySegment es = eInGrad ? gs : BCE_SCRATCH.get();
+        MemorySegment es = eInGrad ? gs : BCE_SCRATCH.get(), scratch = VMath.scratch();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
             long eo = eInGrad ? go + i : 0;
             bceExpF64(xs, xo + i, es, eo, len);
-            total += bceLog1pSumF64(es, eo, len);
+            total += bceLog1pSumF64(es, eo, len, scratch);
             total += bceLinearF64(xs, xo + i, ts, to + i, es, eo, gs, go + i, len, scale);
         }
         return total * scale;
@@ -637,16 +697,21 @@ final class VectorTraining {
     /** e[0, len) = exp(-|x|). */
     private static void bceExpF64(MemorySegment xs, long xo, MemorySegment es, long eo, int len) {
         int i = 0, bound = DS.loopBound(len);
-        for (; i < bound; i += DL)
-            VMath.exp(DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO).abs().neg()).intoMemorySegment(es, (eo + i) * 8, NO);
+        for (; i < bound; i += DL) {
+            DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO).abs().neg().intoMemorySegment(es, (eo + i) * 8, NO);
+            VMath.expD(es, (eo + i) * 8, es, (eo + i) * 8);
+        }
         for (; i < len; i++) es.setAtIndex(D, eo + i, Math.exp(-Math.abs(xs.getAtIndex(D, xo + i))));
     }
 
     /** Sum of log1p(e) over [0, len). */
-    private static double bceLog1pSumF64(MemorySegment es, long eo, int len) {
+    private static double bceLog1pSumF64(MemorySegment es, long eo, int len, MemorySegment scratch) {
         DoubleVector acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(len);
-        for (; i < bound; i += DL) acc = acc.add(VMath.log1p(DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO)));
+        for (; i < bound; i += DL) { // not in place: the gradient pass reads e again
+            VMath.log1pD(es, (eo + i) * 8, scratch, 0);
+            acc = DoubleVector.fromMemorySegment(DS, scratch, 0, NO).add(acc);
+        }
         double[] lanes = LANES64.get();
         acc.intoArray(lanes, 0);
         double s = Lanes.sum(lanes);
@@ -662,7 +727,7 @@ final class VectorTraining {
         int i = 0, bound = DS.loopBound(len);
         for (; i < bound; i += DL) {
             DoubleVector x = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO), t = DoubleVector.fromMemorySegment(DS, ts, (to + i) * 8, NO);
-            acc = acc.add(x.max(0.0).sub(x.mul(t)));
+            acc = x.max(0.0).sub(x.mul(t)).add(acc);
             if (writeGrad) {
                 DoubleVector e = DoubleVector.fromMemorySegment(DS, es, (eo + i) * 8, NO);
                 DoubleVector sig = e.blend(1.0, x.compare(VectorOperators.GE, 0.0)).div(e.add(1.0));
@@ -716,7 +781,7 @@ final class VectorTraining {
             DoubleVector d = DoubleVector.fromMemorySegment(VectorKernels.DS, ps, (po + i) * 8, NO)
                     .sub(DoubleVector.fromMemorySegment(VectorKernels.DS, ts, (to + i) * 8, NO));
             if (g) d.mul(2).mul(scale).intoMemorySegment(gs, (go + i) * 8, NO);
-            acc = acc.add(d.mul(d));
+            acc = d.mul(d).add(acc);
         }
         double s = Lanes.sum(acc);
         for (; i < n; i++) {
@@ -735,7 +800,7 @@ final class VectorTraining {
         for (; i < bound; i += L) {
             FloatVector d = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO).sub(FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO));
             if (g) d.mul(gScale).intoMemorySegment(gs, (go + i) * 4, NO);
-            acc = acc.add(d.mul(d));
+            acc = d.mul(d).add(acc);
         }
         float s = Lanes.sum(acc);
         for (; i < len; i++) {

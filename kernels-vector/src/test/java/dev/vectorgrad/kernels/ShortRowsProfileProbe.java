@@ -5,7 +5,7 @@ import java.util.*;
 import java.util.function.IntFunction;
 
 /**
- * Not a test (it needs a fresh JVM): each VMath-using op runs first on rows shorter than a vector (one call in
+ * A main (it needs a fresh JVM; VMathOutOfLineTest forks it): each VMath-using op runs first on rows shorter than a vector (one call in
  * {@code every} on rows of 40), so the profile C2 compiles from has seen few vector iterations; then on rows of 100
  * in ConvTrainingAllocationTest's measuring rounds until it allocates nothing (60 s at most). Prints the ops still
  * allocating once warm (a vector helper left out of line and boxing). Run from the repository root after {@code mvn -pl kernels-vector test-compile}:

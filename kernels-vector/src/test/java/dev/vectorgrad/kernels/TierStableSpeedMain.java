@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Speed of the tier-stable fused bias+tanh and F32 BCE-with-logits kernels (VMath) against the lanewise(TANH /
- * LOG1P) loops they replaced (copied below as they were), in one JVM, alternating blocks of calls; thread CPU time
+ * LOG1P) loops they replaced (copied below as they were, except that their VMath exp now goes through memory, the
+ * only form VMath has), in one JVM, alternating blocks of calls; thread CPU time
  * per call, median over rounds. One kernel thread. Run from the repository root after a test-compile:
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dvectorgrad.quiet=true \
@@ -133,7 +134,10 @@ public final class TierStableSpeedMain {
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = VMath.exp(x.abs().neg());
+            MemorySegment sc = VMath.scratch();
+            x.abs().neg().intoMemorySegment(sc, 0, NO);
+            VMath.expF(sc, 0, sc, 0);
+            FloatVector e = FloatVector.fromMemorySegment(FS, sc, 0, NO);
             acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
         }
         float s = Lanes.sum(acc);
@@ -149,7 +153,10 @@ public final class TierStableSpeedMain {
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            FloatVector e = VMath.exp(x.abs().neg());
+            MemorySegment sc = VMath.scratch();
+            x.abs().neg().intoMemorySegment(sc, 0, NO);
+            VMath.expF(sc, 0, sc, 0);
+            FloatVector e = FloatVector.fromMemorySegment(FS, sc, 0, NO);
             FloatVector sig = e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
             sig.sub(t).mul(scale).intoMemorySegment(gs, (go + i) * 4, NO);
             acc = acc.add(x.max(0f).sub(x.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
