@@ -153,15 +153,31 @@ final class VMath {
     }
 
     /**
-     * log(1 + x) for x in [0, 1] (NaN passes through): {@link #log1pF} without its special cases (there u = 1 + x
-     * is in [1, 2], and log(u) + c is the same bits). F32 BCE's log1p(exp(-|x|)).
+     * log(1 + x) for x in [0, 1] (NaN passes through), as {@link #log1pF} without its range and special-value
+     * handling: u = 1 + x is in [1, 2], so u = m 2^k with k = 0 (u < sqrt 2) or 1 and no exponent extraction; then
+     * {@link #logF}'s polynomial (written out again here: a helper taking vectors could be left out of line and box,
+     * and going through logF costs F32 BCE twice the time). F32 BCE's log1p(exp(-|x|)).
      */
     static void log1pUnitF(MemorySegment src, long so, MemorySegment dst, long do_) {
         FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
-        x.add(1f).intoMemorySegment(dst, do_, NO);
-        logF(dst, do_, dst, do_);
         FloatVector u = x.add(1f);
-        FloatVector.fromMemorySegment(FS, dst, do_, NO).add(x.sub(u.sub(1f)).div(u)).intoMemorySegment(dst, do_, NO);
+        FloatVector c = x.sub(u.sub(1f)).div(u);
+        VectorMask<Float> hi = u.compare(VectorOperators.GE, 1.41421356f);
+        FloatVector e = FloatVector.zero(FS).blend(1f, hi);
+        FloatVector f = u.blend(u.mul(0.5f), hi).sub(1f); // exact
+        FloatVector z = f.mul(f);
+        FloatVector p = f.fma(7.0376836292E-2f, -1.1514610310E-1f);
+        p = p.lanewise(VectorOperators.FMA, f, 1.1676998740E-1f);
+        p = p.lanewise(VectorOperators.FMA, f, -1.2420140846E-1f);
+        p = p.lanewise(VectorOperators.FMA, f, 1.4249322787E-1f);
+        p = p.lanewise(VectorOperators.FMA, f, -1.6668057665E-1f);
+        p = p.lanewise(VectorOperators.FMA, f, 2.0000714765E-1f);
+        p = p.lanewise(VectorOperators.FMA, f, -2.4999993993E-1f);
+        p = p.lanewise(VectorOperators.FMA, f, 3.3333331174E-1f);
+        FloatVector y = p.mul(f).mul(z);
+        y = e.lanewise(VectorOperators.FMA, LN2_LO, y);
+        y = z.lanewise(VectorOperators.FMA, -0.5f, y);
+        e.lanewise(VectorOperators.FMA, LN2_HI, f.add(y)).add(c).intoMemorySegment(dst, do_, NO);
     }
 
     /**
