@@ -129,7 +129,7 @@ final class GemmF64 {
         int m, n, k;
         double alpha, beta;
         boolean splitCols, prepack, directRows;
-        /** The direct path over a copy of B padded to 2 vectors of columns (L <= n < 2L); see {@link #packSmallB}. */
+        /** The direct path over a copy of B padded to 2 vectors of columns (L < n < 2L); see {@link #packSmallB}. */
         boolean padded;
         int units, chunks;
         final AtomicInteger next = new AtomicInteger();
@@ -206,8 +206,10 @@ final class GemmF64 {
             // padded to 2 vectors, so the direct loop keeps 8 accumulators instead of 4 and a masked tail.
             boolean narrow = n >= L && n < 2 * L && m >= 2 * MR && rowsEnough && (long) k * 2 * L <= DIRECT_PAD_B;
             if (j.cs1 == 1 && narrow) {
-                j.padded = true;
-                packSmallB(j);
+                // n == L: one whole vector of columns, nothing to pad (the padded copy was 7.5% of a 16^3 call's
+                // samples in perf, and the flush of its zero half more).
+                j.padded = n > L;
+                if (j.padded || j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
                 j.prepack = false;
                 runRowBlocks(j, parallel, threads);
@@ -474,6 +476,20 @@ final class GemmF64 {
                     DoubleVector.fromMemorySegment(S, cs, off, BO).fma(DoubleVector.broadcast(S, beta), v)
                             .intoMemorySegment(cs, off, BO);
                 }
+            }
+            if (c < width && (ce + c + L) * ES <= cs.byteSize()) {
+                // The row's last columns as one masked store where a full vector stays inside C's segment (past
+                // its end the JDK's masked store takes a checking path; the scalar loop below does those).
+                VectorMask<Double> m = S.indexInRange(c, width);
+                long off = (ce + c) * ES;
+                DoubleVector v = DoubleVector.fromArray(S, tile, t + c).mul(alpha);
+                if (beta == 0) {
+                    v.intoMemorySegment(cs, off, BO, m);
+                } else {
+                    DoubleVector.fromMemorySegment(S, cs, off, BO, m).fma(DoubleVector.broadcast(S, beta), v)
+                            .intoMemorySegment(cs, off, BO, m);
+                }
+                continue;
             }
             for (; c < width; c++) {
                 long e = ce + c;

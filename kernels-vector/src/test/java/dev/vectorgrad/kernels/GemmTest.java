@@ -135,7 +135,8 @@ class GemmTest {
 
     /**
      * A C of one to two vectors of columns (L <= n < 2L, at least 8 rows): the direct path over B copied with rows
-     * padded to 2L (vector copy for unit-stride rows, scalar otherwise), only the first n columns stored.
+     * padded to 2L (vector copy for unit-stride rows, scalar otherwise), only the first n columns stored; n == L
+     * reads B in place (a strided B copied unpadded).
      */
     @Test
     void narrowOutputPaddedPath() {
@@ -268,6 +269,10 @@ class GemmTest {
             Tensor b9t = view(DType.F32, 9, 35, new Layout(true, 1, 1, 0), 10, false), ct = Tensor.zeros(s, DType.F32, 1001, 35);
             Tensor b10 = view(DType.F32, 9, 10, Layout.PLAIN, 11, false), b10t = view(DType.F32, 9, 10, new Layout(true, 1, 1, 0), 12, false);
             Tensor cn = Tensor.zeros(s, DType.F32, 1001, 10);
+            // One vector of columns (direct, unpadded) and one and a bit (B padded to 2 vectors) at any width.
+            int l = GemmF32.L;
+            Tensor bl = view(DType.F32, 9, l, Layout.PLAIN, 13, false), bl3 = view(DType.F32, 9, l + 3, Layout.PLAIN, 14, false);
+            Tensor cl = Tensor.zeros(s, DType.F32, 1001, l), cl3 = Tensor.zeros(s, DType.F32, 1001, l + 3);
             Runnable calls = () -> {
                 VEC.gemm(1, a, b, 0, c);
                 VEC.gemm(0.5, at, b, 1, c);
@@ -277,6 +282,8 @@ class GemmTest {
                 VEC.gemm(1, tall, b9t, 0, ct);
                 VEC.gemm(1, tall, b10, 0, cn); // C of 1-2 vectors of columns: padded B
                 VEC.gemm(0.5, tall, b10t, 1, cn);
+                VEC.gemm(1, tall, bl, 0, cl);
+                VEC.gemm(0.5, tall, bl3, 1, cl3);
             };
             double perCall = Double.MAX_VALUE;
             // C2 may take a while on a loaded machine: warm up in rounds until a round is allocation-free.
