@@ -80,8 +80,12 @@ final class GemmF64 {
      * n = 256 76.9 / 80.7 / 79.4.
      */
     static final int CHUNKS_PER_THREAD = 8;
-    /** At or below this many multiply-adds, the unpacked direct path runs (C rows unit-stride; B too, or small). */
-    static final long DIRECT_MAX = Long.getLong("vectorgrad.gemm.direct", 48L * 48 * 48);
+    /**
+     * At or below this many multiply-adds, the unpacked direct path runs (C rows unit-stride; B too, or small). 64^3
+     * since the 8-row blocks ({@link #directRows8}): there 3.2-3.6 us direct against 5.0-6.1 us packed (OpenBLAS
+     * SkylakeX 2.5 us; bench compare, 1 thread, two alternations); 56^3 measured alike both ways.
+     */
+    static final long DIRECT_MAX = Long.getLong("vectorgrad.gemm.direct", 64L * 64 * 64);
     /**
      * Also direct, whatever m: a short reduction (k at most this) or a B of at most {@link #DIRECT_KN} elements
      * (the conv-style products 21632 x 9 x 32 and 21632 x 32 x 9): a packed kernel call of a few k steps is
@@ -114,6 +118,8 @@ final class GemmF64 {
         double[] apanel = new double[0];
         /** The direct path's unit-stride copy of a small strided B (grows on demand, kept). */
         MemorySegment bsmall = MemorySegment.NULL;
+        /** The direct path's zero-padded copy of B's column tail (see {@link #tailCopy}; grows on demand, kept). */
+        MemorySegment btail = MemorySegment.NULL;
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -322,36 +328,46 @@ final class GemmF64 {
 
     /**
      * Rows [i0, i1) in blocks of 4 rows, B rows read in place: 2-vector column blocks (8 accumulators, enough to
-     * keep both FMA pipes busy), a 1-vector block, then one masked block for the column tail. The accumulators go
+     * keep both FMA pipes busy), a 1-vector block, then one masked block for the column tail. With MR == 8, a
+     * row-major A, alpha 1 and beta 0 (c = a @ b, the common call), blocks of 8 rows instead ({@link #directRows8},
+     * {@link #directRows8x1} and {@link #directRows8Tail}; the rows left over in blocks of 4). The accumulators go
      * to the per-thread tile buffer and {@link #directFlush} applies alpha/beta from there: no vector crosses a
      * method boundary or is merged from two branches (a {@code cond ? load : maskedLoad}, helper methods taking
      * the accumulators, a mask passed in): each of those made C2 box vectors here (1.7 KB per 20x30x19 call in
      * steady state, or 520 B depending on what C2 had inlined), checked by GemmTest.steadyStateAllocatesNothing.
      */
     private static void direct(Job j, int i0, int i1) {
-        double[] tile = BUFFERS.get().tile;
-        int n = j.n, full = n - n % L;
-        if (j.padded) {
-            // B's rows are 2L wide (zeros past n): one 2-vector block per 4 rows, the first n columns stored.
-            for (int i = i0; i < i1; i += 4) {
-                int rows = Math.min(4, i1 - i);
-                directBlock2(j, tile, i, rows, 0);
-                directFlush(j, tile, i, rows, 0, n);
-            }
-            return;
-        }
-        for (int i = i0; i < i1; i += 4) {
-            int rows = Math.min(4, i1 - i);
-            int jj = 0;
-            for (; jj + 2 * L <= full; jj += 2 * L) {
-                if (!directBlock2(j, tile, i, rows, jj)) directFlush(j, tile, i, rows, jj, 2 * L);
-            }
-            for (; jj < full; jj += L) {
-                if (!directBlock(j, tile, i, rows, jj)) directFlush(j, tile, i, rows, jj, L);
-            }
-            if (full < n) {
-                directTail(j, tile, i, rows, full);
-                directFlush(j, tile, i, rows, full, n - full);
+        Buffers buf = BUFFERS.get();
+        double[] tile = buf.tile;
+        int safe = -1; // B's rows whose column tail the 8-row blocks read in place (see tailCopy); -1: not yet known
+        int n = j.n;
+        // Columns [0, full2) in 2-vector blocks, [full2, full) in 1-vector blocks, then the masked tail. Padded: B's
+        // rows are 2L wide (zeros past n), one 2-vector block, the first n columns stored.
+        int full2 = j.padded ? 2 * L : n - n % (2 * L), full = j.padded ? 2 * L : n - n % L;
+        // 8-row blocks store their registers straight to C: only for c = a @ b (alpha 1, beta 0) of a row-major A.
+        boolean eight = MR == 8 && j.as1 == 1 && j.alpha == 1 && j.beta == 0 && !j.padded;
+        for (int i = i0, rows; i < i1; i += rows) {
+            rows = eight && i1 - i >= 8 ? 8 : Math.min(4, i1 - i);
+            for (int jj = 0, w; jj < n; jj += w) {
+                boolean stored = false;
+                if (jj < full2) {
+                    w = 2 * L;
+                    if (stored = rows == 8) directRows8(j, i, jj);
+                    else stored = directBlock2(j, tile, i, rows, jj);
+                } else if (jj < full) {
+                    w = L;
+                    if (stored = rows == 8) directRows8x1(j, i, jj);
+                    else stored = directBlock(j, tile, i, rows, jj);
+                } else {
+                    w = n - jj;
+                    if (rows == 8) {
+                        if (safe < 0) safe = tailCopy(j, buf, jj);
+                        directRows8Tail(j, buf.btail, tile, i, jj, safe);
+                    } else {
+                        directTail(j, tile, i, rows, jj);
+                    }
+                }
+                if (!stored) directFlush(j, tile, i, rows, jj, Math.min(w, n - jj));
             }
         }
     }
@@ -457,6 +473,162 @@ final class GemmF64 {
         c1.intoArray(tile, NR);
         c2.intoArray(tile, 2 * NR);
         c3.intoArray(tile, 3 * NR);
+    }
+
+    /**
+     * For B's column tail [jj, n) (fewer than L columns), read with one masked full-width load per row: rows [0, safe)
+     * can be read in place (the full vector stays inside B's segment); rows [safe, k) are copied to this thread's
+     * {@code btail}, L doubles a row with zeros past n - jj, since a masked load past a segment's end takes the JDK's
+     * checking path (a lane-by-lane index check per load: at 40^3 the tail loop with it had 15% of the samples, the
+     * 2-vector loop 10%). Returns safe. Copying every row instead made 8^3 slower (0.106 to 0.13 us).
+     */
+    private static int tailCopy(Job j, Buffers buf, int jj) {
+        int k = j.k, w = j.n - jj;
+        long first = j.bo + jj, bs0 = j.bs0, last = j.bs.byteSize() / ES - L;
+        int safe;
+        if (first > last) safe = 0;
+        else if (bs0 <= 0) safe = bs0 == 0 ? k : 0;
+        else safe = (int) Math.min(k, (last - first) / bs0 + 1);
+        if (safe < k) {
+            long bytes = (long) (k - safe) * L * ES;
+            if (buf.btail.byteSize() < bytes) buf.btail = Arena.ofAuto().allocate(Math.max(bytes, 1024), 64);
+            MemorySegment src = j.bs, dst = buf.btail;
+            for (int p = safe; p < k; p++) {
+                long e = first + p * bs0, d = (long) (p - safe) * L;
+                DoubleVector.zero(S).intoMemorySegment(dst, d * ES, BO);
+                for (int c = 0; c < w; c++) dst.setAtIndex(E, d + c, src.getAtIndex(E, e + c));
+            }
+        }
+        return safe;
+    }
+
+    /**
+     * As {@link #directRows8x1} for B's column tail [jj, n), masked loads, into the tile buffer: rows [0, safe) of B
+     * in place, the rest from {@link #tailCopy}'s copy {@code bt}.
+     */
+    private static void directRows8Tail(Job j, MemorySegment bt, double[] tile, int i, int jj, int safe) {
+        MemorySegment as = j.as, src = j.bs;
+        long as0 = j.as0, stride = j.bs0;
+        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
+                a6 = a5 + as0, a7 = a6 + as0;
+        VectorMask<Double> mask = S.indexInRange(jj, j.n);
+        DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        long be = j.bo + jj;
+        // Two passes over one loop body: B in place up to safe, then the copy (its rows L apart) up to k.
+        for (int p = 0, end = safe, pass = 0; pass < 2; pass++, src = bt, be = -(long) safe * L, stride = L, end = j.k) {
+            for (; p < end; p++) {
+                DoubleVector bv = DoubleVector.fromMemorySegment(S, src, (be + p * stride) * ES, BO, mask);
+                c0 = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
+                c1 = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
+                c2 = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
+                c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
+                c4 = DoubleVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
+                c5 = DoubleVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
+                c6 = DoubleVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
+                c7 = DoubleVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
+            }
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+        c4.intoArray(tile, 4 * NR);
+        c5.intoArray(tile, 5 * NR);
+        c6.intoArray(tile, 6 * NR);
+        c7.intoArray(tile, 7 * NR);
+    }
+
+    /**
+     * Rows [i, i + 8) of C, columns [jj, jj + 2L) (16 accumulators) into the tile buffer, for a row-major A (unit
+     * column stride) when MR == 8. A's index {@code a_r + p} is affine in p at a constant scale, so C2 takes A's
+     * range checks out of the k loop (with {@code p * as1} it keeps a compare-and-branch per broadcast: 127 against
+     * 160 GFLOPS at 64^3, session 9). Tile stores only, no second set of stores straight to C: with both, this
+     * method parsed to ~33,000 nodes, past C2's inlining cutoff, and its vectors boxed in some compilations.
+     */
+    private static void directRows8(Job j, int i, int jj) {
+        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
+        long as0 = j.as0, bs0 = j.bs0;
+        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
+                a6 = a5 + as0, a7 = a6 + as0;
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
+                c70 = c00, c71 = c00;
+        long be = j.bo + jj;
+        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+            DoubleVector b0 = DoubleVector.fromMemorySegment(S, bs, be * ES, BO);
+            DoubleVector b1 = DoubleVector.fromMemorySegment(S, bs, (be + L) * ES, BO);
+            DoubleVector a = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + p));
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + p));
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + p));
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + p));
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a4 + p));
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a5 + p));
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a6 + p));
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = DoubleVector.broadcast(S, as.getAtIndex(E, a7 + p));
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+        }
+        long c0 = (j.co + i * j.cs0 + jj) * ES, d = j.cs0 * ES, v = L * ES;
+        c00.intoMemorySegment(cs, c0, BO);
+        c01.intoMemorySegment(cs, c0 + v, BO);
+        c10.intoMemorySegment(cs, c0 + d, BO);
+        c11.intoMemorySegment(cs, c0 + d + v, BO);
+        c20.intoMemorySegment(cs, c0 + 2 * d, BO);
+        c21.intoMemorySegment(cs, c0 + 2 * d + v, BO);
+        c30.intoMemorySegment(cs, c0 + 3 * d, BO);
+        c31.intoMemorySegment(cs, c0 + 3 * d + v, BO);
+        c40.intoMemorySegment(cs, c0 + 4 * d, BO);
+        c41.intoMemorySegment(cs, c0 + 4 * d + v, BO);
+        c50.intoMemorySegment(cs, c0 + 5 * d, BO);
+        c51.intoMemorySegment(cs, c0 + 5 * d + v, BO);
+        c60.intoMemorySegment(cs, c0 + 6 * d, BO);
+        c61.intoMemorySegment(cs, c0 + 6 * d + v, BO);
+        c70.intoMemorySegment(cs, c0 + 7 * d, BO);
+        c71.intoMemorySegment(cs, c0 + 7 * d + v, BO);
+    }
+
+    /** As {@link #directRows8} for the one vector of columns at jj (8 accumulators). */
+    private static void directRows8x1(Job j, int i, int jj) {
+        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
+        long as0 = j.as0, bs0 = j.bs0;
+        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
+                a6 = a5 + as0, a7 = a6 + as0;
+        DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        long be = j.bo + jj;
+        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+            DoubleVector bv = DoubleVector.fromMemorySegment(S, bs, be * ES, BO);
+            c0 = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
+            c1 = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
+            c2 = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
+            c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
+            c4 = DoubleVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
+            c5 = DoubleVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
+            c6 = DoubleVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
+            c7 = DoubleVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
+        }
+        long o = (j.co + i * j.cs0 + jj) * ES, d = j.cs0 * ES;
+        c0.intoMemorySegment(cs, o, BO);
+        c1.intoMemorySegment(cs, o + d, BO);
+        c2.intoMemorySegment(cs, o + 2 * d, BO);
+        c3.intoMemorySegment(cs, o + 3 * d, BO);
+        c4.intoMemorySegment(cs, o + 4 * d, BO);
+        c5.intoMemorySegment(cs, o + 5 * d, BO);
+        c6.intoMemorySegment(cs, o + 6 * d, BO);
+        c7.intoMemorySegment(cs, o + 7 * d, BO);
     }
 
     /** C[i .. i+rows, jj .. jj+width] = alpha * tile + beta * C (beta == 0: C not read); tile rows NR apart. */

@@ -154,6 +154,26 @@ class GemmTest {
         check(DType.F32, 64, 2 * GemmF32.L - 1, 32, -2.0, 0.5, new Layout(true, 1, 1, 0), Layout.PLAIN, new Layout(false, 2, 1, 0), 7);
     }
 
+    /**
+     * c = a @ b of a row-major A on the direct path: the 8-row blocks with their stores straight to C (MR == 8), the
+     * column tail read in place up to B's segment end and from a padded copy past it, the leftover rows in 4-row
+     * blocks. B as its own segment (a tail row's full vector passes the end), offset into a larger one, or strided.
+     */
+    @Test
+    void directEightRowBlocks() {
+        Layout[] bl = {Layout.PLAIN, new Layout(false, 1, 1, 1), new Layout(false, 2, 1, 0)};
+        qt().withExamples(120).withShrinkCycles(20)
+                .forAll(integers().between(1, 70), integers().between(1, 70), integers().between(1, 64), longs().all())
+                .assuming((m, n, k, seed) -> (long) m * n * k <= GemmF32.DIRECT_MAX)
+                .checkAssert((m, n, k, seed) -> {
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    DType dt = (seed & 2) == 0 ? DType.F32 : DType.F64;
+                    check(dt, m, n, k, 1.0, 0.0, Layout.PLAIN, bl[(int) Math.floorMod(seed >> 2, 3L)], Layout.PLAIN, seed);
+                });
+        Parallel.setThreads(2);
+        for (int n : new int[] {1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64}) check(DType.F32, 64, n, 64, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, n);
+    }
+
     @Test
     void smallShapesF32() {
         // The direct (unpacked) path and tiny edge tiles.
