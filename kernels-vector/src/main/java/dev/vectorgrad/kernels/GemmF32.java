@@ -119,7 +119,7 @@ final class GemmF32 {
         /** The direct path's unit-stride copy of a small strided B (grows on demand, kept). */
         MemorySegment bsmall = MemorySegment.NULL;
         /** The direct path's zero-padded copy of B's column tail (see {@link #tailCopy}; grows on demand, kept). */
-        MemorySegment btail = MemorySegment.NULL;
+        float[] btail = new float[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -207,7 +207,11 @@ final class GemmF32 {
             // The prepacked and direct paths split rows only: with too few row tiles for the threads (a short, wide
             // C) the BLIS-order path below splits columns instead.
             boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
-            boolean shortK = n >= 2 * L && (k <= DIRECT_K || (long) k * n <= DIRECT_KN) && rowsEnough;
+            // A C narrower than a vector goes direct too where the 8-row blocks run (see direct()): they use n / L of
+            // each FMA's lanes where the packed tile uses n / 2L.
+            // 21632 x 32 x 9 (MNIST conv backward-data): 690-850 us packed, 260-290 us direct (OpenBLAS 240-260).
+            boolean narrowEight = n < L && eightRows(j);
+            boolean shortK = (n >= 2 * L || narrowEight) && (k <= DIRECT_K || (long) k * n <= DIRECT_KN) && rowsEnough;
             // A C of one to two vectors of columns (a 10-class output, a 9-tap weight gradient): B copied with its rows
             // padded to 2 vectors, so the direct loop keeps 8 accumulators instead of 4 and a masked tail.
             boolean narrow = n >= L && n < 2 * L && m >= 2 * MR && rowsEnough && (long) k * 2 * L <= DIRECT_PAD_B;
@@ -339,13 +343,13 @@ final class GemmF32 {
     private static void direct(Job j, int i0, int i1) {
         Buffers buf = BUFFERS.get();
         float[] tile = buf.tile;
-        int safe = -1; // B's rows whose column tail the 8-row blocks read in place (see tailCopy); -1: not yet known
+        float[] bt = null; // the 8-row blocks' copy of B's column tail (tailCopy), made on first use
         int n = j.n;
         // Columns [0, full2) in 2-vector blocks, [full2, full) in 1-vector blocks, then the masked tail. Padded: B's
         // rows are 2L wide (zeros past n), one 2-vector block, the first n columns stored.
         int full2 = j.padded ? 2 * L : n - n % (2 * L), full = j.padded ? 2 * L : n - n % L;
         // 8-row blocks store their registers straight to C: only for c = a @ b (alpha 1, beta 0) of a row-major A.
-        boolean eight = MR == 8 && j.as1 == 1 && j.alpha == 1 && j.beta == 0 && !j.padded;
+        boolean eight = eightRows(j);
         for (int i = i0, rows; i < i1; i += rows) {
             rows = eight && i1 - i >= 8 ? 8 : Math.min(4, i1 - i);
             for (int jj = 0, w; jj < n; jj += w) {
@@ -360,16 +364,28 @@ final class GemmF32 {
                     else stored = directBlock(j, tile, i, rows, jj);
                 } else {
                     w = n - jj;
-                    if (rows == 8) {
-                        if (safe < 0) safe = tailCopy(j, buf, jj);
-                        directRows8Tail(j, buf.btail, tile, i, jj, safe);
+                    if (rows == 8 && (bt != null || i1 - i >= 16)) {
+                        if (bt == null) bt = tailCopy(j, buf, jj);
+                        directRows8Tail(j, bt, tile, i);
                     } else {
-                        directTail(j, tile, i, rows, jj);
+                        // One 8-row block in all (8^3: 0.11 us this way, 0.13-0.15 us with the copy), or 4 rows.
+                        directTail(j, tile, i, Math.min(4, rows), jj);
+                        if (rows == 8) {
+                            directFlush(j, tile, i, 4, jj, w);
+                            directTail(j, tile, i + 4, 4, jj);
+                            directFlush(j, tile, i + 4, 4, jj, w);
+                            continue;
+                        }
                     }
                 }
                 if (!stored) directFlush(j, tile, i, rows, jj, Math.min(w, n - jj));
             }
         }
+    }
+
+    /** Whether {@link #direct} runs 8-row blocks: MR == 8, c = a @ b (alpha 1, beta 0), A row-major, B not padded. */
+    private static boolean eightRows(Job j) {
+        return MR == 8 && j.as1 == 1 && j.alpha == 1 && j.beta == 0 && !j.padded;
     }
 
     /** Returns true when it stored the 4 x 2L block straight to C (alpha 1, beta 0, 4 rows); else it is in tile. */
@@ -476,57 +492,48 @@ final class GemmF32 {
     }
 
     /**
-     * For B's column tail [jj, n) (fewer than L columns), read with one masked full-width load per row: rows [0, safe)
-     * can be read in place (the full vector stays inside B's segment); rows [safe, k) are copied to this thread's
-     * {@code btail}, L floats a row with zeros past n - jj, since a masked load past a segment's end takes the JDK's
-     * checking path (a lane-by-lane index check per load: at 40^3 the tail loop with it had 15% of the samples, the
-     * 2-vector loop 10%). Returns safe. Copying every row instead made 8^3 slower (0.106 to 0.13 us).
+     * B's column tail [jj, n) (fewer than L columns) copied to this thread's {@code btail}, k rows of L floats with
+     * zeros past n - jj, for {@link #directRows8Tail}: one full load per k step there, no mask, at a constant scale.
+     * Read in place instead, a masked load past B's segment end takes the JDK's checking path (a lane-by-lane index
+     * check per load: at 40^3 the 4-row tail loop had 15% of the samples, the 2-vector loop 10%), and a loop that
+     * switched from B to a copy of its last rows ran 6x slower than its FMAs (2000 x 100 x 5: 170 us, perf).
      */
-    private static int tailCopy(Job j, Buffers buf, int jj) {
+    private static float[] tailCopy(Job j, Buffers buf, int jj) {
         int k = j.k, w = j.n - jj;
-        long first = j.bo + jj, bs0 = j.bs0, last = j.bs.byteSize() / ES - L;
-        int safe;
-        if (first > last) safe = 0;
-        else if (bs0 <= 0) safe = bs0 == 0 ? k : 0;
-        else safe = (int) Math.min(k, (last - first) / bs0 + 1);
-        if (safe < k) {
-            long bytes = (long) (k - safe) * L * ES;
-            if (buf.btail.byteSize() < bytes) buf.btail = Arena.ofAuto().allocate(Math.max(bytes, 1024), 64);
-            MemorySegment src = j.bs, dst = buf.btail;
-            for (int p = safe; p < k; p++) {
-                long e = first + p * bs0, d = (long) (p - safe) * L;
-                FloatVector.zero(S).intoMemorySegment(dst, d * ES, BO);
-                for (int c = 0; c < w; c++) dst.setAtIndex(E, d + c, src.getAtIndex(E, e + c));
+        if (buf.btail.length < k * L) buf.btail = new float[k * L];
+        float[] dst = buf.btail;
+        MemorySegment src = j.bs;
+        long e = j.bo + jj, bs0 = j.bs0, end = src.byteSize();
+        VectorMask<Float> m = S.indexInRange(0, w);
+        for (int p = 0; p < k; p++, e += bs0) {
+            if (e >= 0 && (e + L) * ES <= end) {
+                FloatVector.fromMemorySegment(S, src, e * ES, BO, m).intoArray(dst, p * L);
+            } else {
+                int c = 0;
+                for (; c < w; c++) dst[p * L + c] = src.getAtIndex(E, e + c);
+                for (; c < L; c++) dst[p * L + c] = 0f;
             }
         }
-        return safe;
+        return dst;
     }
 
-    /**
-     * As {@link #directRows8x1} for B's column tail [jj, n), masked loads, into the tile buffer: rows [0, safe) of B
-     * in place, the rest from {@link #tailCopy}'s copy {@code bt}.
-     */
-    private static void directRows8Tail(Job j, MemorySegment bt, float[] tile, int i, int jj, int safe) {
-        MemorySegment as = j.as, src = j.bs;
-        long as0 = j.as0, stride = j.bs0;
+    /** As {@link #directRows8x1} over {@link #tailCopy}'s copy of B's column tail, into the tile buffer. */
+    private static void directRows8Tail(Job j, float[] bt, float[] tile, int i) {
+        MemorySegment as = j.as;
+        long as0 = j.as0;
         long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
                 a6 = a5 + as0, a7 = a6 + as0;
-        VectorMask<Float> mask = S.indexInRange(jj, j.n);
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        long be = j.bo + jj;
-        // Two passes over one loop body: B in place up to safe, then the copy (its rows L apart) up to k.
-        for (int p = 0, end = safe, pass = 0; pass < 2; pass++, src = bt, be = -(long) safe * L, stride = L, end = j.k) {
-            for (; p < end; p++) {
-                FloatVector bv = FloatVector.fromMemorySegment(S, src, (be + p * stride) * ES, BO, mask);
-                c0 = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
-                c1 = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
-                c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
-                c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
-                c4 = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
-                c5 = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
-                c6 = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
-                c7 = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
-            }
+        for (int p = 0, k = j.k; p < k; p++) {
+            FloatVector bv = FloatVector.fromArray(S, bt, p * L);
+            c0 = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
         }
         c0.intoArray(tile, 0);
         c1.intoArray(tile, NR);

@@ -172,6 +172,12 @@ class GemmTest {
                 });
         Parallel.setThreads(2);
         for (int n : new int[] {1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64}) check(DType.F32, 64, n, 64, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, n);
+        // Tall and narrower than a vector, short k (conv backward-data): direct, B's tail copied once for all rows.
+        Layout bt = new Layout(true, 1, 1, 0);
+        for (int n : new int[] {1, 5, 9, GemmF32.L - 1}) {
+            check(DType.F32, 2003, n, 100 / n + 3, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, 40 + n);
+            check(DType.F32, 2003, n, 32, 1.0, 0.0, Layout.PLAIN, bt, Layout.PLAIN, 50 + n);
+        }
     }
 
     @Test
