@@ -364,11 +364,13 @@ final class GemmF64 {
                     else stored = directBlock(j, tile, i, rows, jj);
                 } else {
                     w = n - jj;
-                    if (rows == 8 && (bt != null || i1 - i >= 16)) {
+                    if (bt != null || i1 - i0 >= 16) {
+                        // The copy pays off over two or more 8-row blocks (8^3, one block in all: 0.11 us in place,
+                        // 0.13-0.15 us with it; 4^3 0.07 against 0.15).
                         if (bt == null) bt = tailCopy(j, buf, jj);
-                        directRows8Tail(j, bt, tile, i);
+                        if (rows == 8) directRows8Tail(j, bt, tile, i);
+                        else directTailCopy(j, bt, tile, i, rows);
                     } else {
-                        // One 8-row block in all (8^3: 0.11 us this way, 0.13-0.15 us with the copy), or 4 rows.
                         directTail(j, tile, i, Math.min(4, rows), jj);
                         if (rows == 8) {
                             directFlush(j, tile, i, 4, jj, w);
@@ -469,6 +471,27 @@ final class GemmF64 {
         return false;
     }
 
+    /** As {@link #directTail} over {@link #tailCopy}'s copy of B's column tail (no mask, constant scale). */
+    private static void directTailCopy(Job j, double[] bt, double[] tile, int i, int rows) {
+        MemorySegment as = j.as;
+        long as0 = j.as0, as1 = j.as1;
+        long a0 = j.ao + i * as0;
+        long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
+        DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+        for (int p = 0, k = j.k; p < k; p++) {
+            DoubleVector bv = DoubleVector.fromArray(S, bt, p * L);
+            long pe = p * as1;
+            c0 = DoubleVector.broadcast(S, as.getAtIndex(E, a0 + pe)).fma(bv, c0);
+            c1 = DoubleVector.broadcast(S, as.getAtIndex(E, a1 + pe)).fma(bv, c1);
+            c2 = DoubleVector.broadcast(S, as.getAtIndex(E, a2 + pe)).fma(bv, c2);
+            c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+    }
+
     private static void directTail(Job j, double[] tile, int i, int rows, int jj) {
         VectorMask<Double> mask = S.indexInRange(jj, j.n);
         MemorySegment as = j.as, bs = j.bs;
@@ -493,7 +516,8 @@ final class GemmF64 {
 
     /**
      * B's column tail [jj, n) (fewer than L columns) copied to this thread's {@code btail}, k rows of L doubles with
-     * zeros past n - jj, for {@link #directRows8Tail}: one full load per k step there, no mask, at a constant scale.
+     * zeros past n - jj, for {@link #directRows8Tail} and {@link #directTailCopy}: one full load per k step there, no
+     * mask, at a constant scale.
      * Read in place instead, a masked load past B's segment end takes the JDK's checking path (a lane-by-lane index
      * check per load: at 40^3 the 4-row tail loop had 15% of the samples, the 2-vector loop 10%), and a loop that
      * switched from B to a copy of its last rows ran 6x slower than its FMAs (2000 x 100 x 5: 170 us, perf).
