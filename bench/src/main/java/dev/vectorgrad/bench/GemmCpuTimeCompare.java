@@ -12,7 +12,10 @@ import java.util.Arrays;
  * time per call (at 1 thread all the work runs on the caller, and time other processes take from it is not
  * counted; what they do to the shared caches and the other core still is) and of wall-clock time, with GFLOPS
  * and the ratio vector / OpenBLAS throughput (> 1: vector faster). At 2 threads only the wall-clock columns
- * mean anything. B/call is the calling thread's heap allocation per call in the last round.
+ * mean anything, and only with {@code OPENBLAS_THREAD_TIMEOUT=4} in the environment: OpenBLAS's worker threads
+ * otherwise spin for ~2^28 cycles after each call, taking the second core during the vector batch (vector n = 1024
+ * on 2 threads measured 13.5 ms wall, slower than on 1; with the variable 6.8-7.2 ms, 0.95-1.01x OpenBLAS).
+ * B/call is the calling thread's heap allocation per call in the last round.
  *
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *   -cp "cli/target/vectorgrad-cli.jar:cli/target/lib/*" dev.vectorgrad.bench.GemmCpuTimeCompare 256,512,1024 1 15</pre>

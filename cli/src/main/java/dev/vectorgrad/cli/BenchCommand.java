@@ -54,7 +54,9 @@ final class BenchCommand {
               thread's CPU time and of wall time per call, and their ratio. For a loaded machine, where JMH forks
               that run minutes apart are not comparable. Defaults: gemm 256,512,1024 1 15; conv mnist,mid 1,2
               fwd,bwdData,bwdWeight 11. Warm-up seconds per shape: VECTORGRAD_JAVA_OPTS=-Dwarm=N (default 4;
-              -Xbatch there makes the compiler finish before the timing starts).""";
+              -Xbatch there makes the compiler finish before the timing starts). At 2 threads run it with
+              OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS's workers otherwise spin for ~2^28 cycles after each call and take
+              the second core from our batch (gemm 1024 measured slower on 2 threads than on 1).""";
 
     /** {@code bench compare gemm|conv ...}: the interleaved CPU-time comparisons of the bench module. */
     private static int compare(String[] args) {
