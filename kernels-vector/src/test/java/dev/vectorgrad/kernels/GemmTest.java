@@ -156,8 +156,9 @@ class GemmTest {
 
     /**
      * c = a @ b of a row-major A on the direct path: the 8-row blocks with their stores straight to C (MR == 8), the
-     * column tail read in place up to B's segment end and from a padded copy past it, the leftover rows in 4-row
-     * blocks. B as its own segment (a tail row's full vector passes the end), offset into a larger one, or strided.
+     * column tail from a zero-padded copy of B (16 rows or more) or read in place (masked loads, past B's segment
+     * end too), the leftover rows in 4-row blocks. B as its own segment (a tail row's full vector passes the end),
+     * offset into a larger one, or strided.
      */
     @Test
     void directEightRowBlocks() {
@@ -306,7 +307,7 @@ class GemmTest {
                 VEC.gemm(1, as, bs, 0, cs);
                 VEC.gemm(1, tall, b9, 0, ct);
                 VEC.gemm(1, tall, b9t, 0, ct);
-                VEC.gemm(1, tall, b10, 0, cn); // C of 1-2 vectors of columns: padded B
+                VEC.gemm(1, tall, b10, 0, cn); // 10 columns: padded B at 8 lanes, B's tail copied at 16
                 VEC.gemm(0.5, tall, b10t, 1, cn);
                 VEC.gemm(1, tall, bl, 0, cl);
                 VEC.gemm(0.5, tall, bl3, 1, cl3);
