@@ -73,14 +73,6 @@ final class GemmF32 {
     /** Below this many multiply-adds (m*n*k) a call runs on one thread. */
     static final long PARALLEL_MIN = 1L << 21;
     /**
-     * Row chunks per thread of the prepacked and direct paths, claimed from a counter: with other work on the machine
-     * the thread that runs faster takes more of them. 8 rather than 2 (one JVM alternating 2, 4 and 8 on two threads,
-     * wall-clock medians of 31-61 calls on a machine loaded by other tenants, GFLOPS): n = 1024 95.8 / 106.0 / 111.1,
-     * 85.9 / 89.9 / 94.4 and 81.1 / 82.5 / 83.8 in three runs; n = 512 77.5 / 80.2 / 83.6; n = 2048 87.3 / 89.1 / 87.4;
-     * n = 256 76.9 / 80.7 / 79.4.
-     */
-    static final int CHUNKS_PER_THREAD = 8;
-    /**
      * At or below this many multiply-adds, the unpacked direct path runs (C rows unit-stride; B too, or small). 64^3
      * since the 8-row blocks ({@link #directRows8}): there 3.2-3.6 us direct against 5.0-6.1 us packed (OpenBLAS
      * SkylakeX 2.5 us; bench compare, 1 thread, two alternations); 56^3 measured alike both ways.
@@ -125,16 +117,18 @@ final class GemmF32 {
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     /**
-     * One call's arguments: reused per calling thread so a parallel call allocates nothing. The output is cut
-     * into {@code chunks} panels (along its longer side, in whole tiles) that threads claim from a counter:
-     * on a busy machine a late worker finds the work already done instead of holding up the caller's half.
+     * One call's arguments: reused per calling thread so a parallel call allocates nothing. Threads claim the output
+     * in whole tiles from a counter, so on a busy machine a late worker finds the work already done instead of
+     * holding up the caller's half: the row paths guided (see {@link #runRowBlocks}), the BLIS-order path in
+     * {@code chunks} equal panels along the output's longer side. Which thread computes a tile does not change its
+     * value.
      */
     private static final class Job implements Parallel.RangeTask {
         MemorySegment as, bs, cs;
         long ao, as0, as1, bo, bs0, bs1, co, cs0, cs1;
         int m, n, k;
         float alpha, beta;
-        boolean splitCols, prepack, directRows;
+        boolean splitCols, prepack, directRows, guided;
         /** The direct path over a copy of B padded to 2 vectors of columns (L < n < 2L); see {@link #packSmallB}. */
         boolean padded;
         int units, chunks;
@@ -154,9 +148,9 @@ final class GemmF32 {
         @Override
         public void run(int lo, int hi) {
             Buffers buf = BUFFERS.get();
-            int c;
-            while ((c = next.getAndIncrement()) < chunks) {
-                int u0 = (int) ((long) units * c / chunks), u1 = (int) ((long) units * (c + 1) / chunks);
+            long claimed;
+            while ((claimed = claim()) >= 0) {
+                int u0 = (int) (claimed >>> 32), u1 = (int) claimed;
                 if (directRows) {
                     direct(this, u0 * MR, Math.min(m, u1 * MR));
                 } else if (prepack) {
@@ -166,6 +160,25 @@ final class GemmF32 {
                 } else {
                     blocked(this, buf, u0 * MR, Math.min(m, u1 * MR), 0, n);
                 }
+            }
+        }
+
+        /**
+         * Claims the next units [u0, u1) as {@code u0 << 32 | u1}, or -1 when none is left: the next of
+         * {@code chunks} equal chunks, or when {@code guided} the unclaimed units divided by {@code chunks} (the
+         * threads), at least one.
+         */
+        private long claim() {
+            while (true) {
+                if (!guided) {
+                    int c = next.getAndIncrement();
+                    if (c >= chunks) return -1;
+                    return (long) units * c / chunks << 32 | (long) units * (c + 1) / chunks;
+                }
+                int u0 = next.get();
+                if (u0 >= units) return -1;
+                int u1 = Math.min(units, u0 + Math.max(1, (units - u0) / chunks));
+                if (next.compareAndSet(u0, u1)) return (long) u0 << 32 | u1;
             }
         }
     }
@@ -258,6 +271,7 @@ final class GemmF32 {
             j.splitCols = colUnits * NR >= rowUnits * MR;
             j.units = j.splitCols ? colUnits : rowUnits;
             j.chunks = Math.min(j.units, 2 * threads);
+            j.guided = false;
             j.next.set(0);
             Parallel.forRange(threads, 1, j);
         } finally {
@@ -266,8 +280,12 @@ final class GemmF32 {
     }
 
     /**
-     * Runs the job's row path over MR-row units, in {@link #CHUNKS_PER_THREAD} chunks per thread when parallel, else
-     * inline (the direct path without the chunk counter: tiny products take ~100 ns in all).
+     * Runs the job's row path over MR-row units. Parallel, threads claim them guided: each claim takes the unclaimed
+     * units divided by the threads (at least one), so the first claims are long (few passes over the packed B) and
+     * the last are one unit, and the threads finish together whichever woke late. Against 8 equal chunks per thread
+     * (bench compare, 2 threads, one JVM per setting, three alternations): 1024^3 6.48-6.50 ms against 6.84-7.25 ms,
+     * 2 threads / 1 thread 1.90-1.95x against 1.72-1.80x. Single-threaded, the direct path runs inline (no counter:
+     * tiny products take ~100 ns in all).
      */
     private static void runRowBlocks(Job j, boolean parallel, int threads) {
         if (!parallel && j.directRows) {
@@ -275,7 +293,8 @@ final class GemmF32 {
             return;
         }
         j.units = (j.m + MR - 1) / MR;
-        j.chunks = parallel ? Math.min(j.units, CHUNKS_PER_THREAD * threads) : 1;
+        j.guided = parallel;
+        j.chunks = parallel ? threads : 1;
         j.next.set(0);
         if (parallel) {
             Parallel.forRange(threads, 1, j);
@@ -925,9 +944,10 @@ final class GemmF32 {
     }
 
     /**
-     * The MR x NR register tile over kc: 8 accumulators. Then C[i, j] = alpha * acc + beta * C (beta == 0:
-     * C is not read). Full tiles with unit column stride store straight from registers; others go through
-     * {@code tile}.
+     * The MR x NR register tile over kc, then C[i, j] = alpha * acc + beta * C (beta == 0: C is not read). A full
+     * 8-row tile with unit column stride, alpha 1 and beta 0 or 1 (every k block of c = a @ b) runs {@link #tile8C},
+     * which starts from C and stores to it; other full tiles store from the tile buffer with vectors, the rest element
+     * by element.
      */
     private static void kernel(float[] ap, int ai, float[] bp, int bi, int kc, Job j, float[] tile,
                                int i, int mr, int jj, int nr, float alpha, float beta) {
@@ -935,6 +955,16 @@ final class GemmF32 {
         long cs0 = j.cs0, cs1 = j.cs1;
         long ce = j.co + i * cs0 + jj * cs1;
         boolean fast = mr == MR && nr == NR && cs1 == 1;
+        if (MR == 8 && fast && alpha == 1 && (beta == 0 || beta == 1)) {
+            // Accumulators start from C (or from zeros) and go straight back to C: no round trip through the tile
+            // buffer, no alpha multiply, and no touch (1024^3: 0.93-0.97x OpenBLAS without it, 0.92-0.94x with;
+            // 2048^3: 0.91-0.94x against 0.85-0.91x). 1 thread, interleaved: 512^3 0.91-0.93x -> 0.94-0.97x,
+            // 1024^3 0.89-0.91x -> 0.86-0.94x, 2048^3 0.84-0.90x -> 0.89-0.94x.
+            long c0 = ce * ES, d = cs0 * ES;
+            if (beta == 0) tile8C(ap, ai, bp, bi, kc, ZEROS, 0, 0, cs, c0, d);
+            else tile8C(ap, ai, bp, bi, kc, cs, c0, d, cs, c0, d);
+            return;
+        }
         // Touch the C tile's cache lines now (first and last element of each row) so their misses overlap the
         // k loop instead of stalling the store at the end: Java has no prefetch instruction. The sum is kept
         // in the tile buffer's spare slot so the loads stay live. At n >= 1024 (C beyond L2) this measured
@@ -1010,6 +1040,82 @@ final class GemmF32 {
         c21.intoArray(tile, 2 * NR + L);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + L);
+    }
+
+    /** Two vectors of zeros: {@link #tile8C}'s starting values for beta == 0, read with row stride 0. */
+    private static final MemorySegment ZEROS = Arena.global().allocate(2 * L * ES, 64);
+
+    /**
+     * As {@link #tile8}, but the accumulators start from {@code src} (rows {@code sd} bytes apart from byte
+     * {@code s0}: C itself for beta == 1, {@link #ZEROS} with sd = 0 for beta == 0) and end in C (rows {@code d}
+     * bytes apart from byte {@code c0}), for alpha == 1 and a full tile with unit column stride. One set of loads
+     * and one of stores, as every kernel here (see {@link #directRows8}); the source is chosen by the caller, not by
+     * a branch in here.
+     */
+    private static void tile8C(float[] ap, int ai, float[] bp, int bi, int kc, MemorySegment src, long s0, long sd,
+                               MemorySegment cs, long c0, long d) {
+        long v = L * ES;
+        FloatVector c00 = FloatVector.fromMemorySegment(S, src, s0, BO),
+                c01 = FloatVector.fromMemorySegment(S, src, s0 + v, BO),
+                c10 = FloatVector.fromMemorySegment(S, src, s0 + sd, BO),
+                c11 = FloatVector.fromMemorySegment(S, src, s0 + sd + v, BO),
+                c20 = FloatVector.fromMemorySegment(S, src, s0 + 2 * sd, BO),
+                c21 = FloatVector.fromMemorySegment(S, src, s0 + 2 * sd + v, BO),
+                c30 = FloatVector.fromMemorySegment(S, src, s0 + 3 * sd, BO),
+                c31 = FloatVector.fromMemorySegment(S, src, s0 + 3 * sd + v, BO),
+                c40 = FloatVector.fromMemorySegment(S, src, s0 + 4 * sd, BO),
+                c41 = FloatVector.fromMemorySegment(S, src, s0 + 4 * sd + v, BO),
+                c50 = FloatVector.fromMemorySegment(S, src, s0 + 5 * sd, BO),
+                c51 = FloatVector.fromMemorySegment(S, src, s0 + 5 * sd + v, BO),
+                c60 = FloatVector.fromMemorySegment(S, src, s0 + 6 * sd, BO),
+                c61 = FloatVector.fromMemorySegment(S, src, s0 + 6 * sd + v, BO),
+                c70 = FloatVector.fromMemorySegment(S, src, s0 + 7 * sd, BO),
+                c71 = FloatVector.fromMemorySegment(S, src, s0 + 7 * sd + v, BO);
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR, aq = ai + p * 8;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector a = FloatVector.broadcast(S, ap[aq]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[aq + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[aq + 6]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[aq + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+        }
+        c00.intoMemorySegment(cs, c0, BO);
+        c01.intoMemorySegment(cs, c0 + v, BO);
+        c10.intoMemorySegment(cs, c0 + d, BO);
+        c11.intoMemorySegment(cs, c0 + d + v, BO);
+        c20.intoMemorySegment(cs, c0 + 2 * d, BO);
+        c21.intoMemorySegment(cs, c0 + 2 * d + v, BO);
+        c30.intoMemorySegment(cs, c0 + 3 * d, BO);
+        c31.intoMemorySegment(cs, c0 + 3 * d + v, BO);
+        c40.intoMemorySegment(cs, c0 + 4 * d, BO);
+        c41.intoMemorySegment(cs, c0 + 4 * d + v, BO);
+        c50.intoMemorySegment(cs, c0 + 5 * d, BO);
+        c51.intoMemorySegment(cs, c0 + 5 * d + v, BO);
+        c60.intoMemorySegment(cs, c0 + 6 * d, BO);
+        c61.intoMemorySegment(cs, c0 + 6 * d + v, BO);
+        c70.intoMemorySegment(cs, c0 + 7 * d, BO);
+        c71.intoMemorySegment(cs, c0 + 7 * d + v, BO);
     }
 
     /** As {@link #tile4} with 8 rows: 16 accumulators (MR == 8, for 32 vector registers). */

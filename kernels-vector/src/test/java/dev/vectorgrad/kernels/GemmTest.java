@@ -275,6 +275,40 @@ class GemmTest {
     }
 
     /**
+     * Two threads give the bits one thread gives, whatever units each thread claimed (the row paths claim guided,
+     * so where the claims split depends on timing; repeated to see several splits): the prepacked path (k over two
+     * blocks, so C is read back), the BLIS-order path split by columns, and the direct path for a tall narrow C.
+     */
+    @Test
+    void twoThreadsGiveOneThreadsBits() {
+        int[][] shapes = {{GemmF32.MR * 40 + 5, GemmF32.NR * 3 + 7, GemmF32.KC + 30}, {24, 700, 300}, {8001, 35, 9}};
+        for (boolean prepack : new boolean[] {true, false}) {
+            forcePrepacked(prepack);
+            for (int[] sh : shapes) {
+                int m = sh[0], n = sh[1], k = sh[2];
+                try (Scope s = Scope.open()) {
+                    Tensor a = view(DType.F32, m, k, Layout.PLAIN, m, false), b = view(DType.F32, k, n, Layout.PLAIN, n, false);
+                    Tensor one = Tensor.zeros(s, DType.F32, m, n), two = Tensor.zeros(s, DType.F32, m, n);
+                    Parallel.setThreads(1);
+                    VEC.gemm(1.0, a, b, 0.0, one);
+                    Parallel.setThreads(2);
+                    for (int rep = 0; rep < 5; rep++) {
+                        VEC.gemm(1.0, a, b, 0.0, two);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                if (Float.floatToRawIntBits((float) one.getDouble(i, j)) != Float.floatToRawIntBits((float) two.getDouble(i, j))) {
+                                    throw new AssertionError(String.format("%dx%dx%d prepack=%s rep %d: c[%d,%d] = %s on 2 threads, %s on 1",
+                                            m, n, k, prepack, rep, i, j, two.getDouble(i, j), one.getDouble(i, j)));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Once compiled, a GEMM call allocates nothing (a vector C2 failed to keep in registers would be boxed on the
      * heap): blocked path with edge tiles and two k blocks, transposed A (the generic packing), F64, and the direct
      * path. One thread, so the calling thread's allocation counter sees all of it.
