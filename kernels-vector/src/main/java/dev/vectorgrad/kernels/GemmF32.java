@@ -112,6 +112,8 @@ final class GemmF32 {
         MemorySegment bsmall = MemorySegment.NULL;
         /** The direct path's zero-padded copy of B's column tail (see {@link #tailCopy}; grows on demand, kept). */
         float[] btail = new float[0];
+        /** The 8-row direct kernels' copy of 8 rows of A (see {@link #copyRows}; grows on demand, kept). */
+        float[] arows = new float[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -373,23 +375,25 @@ final class GemmF32 {
         int full2 = j.padded ? 2 * L : n - n % (2 * L), full = j.padded ? 2 * L : n - n % L;
         // 8-row blocks store their registers straight to C: only for c = a @ b (alpha 1, beta 0) of a row-major A.
         boolean eight = eightRows(j);
+        float[] ab = eight ? aRows(buf, j.k) : null;
         for (int i = i0, rows; i < i1; i += rows) {
             rows = eight && i1 - i >= 8 ? 8 : Math.min(4, i1 - i);
+            if (rows == 8 && (full > 0 || copyTail)) copyRows(j, ab, i); // else the tail reads A in place
             for (int jj = 0, w; jj < n; jj += w) {
                 boolean stored = false;
                 if (jj < full2) {
                     w = 2 * L;
-                    if (stored = rows == 8) directRows8(j, i, jj);
+                    if (stored = rows == 8) directRows8(j, ab, i, jj);
                     else stored = directBlock2(j, tile, i, rows, jj);
                 } else if (jj < full) {
                     w = L;
-                    if (stored = rows == 8) directRows8x1(j, i, jj);
+                    if (stored = rows == 8) directRows8x1(j, ab, i, jj);
                     else stored = directBlock(j, tile, i, rows, jj);
                 } else {
                     w = n - jj;
                     if (copyTail) {
                         if (bt == null) bt = tailCopy(j, buf, jj);
-                        if (rows == 8) directRows8Tail(j, bt, tile, i);
+                        if (rows == 8) directRows8Tail(j, ab, bt, tile, i);
                         else directTailCopy(j, bt, tile, i, rows);
                     } else {
                         directTail(j, tile, i, Math.min(4, rows), jj);
@@ -407,6 +411,28 @@ final class GemmF32 {
     }
 
     /** Whether {@link #direct} runs 8-row blocks: MR == 8, c = a @ b (alpha 1, beta 0), A row-major, B not padded. */
+    /** This thread's buffer for 8 rows of A (see {@link #copyRows}), grown to 8 * k floats. */
+    private static float[] aRows(Buffers buf, int k) {
+        if (buf.arows.length < 8 * k) buf.arows = new float[8 * k];
+        return buf.arows;
+    }
+
+    /**
+     * Copies rows [i, i + 8) of a row-major A (unit column stride) into ab, row r at r * k: the 8-row kernels read A
+     * from this heap copy with int indices. Read in place, each of their 8 broadcast streams was a long-indexed range
+     * check whose loop setup C2 computed per call, about 450 instructions before the first FMA (javap/perf at 16^3:
+     * more than the 16 iterations of the loop itself).
+     */
+    private static void copyRows(Job j, float[] ab, int i) {
+        int k = j.k;
+        long as0 = j.as0, a = (j.ao + i * as0) * ES;
+        if (as0 == k) {
+            MemorySegment.copy(j.as, E, a, ab, 0, 8 * k);
+        } else {
+            for (int r = 0; r < 8; r++) MemorySegment.copy(j.as, E, a + r * as0 * ES, ab, r * k, k);
+        }
+    }
+
     private static boolean eightRows(Job j) {
         return MR == 8 && j.as1 == 1 && j.alpha == 1 && j.beta == 0 && !j.padded;
     }
@@ -563,22 +589,19 @@ final class GemmF32 {
     }
 
     /** As {@link #directRows8x1} over {@link #tailCopy}'s copy of B's column tail, into the tile buffer. */
-    private static void directRows8Tail(Job j, float[] bt, float[] tile, int i) {
-        MemorySegment as = j.as;
-        long as0 = j.as0;
-        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
-                a6 = a5 + as0, a7 = a6 + as0;
+    private static void directRows8Tail(Job j, float[] ab, float[] bt, float[] tile, int i) {
+        int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        for (int p = 0, k = j.k; p < k; p++) {
+        for (int p = 0; p < k; p++) {
             FloatVector bv = FloatVector.fromArray(S, bt, p * L);
-            c0 = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
-            c1 = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
-            c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
-            c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
-            c4 = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
-            c5 = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
-            c6 = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
-            c7 = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
+            c0 = FloatVector.broadcast(S, ab[a0 + p]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, ab[a1 + p]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, ab[a2 + p]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, ab[a3 + p]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, ab[a4 + p]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, ab[a5 + p]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, ab[a6 + p]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, ab[a7 + p]).fma(bv, c7);
         }
         c0.intoArray(tile, 0);
         c1.intoArray(tile, NR);
@@ -598,40 +621,39 @@ final class GemmF32 {
      * one to the tile buffer (for other alpha/beta) this method parsed to ~33,000 nodes, past C2's inlining cutoff,
      * and its vectors boxed in some compilations; through the tile buffer alone 32^3 ran 0.63x OpenBLAS, 0.77x so.
      */
-    private static void directRows8(Job j, int i, int jj) {
-        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
-        long as0 = j.as0, bs0 = j.bs0;
-        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
-                a6 = a5 + as0, a7 = a6 + as0;
+    private static void directRows8(Job j, float[] ab, int i, int jj) {
+        MemorySegment bs = j.bs, cs = j.cs;
+        long bs0 = j.bs0;
+        int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
                 c70 = c00, c71 = c00;
         long be = j.bo + jj;
-        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+        for (int p = 0; p < k; p++, be += bs0) {
             FloatVector b0 = FloatVector.fromMemorySegment(S, bs, be * ES, BO);
             FloatVector b1 = FloatVector.fromMemorySegment(S, bs, (be + L) * ES, BO);
-            FloatVector a = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p));
+            FloatVector a = FloatVector.broadcast(S, ab[a0 + p]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p));
+            a = FloatVector.broadcast(S, ab[a1 + p]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p));
+            a = FloatVector.broadcast(S, ab[a2 + p]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p));
+            a = FloatVector.broadcast(S, ab[a3 + p]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p));
+            a = FloatVector.broadcast(S, ab[a4 + p]);
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p));
+            a = FloatVector.broadcast(S, ab[a5 + p]);
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
-            a = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p));
+            a = FloatVector.broadcast(S, ab[a6 + p]);
             c60 = a.fma(b0, c60);
             c61 = a.fma(b1, c61);
-            a = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p));
+            a = FloatVector.broadcast(S, ab[a7 + p]);
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
         }
@@ -655,23 +677,22 @@ final class GemmF32 {
     }
 
     /** As {@link #directRows8} for the one vector of columns at jj (8 accumulators). */
-    private static void directRows8x1(Job j, int i, int jj) {
-        MemorySegment as = j.as, bs = j.bs, cs = j.cs;
-        long as0 = j.as0, bs0 = j.bs0;
-        long a0 = j.ao + i * as0, a1 = a0 + as0, a2 = a1 + as0, a3 = a2 + as0, a4 = a3 + as0, a5 = a4 + as0,
-                a6 = a5 + as0, a7 = a6 + as0;
+    private static void directRows8x1(Job j, float[] ab, int i, int jj) {
+        MemorySegment bs = j.bs, cs = j.cs;
+        long bs0 = j.bs0;
+        int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         long be = j.bo + jj;
-        for (int p = 0, k = j.k; p < k; p++, be += bs0) {
+        for (int p = 0; p < k; p++, be += bs0) {
             FloatVector bv = FloatVector.fromMemorySegment(S, bs, be * ES, BO);
-            c0 = FloatVector.broadcast(S, as.getAtIndex(E, a0 + p)).fma(bv, c0);
-            c1 = FloatVector.broadcast(S, as.getAtIndex(E, a1 + p)).fma(bv, c1);
-            c2 = FloatVector.broadcast(S, as.getAtIndex(E, a2 + p)).fma(bv, c2);
-            c3 = FloatVector.broadcast(S, as.getAtIndex(E, a3 + p)).fma(bv, c3);
-            c4 = FloatVector.broadcast(S, as.getAtIndex(E, a4 + p)).fma(bv, c4);
-            c5 = FloatVector.broadcast(S, as.getAtIndex(E, a5 + p)).fma(bv, c5);
-            c6 = FloatVector.broadcast(S, as.getAtIndex(E, a6 + p)).fma(bv, c6);
-            c7 = FloatVector.broadcast(S, as.getAtIndex(E, a7 + p)).fma(bv, c7);
+            c0 = FloatVector.broadcast(S, ab[a0 + p]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, ab[a1 + p]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, ab[a2 + p]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, ab[a3 + p]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, ab[a4 + p]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, ab[a5 + p]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, ab[a6 + p]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, ab[a7 + p]).fma(bv, c7);
         }
         long o = (j.co + i * j.cs0 + jj) * ES, d = j.cs0 * ES;
         c0.intoMemorySegment(cs, o, BO);
