@@ -114,6 +114,9 @@ final class GemmF32 {
         float[] btail = new float[0];
         /** The 8-row direct kernels' copy of 8 rows of A (see {@link #copyRows}; grows on demand, kept). */
         float[] arows = new float[0];
+        /** {@link #directNarrow}'s copy of B (grows on demand, kept) and its staging rows (8 rows < L apart + L). */
+        float[] bnarrow = new float[0];
+        final float[] stage = new float[8 * L];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -233,7 +236,9 @@ final class GemmF32 {
             if (j.cs1 == 1 && narrow) {
                 // n == L: one whole vector of columns, nothing to pad (the padded copy was 7.5% of a 16^3 call's
                 // samples in perf, and the flush of its zero half more).
-                j.padded = n > L;
+                // Not where the 8-row kernels run: there a vector block and the tail (20^3, 24^3: 0.45-0.54x
+                // OpenBLAS padded, 0.56-0.61x not).
+                j.padded = n > L && !eightRows(j);
                 if (j.padded || j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
                 j.prepack = false;
@@ -363,10 +368,14 @@ final class GemmF32 {
      */
     private static void direct(Job j, int i0, int i1) {
         Buffers buf = BUFFERS.get();
+        if (j.n < L && j.bs0 == j.n && j.cs0 == j.n && eightRows(j)) {
+            directNarrow(j, buf, i0, i1);
+            return;
+        }
         float[] tile = buf.tile;
         // B's column tail from a padded copy (tailCopy), made at the first tail block, when the call has two or more
-        // 8-row blocks' worth of rows (8^3, one block in all: 0.11 us in place, 0.13-0.15 us with it; 4^3 0.07
-        // against 0.15); else read in place.
+        // 8-row blocks' worth of rows (measured before directNarrow took the narrow contiguous calls: 8^3, one block
+        // in all, 0.11 us in place, 0.13-0.15 us with it); else read in place.
         boolean copyTail = i1 - i0 >= 16;
         float[] bt = null;
         int n = j.n;
@@ -378,7 +387,7 @@ final class GemmF32 {
         float[] ab = eight ? aRows(buf, j.k) : null;
         for (int i = i0, rows; i < i1; i += rows) {
             rows = eight && i1 - i >= 8 ? 8 : Math.min(4, i1 - i);
-            if (rows == 8 && (full > 0 || copyTail)) copyRows(j, ab, i); // else the tail reads A in place
+            if (rows == 8 && (full > 0 || copyTail)) copyRows(j, ab, i, 8); // else the tail reads A in place
             for (int jj = 0, w; jj < n; jj += w) {
                 boolean stored = false;
                 if (jj < full2) {
@@ -393,7 +402,7 @@ final class GemmF32 {
                     w = n - jj;
                     if (copyTail) {
                         if (bt == null) bt = tailCopy(j, buf, jj);
-                        if (rows == 8) directRows8Tail(j, ab, bt, tile, i);
+                        if (rows == 8) directRows8Tail(j, ab, bt, L, tile, NR);
                         else directTailCopy(j, bt, tile, i, rows);
                     } else {
                         directTail(j, tile, i, Math.min(4, rows), jj);
@@ -411,6 +420,29 @@ final class GemmF32 {
     }
 
     /** Whether {@link #direct} runs 8-row blocks: MR == 8, c = a @ b (alpha 1, beta 0), A row-major, B not padded. */
+    /**
+     * c = a @ b for a C narrower than a vector whose rows, and B's, are contiguous (4^3, 8^3, the conv backward-data
+     * product): B copied whole to the heap, then per 8 rows (the last block fewer) A's rows copied, {@link
+     * #directRows8Tail} with B's rows n apart and its result rows n apart in a staging buffer, and those rows copied to
+     * C in one piece. Every vector load and store is whole and inside a heap array: no mask, and none past a
+     * segment's end (the JDK's checking path), and no per-row flush. The lanes past n read the next rows of B and
+     * are written over by the next row's store; the last row's spill lands in the buffer's spare room.
+     */
+    private static void directNarrow(Job j, Buffers buf, int i0, int i1) {
+        int k = j.k, n = j.n;
+        float[] ab = aRows(buf, k);
+        if (buf.bnarrow.length < k * n + L) buf.bnarrow = new float[k * n + L];
+        float[] bh = buf.bnarrow, st = buf.stage;
+        MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
+        MemorySegment cs = j.cs;
+        for (int i = i0; i < i1; i += 8) {
+            int rows = Math.min(8, i1 - i);
+            copyRows(j, ab, i, rows);
+            directRows8Tail(j, ab, bh, n, st, n);
+            MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
+        }
+    }
+
     /** This thread's buffer for 8 rows of A (see {@link #copyRows}), grown to 8 * k floats. */
     private static float[] aRows(Buffers buf, int k) {
         if (buf.arows.length < 8 * k) buf.arows = new float[8 * k];
@@ -418,18 +450,18 @@ final class GemmF32 {
     }
 
     /**
-     * Copies rows [i, i + 8) of a row-major A (unit column stride) into ab, row r at r * k: the 8-row kernels read A
+     * Copies rows [i, i + rows) of a row-major A (unit column stride) into ab, row r at r * k: the 8-row kernels read A
      * from this heap copy with int indices. Read in place, each of their 8 broadcast streams was a long-indexed range
      * check whose loop setup C2 computed per call, about 450 instructions before the first FMA (javap/perf at 16^3:
      * more than the 16 iterations of the loop itself).
      */
-    private static void copyRows(Job j, float[] ab, int i) {
+    private static void copyRows(Job j, float[] ab, int i, int rows) {
         int k = j.k;
         long as0 = j.as0, a = (j.ao + i * as0) * ES;
         if (as0 == k) {
-            MemorySegment.copy(j.as, E, a, ab, 0, 8 * k);
+            MemorySegment.copy(j.as, E, a, ab, 0, rows * k);
         } else {
-            for (int r = 0; r < 8; r++) MemorySegment.copy(j.as, E, a + r * as0 * ES, ab, r * k, k);
+            for (int r = 0; r < rows; r++) MemorySegment.copy(j.as, E, a + r * as0 * ES, ab, r * k, k);
         }
     }
 
@@ -589,11 +621,11 @@ final class GemmF32 {
     }
 
     /** As {@link #directRows8x1} over {@link #tailCopy}'s copy of B's column tail, into the tile buffer. */
-    private static void directRows8Tail(Job j, float[] ab, float[] bt, float[] tile, int i) {
+    private static void directRows8Tail(Job j, float[] ab, float[] bt, int bw, float[] dst, int dw) {
         int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         for (int p = 0; p < k; p++) {
-            FloatVector bv = FloatVector.fromArray(S, bt, p * L);
+            FloatVector bv = FloatVector.fromArray(S, bt, p * bw);
             c0 = FloatVector.broadcast(S, ab[a0 + p]).fma(bv, c0);
             c1 = FloatVector.broadcast(S, ab[a1 + p]).fma(bv, c1);
             c2 = FloatVector.broadcast(S, ab[a2 + p]).fma(bv, c2);
@@ -603,14 +635,14 @@ final class GemmF32 {
             c6 = FloatVector.broadcast(S, ab[a6 + p]).fma(bv, c6);
             c7 = FloatVector.broadcast(S, ab[a7 + p]).fma(bv, c7);
         }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, NR);
-        c2.intoArray(tile, 2 * NR);
-        c3.intoArray(tile, 3 * NR);
-        c4.intoArray(tile, 4 * NR);
-        c5.intoArray(tile, 5 * NR);
-        c6.intoArray(tile, 6 * NR);
-        c7.intoArray(tile, 7 * NR);
+        c0.intoArray(dst, 0);
+        c1.intoArray(dst, dw);
+        c2.intoArray(dst, 2 * dw);
+        c3.intoArray(dst, 3 * dw);
+        c4.intoArray(dst, 4 * dw);
+        c5.intoArray(dst, 5 * dw);
+        c6.intoArray(dst, 6 * dw);
+        c7.intoArray(dst, 7 * dw);
     }
 
     /**

@@ -173,6 +173,23 @@ class GemmTest {
                 });
         Parallel.setThreads(2);
         for (int n : new int[] {1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64}) check(DType.F32, 64, n, 64, 1.0, 0.0, Layout.PLAIN, Layout.PLAIN, Layout.PLAIN, n);
+        // Column tails of half and a quarter of a vector after 0, 1 and 2 full vectors (with none, a C narrower than
+        // a vector: the staged path, directNarrow, whose last block computes rows it does not store), for 1..5, 8
+        // and 8 + 1..4, 12, 16, 20 rows, with B alone (staged), inside a larger segment and strided, F32 and F64.
+        int l = GemmF32.L, l64 = GemmF64.L;
+        for (int w : new int[] {l / 2, l / 4, l64 / 2, l64 / 4}) {
+            for (int n : new int[] {w, l + w, 2 * l + w}) {
+                for (int m : new int[] {1, 2, 3, 4, 5, 8, 9, 11, 12, 16, 20}) {
+                    for (int k : new int[] {1, 3, 16}) {
+                        if (n < 1 || (long) m * n * k > GemmF32.DIRECT_MAX) continue;
+                        long seed = m * 1000L + n * 10L + k;
+                        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+                            check(dt, m, n, k, 1.0, 0.0, Layout.PLAIN, bl[(int) (seed % 3)], Layout.PLAIN, seed);
+                        }
+                    }
+                }
+            }
+        }
         // Tall and narrower than a vector, short k (conv backward-data): direct, B's tail copied once for all rows.
         Layout bt = new Layout(true, 1, 1, 0);
         for (int n : new int[] {1, 5, 9, GemmF32.L - 1}) {
@@ -334,6 +351,13 @@ class GemmTest {
             int l = GemmF32.L;
             Tensor bl = view(DType.F32, 9, l, Layout.PLAIN, 13, false), bl3 = view(DType.F32, 9, l + 3, Layout.PLAIN, 14, false);
             Tensor cl = Tensor.zeros(s, DType.F32, 1001, l), cl3 = Tensor.zeros(s, DType.F32, 1001, l + 3);
+            // Small squares: 4^3 and 8^3 staged (directNarrow at 16 lanes), 20^3 a vector and a tail.
+            Tensor[] tiny = new Tensor[9];
+            for (int t = 0, d = l / 4; t < 3; t++, d = t == 1 ? l / 2 : l + l / 4) {
+                tiny[3 * t] = view(DType.F32, d, d, Layout.PLAIN, 20 + t, false);
+                tiny[3 * t + 1] = view(DType.F32, d, d, Layout.PLAIN, 30 + t, false);
+                tiny[3 * t + 2] = Tensor.zeros(s, DType.F32, d, d);
+            }
             Runnable calls = () -> {
                 VEC.gemm(1, a, b, 0, c);
                 VEC.gemm(0.5, at, b, 1, c);
@@ -345,6 +369,7 @@ class GemmTest {
                 VEC.gemm(0.5, tall, b10t, 1, cn);
                 VEC.gemm(1, tall, bl, 0, cl);
                 VEC.gemm(0.5, tall, bl3, 1, cl3);
+                for (int t = 0; t < 9; t += 3) VEC.gemm(1, tiny[t], tiny[t + 1], 0, tiny[t + 2]);
             };
             double perCall = Double.MAX_VALUE;
             // C2 may take a while on a loaded machine: warm up in rounds until a round is allocation-free.
