@@ -419,7 +419,6 @@ final class GemmF64 {
         }
     }
 
-    /** Whether {@link #direct} runs 8-row blocks: MR == 8, c = a @ b (alpha 1, beta 0), A row-major, B not padded. */
     /**
      * c = a @ b for a C narrower than a vector whose rows, and B's, are contiguous (4^3, 8^3, the conv backward-data
      * product): B copied whole to the heap, then per 8 rows (the last block fewer) A's rows copied, {@link
@@ -465,6 +464,7 @@ final class GemmF64 {
         }
     }
 
+    /** Whether {@link #direct} runs 8-row blocks: MR == 8, c = a @ b (alpha 1, beta 0), A row-major, B not padded. */
     private static boolean eightRows(Job j) {
         return MR == 8 && j.as1 == 1 && j.alpha == 1 && j.beta == 0 && !j.padded;
     }
@@ -620,7 +620,11 @@ final class GemmF64 {
         return dst;
     }
 
-    /** As {@link #directRows8x1} over {@link #tailCopy}'s copy of B's column tail, into the tile buffer. */
+    /**
+     * As {@link #directRows8x1} over a heap copy of B whose rows are {@code bw} doubles apart ({@link #tailCopy}'s
+     * zero-padded column tail, bw = L; or all of a narrow B, bw = n, see {@link #directNarrow}), with whole vectors
+     * stored in row order {@code dw} doubles apart into {@code dst} (the tile buffer, or the narrow path's staging rows).
+     */
     private static void directRows8Tail(Job j, double[] ab, double[] bt, int bw, double[] dst, int dw) {
         int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
         DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
@@ -647,7 +651,8 @@ final class GemmF64 {
 
     /**
      * Rows [i, i + 8) of C, columns [jj, jj + 2L) (16 accumulators) stored straight to C, for c = a @ b of a
-     * row-major A (unit column stride) when MR == 8 (see {@link #eightRows}). A's index {@code a_r + p} is affine in
+     * row-major A (unit column stride) when MR == 8 (see {@link #eightRows}), its rows from {@link #copyRows}'s heap
+     * copy. A's index {@code a_r + p} is affine in
      * p at a constant scale, so C2 takes A's range checks out of the k loop (with {@code p * as1} it keeps a
      * compare-and-branch per broadcast: 127 against 160 GFLOPS at 64^3, session 9). One set of stores: with a second
      * one to the tile buffer (for other alpha/beta) this method parsed to ~33,000 nodes, past C2's inlining cutoff,
