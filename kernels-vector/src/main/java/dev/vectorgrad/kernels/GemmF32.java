@@ -910,8 +910,19 @@ final class GemmF32 {
                     int d = dst + p * NR;
                     for (int c = 0; c < NR; c++) bp[d + c] = bs.getAtIndex(E, base + p + c * bs1);
                 }
+            } else if (nr == NR && bs0 == 1 && L == 16 && vectorPack) {
+                // The same at 16 lanes: 16 x 16 blocks (x @ W^T, the dense layer's forward).
+                int p = 0;
+                for (; p + L <= kc; p += L) {
+                    transpose16(bs, base + p, bs1, bp, dst + p * NR);
+                    transpose16(bs, base + L * bs1 + p, bs1, bp, dst + p * NR + L);
+                }
+                for (; p < kc; p++) {
+                    int d = dst + p * NR;
+                    for (int c = 0; c < NR; c++) bp[d + c] = bs.getAtIndex(E, base + p + c * bs1);
+                }
             } else if (nr == NR && bs0 == 1) {
-                // k contiguous, other widths than 8: each B^T row read along k (one stream), written down a column
+                // k contiguous, other widths than 8 and 16: each B^T row read along k (one stream), written down a column
                 // of the L1-resident panel; the p-outer order read NR rows at once, a cache line each per element.
                 for (int c = 0; c < NR; c++) {
                     long e = base + c * bs1;
@@ -944,7 +955,8 @@ final class GemmF32 {
 
     /**
      * Lane i of a swapped vector is lane i ^ h; the masks select the lanes with bit 2, 1, 0 of the index set (for
-     * L == 8: {@link #transpose8} and GemvF32's lane folding; SWAP8 for GemvF32's 16-lane folds).
+     * L == 8: {@link #transpose8} and GemvF32's lane folding; SWAP8 for GemvF32's 16-lane folds and, with all four,
+     * {@link #transpose16}).
      */
     static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
     static final VectorMask<Float> BIT2 = VectorMask.fromLong(S, 0xF0), BIT1 = VectorMask.fromLong(S, 0xCC),
@@ -979,6 +991,81 @@ final class GemmF32 {
         u4.rearrange(SWAP1).blend(u5, BIT0).intoArray(bp, d + 5 * NR);
         u6.blend(u7.rearrange(SWAP1), BIT0).intoArray(bp, d + 6 * NR);
         u6.rearrange(SWAP1).blend(u7, BIT0).intoArray(bp, d + 7 * NR);
+    }
+
+    /** Lanes with bit 3, 2, 1, 0 of the index set, for {@link #transpose16} (L == 16 only). */
+    static final VectorMask<Float> LANES8 = VectorMask.fromLong(S, 0xFF00), LANES4 = VectorMask.fromLong(S, 0xF0F0),
+            LANES2 = VectorMask.fromLong(S, 0xCCCC), LANES1 = VectorMask.fromLong(S, 0xAAAA);
+
+    /**
+     * L == 16 only: as {@link #transpose8} for a 16 x 16 block, in four butterfly steps (rows 8, 4, 2, 1 apart exchange
+     * their 8-, 4-, 2-, 1-lane halves: a one-vector shuffle and a blend per vector and step).
+     */
+    private static void transpose16(MemorySegment s, long e, long stride, float[] bp, int d) {
+        FloatVector r0 = FloatVector.fromMemorySegment(S, s, e * ES, BO);
+        FloatVector r1 = FloatVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
+        FloatVector r2 = FloatVector.fromMemorySegment(S, s, (e + 2 * stride) * ES, BO);
+        FloatVector r3 = FloatVector.fromMemorySegment(S, s, (e + 3 * stride) * ES, BO);
+        FloatVector r4 = FloatVector.fromMemorySegment(S, s, (e + 4 * stride) * ES, BO);
+        FloatVector r5 = FloatVector.fromMemorySegment(S, s, (e + 5 * stride) * ES, BO);
+        FloatVector r6 = FloatVector.fromMemorySegment(S, s, (e + 6 * stride) * ES, BO);
+        FloatVector r7 = FloatVector.fromMemorySegment(S, s, (e + 7 * stride) * ES, BO);
+        FloatVector r8 = FloatVector.fromMemorySegment(S, s, (e + 8 * stride) * ES, BO);
+        FloatVector r9 = FloatVector.fromMemorySegment(S, s, (e + 9 * stride) * ES, BO);
+        FloatVector r10 = FloatVector.fromMemorySegment(S, s, (e + 10 * stride) * ES, BO);
+        FloatVector r11 = FloatVector.fromMemorySegment(S, s, (e + 11 * stride) * ES, BO);
+        FloatVector r12 = FloatVector.fromMemorySegment(S, s, (e + 12 * stride) * ES, BO);
+        FloatVector r13 = FloatVector.fromMemorySegment(S, s, (e + 13 * stride) * ES, BO);
+        FloatVector r14 = FloatVector.fromMemorySegment(S, s, (e + 14 * stride) * ES, BO);
+        FloatVector r15 = FloatVector.fromMemorySegment(S, s, (e + 15 * stride) * ES, BO);
+        FloatVector a0 = r0.blend(r8.rearrange(SWAP8), LANES8), a8 = r0.rearrange(SWAP8).blend(r8, LANES8);
+        FloatVector a1 = r1.blend(r9.rearrange(SWAP8), LANES8), a9 = r1.rearrange(SWAP8).blend(r9, LANES8);
+        FloatVector a2 = r2.blend(r10.rearrange(SWAP8), LANES8), a10 = r2.rearrange(SWAP8).blend(r10, LANES8);
+        FloatVector a3 = r3.blend(r11.rearrange(SWAP8), LANES8), a11 = r3.rearrange(SWAP8).blend(r11, LANES8);
+        FloatVector a4 = r4.blend(r12.rearrange(SWAP8), LANES8), a12 = r4.rearrange(SWAP8).blend(r12, LANES8);
+        FloatVector a5 = r5.blend(r13.rearrange(SWAP8), LANES8), a13 = r5.rearrange(SWAP8).blend(r13, LANES8);
+        FloatVector a6 = r6.blend(r14.rearrange(SWAP8), LANES8), a14 = r6.rearrange(SWAP8).blend(r14, LANES8);
+        FloatVector a7 = r7.blend(r15.rearrange(SWAP8), LANES8), a15 = r7.rearrange(SWAP8).blend(r15, LANES8);
+        FloatVector b0 = a0.blend(a4.rearrange(SWAP4), LANES4), b4 = a0.rearrange(SWAP4).blend(a4, LANES4);
+        FloatVector b1 = a1.blend(a5.rearrange(SWAP4), LANES4), b5 = a1.rearrange(SWAP4).blend(a5, LANES4);
+        FloatVector b2 = a2.blend(a6.rearrange(SWAP4), LANES4), b6 = a2.rearrange(SWAP4).blend(a6, LANES4);
+        FloatVector b3 = a3.blend(a7.rearrange(SWAP4), LANES4), b7 = a3.rearrange(SWAP4).blend(a7, LANES4);
+        FloatVector b8 = a8.blend(a12.rearrange(SWAP4), LANES4), b12 = a8.rearrange(SWAP4).blend(a12, LANES4);
+        FloatVector b9 = a9.blend(a13.rearrange(SWAP4), LANES4), b13 = a9.rearrange(SWAP4).blend(a13, LANES4);
+        FloatVector b10 = a10.blend(a14.rearrange(SWAP4), LANES4), b14 = a10.rearrange(SWAP4).blend(a14, LANES4);
+        FloatVector b11 = a11.blend(a15.rearrange(SWAP4), LANES4), b15 = a11.rearrange(SWAP4).blend(a15, LANES4);
+        FloatVector c0 = b0.blend(b2.rearrange(SWAP2), LANES2), c2 = b0.rearrange(SWAP2).blend(b2, LANES2);
+        FloatVector c1 = b1.blend(b3.rearrange(SWAP2), LANES2), c3 = b1.rearrange(SWAP2).blend(b3, LANES2);
+        FloatVector c4 = b4.blend(b6.rearrange(SWAP2), LANES2), c6 = b4.rearrange(SWAP2).blend(b6, LANES2);
+        FloatVector c5 = b5.blend(b7.rearrange(SWAP2), LANES2), c7 = b5.rearrange(SWAP2).blend(b7, LANES2);
+        FloatVector c8 = b8.blend(b10.rearrange(SWAP2), LANES2), c10 = b8.rearrange(SWAP2).blend(b10, LANES2);
+        FloatVector c9 = b9.blend(b11.rearrange(SWAP2), LANES2), c11 = b9.rearrange(SWAP2).blend(b11, LANES2);
+        FloatVector c12 = b12.blend(b14.rearrange(SWAP2), LANES2), c14 = b12.rearrange(SWAP2).blend(b14, LANES2);
+        FloatVector c13 = b13.blend(b15.rearrange(SWAP2), LANES2), c15 = b13.rearrange(SWAP2).blend(b15, LANES2);
+        FloatVector f0 = c0.blend(c1.rearrange(SWAP1), LANES1), f1 = c0.rearrange(SWAP1).blend(c1, LANES1);
+        FloatVector f2 = c2.blend(c3.rearrange(SWAP1), LANES1), f3 = c2.rearrange(SWAP1).blend(c3, LANES1);
+        FloatVector f4 = c4.blend(c5.rearrange(SWAP1), LANES1), f5 = c4.rearrange(SWAP1).blend(c5, LANES1);
+        FloatVector f6 = c6.blend(c7.rearrange(SWAP1), LANES1), f7 = c6.rearrange(SWAP1).blend(c7, LANES1);
+        FloatVector f8 = c8.blend(c9.rearrange(SWAP1), LANES1), f9 = c8.rearrange(SWAP1).blend(c9, LANES1);
+        FloatVector f10 = c10.blend(c11.rearrange(SWAP1), LANES1), f11 = c10.rearrange(SWAP1).blend(c11, LANES1);
+        FloatVector f12 = c12.blend(c13.rearrange(SWAP1), LANES1), f13 = c12.rearrange(SWAP1).blend(c13, LANES1);
+        FloatVector f14 = c14.blend(c15.rearrange(SWAP1), LANES1), f15 = c14.rearrange(SWAP1).blend(c15, LANES1);
+        f0.intoArray(bp, d);
+        f1.intoArray(bp, d + NR);
+        f2.intoArray(bp, d + 2 * NR);
+        f3.intoArray(bp, d + 3 * NR);
+        f4.intoArray(bp, d + 4 * NR);
+        f5.intoArray(bp, d + 5 * NR);
+        f6.intoArray(bp, d + 6 * NR);
+        f7.intoArray(bp, d + 7 * NR);
+        f8.intoArray(bp, d + 8 * NR);
+        f9.intoArray(bp, d + 9 * NR);
+        f10.intoArray(bp, d + 10 * NR);
+        f11.intoArray(bp, d + 11 * NR);
+        f12.intoArray(bp, d + 12 * NR);
+        f13.intoArray(bp, d + 13 * NR);
+        f14.intoArray(bp, d + 14 * NR);
+        f15.intoArray(bp, d + 15 * NR);
     }
 
     /** Lane (r1 r0 b0) to lane (b0 r1 r0): the last step of {@link #interleave4}. */
