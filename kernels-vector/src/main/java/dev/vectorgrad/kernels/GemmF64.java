@@ -229,7 +229,11 @@ final class GemmF64 {
             // each FMA's lanes where the packed tile uses n / 2L.
             // 21632 x 32 x 9 (MNIST conv backward-data): 690-850 us packed, 260-290 us direct (OpenBLAS 240-260).
             boolean narrowEight = n < L && eightRows(j);
-            boolean shortK = (n >= 2 * L || narrowEight) && (k <= DIRECT_K || (long) k * n <= DIRECT_KN) && rowsEnough;
+            // Not for a transposed A (x^T @ dY): packA reads its columns as vectors, and the packed kernel beat the
+            // direct 4-row blocks (5408x32x64:TN 1.23x OpenBLAS against 0.86-0.89x, 2000x16x64:TN 1.10-1.12x
+            // against 0.81-0.82x).
+            boolean shortK = (n >= 2 * L || narrowEight) && (k <= DIRECT_K || (long) k * n <= DIRECT_KN) && rowsEnough
+                    && !(j.as0 == 1 && j.as1 != 1);
             // A C of one to two vectors of columns (a 10-class output, a 9-tap weight gradient): B copied with its rows
             // padded to 2 vectors, so the direct loop keeps 8 accumulators instead of 4 and a masked tail.
             boolean narrow = n >= L && n < 2 * L && m >= 2 * MR && rowsEnough && (long) k * 2 * L <= DIRECT_PAD_B;
@@ -868,6 +872,18 @@ final class GemmF64 {
                     long e = base + r * as0;
                     for (int p = 0; p < kc; p++) ap[dst + p * MR + r] = as.getAtIndex(E, e + p);
                 }
+            } else if (as0 == 1 && L == 2 * MR && mc - ir >= 2 * MR && vectorPack) {
+                // A transposed (x^T @ dY, a weight gradient): column p of 2 slivers' rows is one vector, its halves
+                // stored to each sliver (masked stores inside the buffer).
+                int d1 = dst + MR * kc;
+                for (int p = 0; p < kc; p++) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, (base + p * as1) * ES, BO);
+                    v.intoArray(ap, dst + p * MR, LOW_HALF);
+                    v.intoArray(ap, d1 + (p - 1) * MR, HIGH_HALF);
+                }
+                dst += 2 * MR * kc;
+                ir += MR;
+                continue;
             } else {
                 for (int p = 0; p < kc; p++) {
                     long e = base + p * as1;
@@ -992,6 +1008,10 @@ final class GemmF64 {
         u6.blend(u7.rearrange(SWAP1), BIT0).intoArray(bp, d + 6 * NR);
         u6.rearrange(SWAP1).blend(u7, BIT0).intoArray(bp, d + 7 * NR);
     }
+
+    /** The first and the second half of the lanes (for {@link #packA}'s transposed A). */
+    static final VectorMask<Double> LOW_HALF = VectorMask.fromLong(S, (1L << L / 2) - 1),
+            HIGH_HALF = VectorMask.fromLong(S, ((1L << L / 2) - 1) << L / 2);
 
     /** Lanes with bit 3, 2, 1, 0 of the index set, for {@link #transpose16} (L == 16 only). */
     static final VectorMask<Double> LANES8 = VectorMask.fromLong(S, 0xFF00), LANES4 = VectorMask.fromLong(S, 0xF0F0),
