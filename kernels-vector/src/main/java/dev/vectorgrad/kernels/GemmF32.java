@@ -240,9 +240,12 @@ final class GemmF32 {
             if (j.cs1 == 1 && narrow) {
                 // n == L: one whole vector of columns, nothing to pad (the padded copy was 7.5% of a 16^3 call's
                 // samples in perf, and the flush of its zero half more).
-                // Not where the 8-row kernels run: there a vector block and the tail (20^3, 24^3: 0.45-0.54x
-                // OpenBLAS padded, 0.56-0.61x not).
-                j.padded = n > L && !eightRows(j);
+                // Padded also where the 8-row kernels could run a vector block and the tail instead (20^3, 24^3:
+                // 0.56-0.61x OpenBLAS against 0.45-0.54x padded): with that, a fresh-clone CI run once found the conv
+                // backward-weight GEMM of ConvTrainingAllocationTest (144 x 24 x 169, beta 0 then 1, two threads)
+                // boxing 89 KB per call for good, which three local runs under load did not reproduce. Not taken
+                // until that is understood.
+                j.padded = n > L;
                 if (j.padded || j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
                 j.prepack = false;
