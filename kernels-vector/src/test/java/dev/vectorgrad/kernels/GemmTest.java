@@ -327,8 +327,8 @@ class GemmTest {
 
     /**
      * Once compiled, a GEMM call allocates nothing (a vector C2 failed to keep in registers would be boxed on the
-     * heap): blocked path with edge tiles and two k blocks, transposed A (the generic packing), F64, and the direct
-     * path. One thread, so the calling thread's allocation counter sees all of it.
+     * heap): blocked path with edge tiles and two k blocks, transposed A and transposed B (their vector packing),
+     * F64, and the direct path. One thread, so the calling thread's allocation counter sees all of it.
      */
     @Test
     void steadyStateAllocatesNothing() {
@@ -338,6 +338,8 @@ class GemmTest {
             int m = GemmF32.MR * 9 + 3, n = GemmF32.NR * 5 + 7, k = GemmF32.KC + 17;
             Tensor a = view(DType.F32, m, k, Layout.PLAIN, 1, false), b = view(DType.F32, k, n, Layout.PLAIN, 2, false);
             Tensor at = view(DType.F32, m, k, new Layout(true, 1, 1, 0), 3, false), c = Tensor.zeros(s, DType.F32, m, n);
+            // A transposed B (x @ W^T): packed by transpose16 at 16 lanes, transpose8 at 8.
+            Tensor btr = view(DType.F32, k, n, new Layout(true, 1, 1, 0), 15, false);
             Tensor ad = view(DType.F64, m, k, Layout.PLAIN, 4, false), bd = view(DType.F64, k, n, Layout.PLAIN, 5, false);
             Tensor cd = Tensor.zeros(s, DType.F64, m, n);
             Tensor as = view(DType.F32, 20, 30, Layout.PLAIN, 6, false), bs = view(DType.F32, 30, 19, Layout.PLAIN, 7, false);
@@ -361,6 +363,7 @@ class GemmTest {
             Runnable calls = () -> {
                 VEC.gemm(1, a, b, 0, c);
                 VEC.gemm(0.5, at, b, 1, c);
+                VEC.gemm(1, a, btr, 0, c);
                 VEC.gemm(1, ad, bd, 0.5, cd);
                 VEC.gemm(1, as, bs, 0, cs);
                 VEC.gemm(1, tall, b9, 0, ct);
