@@ -630,7 +630,8 @@ final class GemmF64 {
     /**
      * As {@link #directRows8x1} over a heap copy of B whose rows are {@code bw} doubles apart ({@link #tailCopy}'s
      * zero-padded column tail, bw = L; or all of a narrow B, bw = n, see {@link #directNarrow}), with whole vectors
-     * stored in row order {@code dw} doubles apart into {@code dst} (the tile buffer, or the narrow path's staging rows).
+     * stored in row order {@code dw} doubles apart into {@code dst} (the tile buffer, or the narrow path's staging
+     * rows).
      */
     private static void directRows8Tail(Job j, double[] ab, double[] bt, int bw, double[] dst, int dw) {
         int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
@@ -941,8 +942,9 @@ final class GemmF64 {
                     for (int c = 0; c < NR; c++) bp[d + c] = bs.getAtIndex(E, base + p + c * bs1);
                 }
             } else if (nr == NR && bs0 == 1) {
-                // k contiguous, other widths than 8 and 16: each B^T row read along k (one stream), written down a column
-                // of the L1-resident panel; the p-outer order read NR rows at once, a cache line each per element.
+                // k contiguous, other widths than 8 and 16: each B^T row read along k (one stream), written down a
+                // column of the L1-resident panel; the p-outer order read NR rows at once, a cache line each per
+                // element.
                 for (int c = 0; c < NR; c++) {
                     long e = base + c * bs1;
                     for (int p = 0; p < kc; p++) bp[dst + p * NR + c] = bs.getAtIndex(E, e + p);
