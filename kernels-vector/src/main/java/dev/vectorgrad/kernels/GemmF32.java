@@ -133,7 +133,7 @@ final class GemmF32 {
         long ao, as0, as1, bo, bs0, bs1, co, cs0, cs1;
         int m, n, k;
         float alpha, beta;
-        boolean splitCols, prepack, directRows, guided;
+        boolean splitCols, prepack, directRows;
         /** The direct path over a copy of B padded to 2 vectors of columns (L < n < 2L); see {@link #packSmallB}. */
         boolean padded;
         int units, chunks;
@@ -170,12 +170,12 @@ final class GemmF32 {
 
         /**
          * Claims the next units [u0, u1) as {@code u0 << 32 | u1}, or -1 when none is left: the next of
-         * {@code chunks} equal chunks, or when {@code guided} the unclaimed units divided by {@code chunks} (the
-         * threads), at least one.
+         * {@code chunks} equal chunks (the BLIS-order path), or on the row paths (direct, prepacked) the unclaimed
+         * units divided by {@code chunks} (the threads), at least one: guided.
          */
         private long claim() {
             while (true) {
-                if (!guided) {
+                if (!directRows && !prepack) {
                     int c = next.getAndIncrement();
                     if (c >= chunks) return -1;
                     return (long) units * c / chunks << 32 | (long) units * (c + 1) / chunks;
@@ -285,7 +285,6 @@ final class GemmF32 {
             j.splitCols = colUnits * NR >= rowUnits * MR;
             j.units = j.splitCols ? colUnits : rowUnits;
             j.chunks = Math.min(j.units, 2 * threads);
-            j.guided = false;
             j.next.set(0);
             Parallel.forRange(threads, 1, j);
         } finally {
@@ -307,7 +306,6 @@ final class GemmF32 {
             return;
         }
         j.units = (j.m + MR - 1) / MR;
-        j.guided = parallel;
         j.chunks = parallel ? threads : 1;
         j.next.set(0);
         if (parallel) {
