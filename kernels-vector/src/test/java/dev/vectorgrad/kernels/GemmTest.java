@@ -23,6 +23,7 @@ class GemmTest {
     private static final Kernels ORACLE = new ScalarKernels();
     private final int savedThreads = Parallel.threads();
     private static final long PREPACK32 = GemmF32.prepackMin, PREPACK64 = GemmF64.prepackMin;
+    private static final long DIRECT_B32 = GemmF32.directBMax, DIRECT_B64 = GemmF64.directBMax;
 
     @AfterEach
     void restoreThreads() {
@@ -30,11 +31,17 @@ class GemmTest {
         GemmF32.vectorPack = GemmF64.vectorPack = true;
         GemmF32.prepackMin = PREPACK32;
         GemmF64.prepackMin = PREPACK64;
+        GemmF32.directBMax = DIRECT_B32;
+        GemmF64.directBMax = DIRECT_B64;
     }
 
-    /** Forces every blocked call onto the prepacked path (true) or the BLIS-order path (false). */
+    /**
+     * Forces every blocked call onto the prepacked path (true) or the BLIS-order path (false), and keeps the calls
+     * that the direct path takes for a small B ({@code directBMax}) on them too.
+     */
     private static void forcePrepacked(boolean on) {
         GemmF32.prepackMin = GemmF64.prepackMin = on ? 0 : Long.MAX_VALUE;
+        GemmF32.directBMax = GemmF64.directBMax = 0;
     }
 
     @Test
@@ -294,13 +301,17 @@ class GemmTest {
     /**
      * Two threads give the bits one thread gives, whatever units each thread claimed (the row paths claim guided,
      * so where the claims split depends on timing; repeated to see several splits): the prepacked path (k over two
-     * blocks, so C is read back), the BLIS-order path split by columns, and the direct path for a tall narrow C.
+     * blocks, so C is read back), the BLIS-order path split by columns, and the direct path for a tall narrow C;
+     * then with the default paths, where the first shape goes direct (its B is small) and claims may be one 8-row
+     * unit (the column tail read in place) or several (the tail copied).
      */
     @Test
     void twoThreadsGiveOneThreadsBits() {
         int[][] shapes = {{GemmF32.MR * 40 + 5, GemmF32.NR * 3 + 7, GemmF32.KC + 30}, {24, 700, 300}, {8001, 35, 9}};
-        for (boolean prepack : new boolean[] {true, false}) {
-            forcePrepacked(prepack);
+        for (int mode = 0; mode < 3; mode++) {
+            String prepack = mode == 0 ? "true" : mode == 1 ? "false" : "default";
+            if (mode < 2) forcePrepacked(mode == 0);
+            else restoreThreads();
             for (int[] sh : shapes) {
                 int m = sh[0], n = sh[1], k = sh[2];
                 try (Scope s = Scope.open()) {
@@ -328,7 +339,8 @@ class GemmTest {
     /**
      * Once compiled, a GEMM call allocates nothing (a vector C2 failed to keep in registers would be boxed on the
      * heap): blocked path with edge tiles and two k blocks, transposed A and transposed B (their vector packing),
-     * F64, and the direct path. One thread, so the calling thread's allocation counter sees all of it.
+     * F64, and the direct path (c = a @ b of the first shape goes direct for its small B, the others for their size
+     * or short k). One thread, so the calling thread's allocation counter sees all of it.
      */
     @Test
     void steadyStateAllocatesNothing() {
