@@ -124,9 +124,9 @@ final class GemmF64 {
         double[] btail = new double[0];
         /** The 8-row direct kernels' copy of 8 rows of A (see {@link #copyRows}; grows on demand, kept). */
         double[] arows = new double[0];
-        /** {@link #directNarrow}'s copy of B (grows on demand, kept) and its staging rows (8 rows < L apart + L). */
+        /** {@link #directNarrow}'s copy of B (grows on demand, kept) and its staging rows (8 rows < 2L apart + 2L). */
         double[] bnarrow = new double[0];
-        final double[] stage = new double[8 * L];
+        final double[] stage = new double[16 * L];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -247,7 +247,11 @@ final class GemmF64 {
             // A C of one to two vectors of columns (a 10-class output, a 9-tap weight gradient): B copied with its rows
             // padded to 2 vectors, so the direct loop keeps 8 accumulators instead of 4 and a masked tail.
             boolean narrow = n >= L && n < 2 * L && m >= 2 * MR && rowsEnough && (long) k * 2 * L <= DIRECT_PAD_B;
-            if (j.cs1 == 1 && narrow) {
+            // Except, between one and two vectors of columns, c = a @ b with contiguous rows of B and C: that runs
+            // directNarrow's staged 8-row kernel (direct() takes it; the small-B rule below admits it).
+            boolean staged2 = n > L && n < 2 * L && j.bs1 == 1 && j.bs0 == n && j.cs1 == 1 && j.cs0 == n
+                    && eightRows(j) && rowsEnough && (long) k * n <= directBMax;
+            if (j.cs1 == 1 && narrow && !staged2) {
                 // n == L: one whole vector of columns, nothing to pad (the padded copy was 7.5% of a 16^3 call's
                 // samples in perf, and the flush of its zero half more).
                 // Padded also where the 8-row kernels could run a vector block and the tail instead (20^3, 24^3:
@@ -384,7 +388,7 @@ final class GemmF64 {
      */
     private static void direct(Job j, int i0, int i1) {
         Buffers buf = BUFFERS.get();
-        if (j.n < L && j.bs0 == j.n && j.cs0 == j.n && eightRows(j)) {
+        if ((j.n < L || j.n > L && j.n < 2 * L && j.bs1 == 1) && j.bs0 == j.n && j.cs0 == j.n && eightRows(j)) {
             directNarrow(j, buf, i0, i1);
             return;
         }
@@ -436,24 +440,26 @@ final class GemmF64 {
     }
 
     /**
-     * c = a @ b for a C narrower than a vector whose rows, and B's, are contiguous (4^3, 8^3, the conv backward-data
-     * product): B copied whole to the heap, then per 8 rows (the last block fewer) A's rows copied, {@link
-     * #directRows8Tail} with B's rows n apart and its result rows n apart in a staging buffer, and those rows copied to
-     * C in one piece. Every vector load and store is whole and inside a heap array: no mask, and none past a
-     * segment's end (the JDK's checking path), and no per-row flush. The lanes past n read the next rows of B and
-     * are written over by the next row's store; the last row's spill lands in the buffer's spare room.
+     * c = a @ b for a C narrower than a vector, or between one and two vectors wide, whose rows, and B's, are
+     * contiguous (4^3, 8^3, 20^3, the conv backward-data product): B copied whole to the heap, then per 8 rows (the
+     * last block fewer) A's rows copied, {@link #directRows8Tail} (one vector) or {@link #directRows8x2Stage} (two)
+     * with B's rows n apart and its result rows n apart in a staging buffer, and those rows copied to C in one piece.
+     * Every vector load and store is whole and inside a heap array: no mask, and none past a segment's end (the
+     * JDK's checking path), and no per-row flush. The lanes past n read the next rows of B and are written over by
+     * the next row's store; the last row's spill lands in the buffer's spare room.
      */
     private static void directNarrow(Job j, Buffers buf, int i0, int i1) {
         int k = j.k, n = j.n;
         double[] ab = aRows(buf, k);
-        if (buf.bnarrow.length < k * n + L) buf.bnarrow = new double[k * n + L];
+        if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new double[k * n + 2 * L];
         double[] bh = buf.bnarrow, st = buf.stage;
         MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
         MemorySegment cs = j.cs;
         for (int i = i0; i < i1; i += 8) {
             int rows = Math.min(8, i1 - i);
             copyRows(j, ab, i, rows);
-            directRows8Tail(j, ab, bh, n, st, n);
+            if (n < L) directRows8Tail(j, ab, bh, n, st, n);
+            else directRows8x2Stage(ab, k, bh, n, st, n);
             MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
         }
     }
@@ -664,6 +670,62 @@ final class GemmF64 {
         c5.intoArray(dst, 5 * dw);
         c6.intoArray(dst, 6 * dw);
         c7.intoArray(dst, 7 * dw);
+    }
+
+    /**
+     * As {@link #directRows8Tail} with two vectors of columns (16 accumulators), for {@link #directNarrow} when L < n
+     * < 2L: B's rows {@code bw} doubles apart in a heap copy, result rows {@code dw} doubles apart in {@code dst}, each
+     * row's two vectors stored in row order so that the next row's first store writes over the lanes past n.
+     */
+    private static void directRows8x2Stage(double[] ab, int k, double[] bt, int bw, double[] dst, int dw) {
+        int a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
+                c70 = c00, c71 = c00;
+        for (int p = 0; p < k; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, bt, p * bw);
+            DoubleVector b1 = DoubleVector.fromArray(S, bt, p * bw + L);
+            DoubleVector a = DoubleVector.broadcast(S, ab[a0 + p]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = DoubleVector.broadcast(S, ab[a1 + p]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = DoubleVector.broadcast(S, ab[a2 + p]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = DoubleVector.broadcast(S, ab[a3 + p]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = DoubleVector.broadcast(S, ab[a4 + p]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = DoubleVector.broadcast(S, ab[a5 + p]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = DoubleVector.broadcast(S, ab[a6 + p]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = DoubleVector.broadcast(S, ab[a7 + p]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+        }
+        c00.intoArray(dst, 0);
+        c01.intoArray(dst, L);
+        c10.intoArray(dst, dw);
+        c11.intoArray(dst, dw + L);
+        c20.intoArray(dst, 2 * dw);
+        c21.intoArray(dst, 2 * dw + L);
+        c30.intoArray(dst, 3 * dw);
+        c31.intoArray(dst, 3 * dw + L);
+        c40.intoArray(dst, 4 * dw);
+        c41.intoArray(dst, 4 * dw + L);
+        c50.intoArray(dst, 5 * dw);
+        c51.intoArray(dst, 5 * dw + L);
+        c60.intoArray(dst, 6 * dw);
+        c61.intoArray(dst, 6 * dw + L);
+        c70.intoArray(dst, 7 * dw);
+        c71.intoArray(dst, 7 * dw + L);
     }
 
     /**
