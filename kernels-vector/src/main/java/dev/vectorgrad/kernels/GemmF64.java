@@ -258,7 +258,8 @@ final class GemmF64 {
                 // 0.56-0.61x OpenBLAS against 0.45-0.54x padded): with that, a fresh-clone CI run once found the conv
                 // backward-weight GEMM of ConvTrainingAllocationTest (144 x 24 x 169, beta 0 then 1, two threads)
                 // boxing 89 KB per call for good, which three local runs under load did not reproduce. Not taken
-                // until that is understood.
+                // until that is understood. (Contiguous calls of that kind now run staged2 instead: one kernel, heap
+                // arrays only, no tail copy; fresh-clone CI green on it, conv allocation entries 0.)
                 j.padded = n > L;
                 if (j.padded || j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
