@@ -249,8 +249,7 @@ final class GemmF32 {
             boolean narrow = n >= L && n < 2 * L && m >= 2 * MR && rowsEnough && (long) k * 2 * L <= DIRECT_PAD_B;
             // Except, between one and two vectors of columns, c = a @ b with contiguous rows of B and C: that runs
             // directNarrow's staged 8-row kernel (direct() takes it; the small-B rule below admits it).
-            boolean staged2 = n > L && n < 2 * L && j.bs1 == 1 && j.bs0 == n && j.cs1 == 1 && j.cs0 == n
-                    && eightRows(j) && rowsEnough && (long) k * n <= directBMax;
+            boolean staged2 = n > L && staged(j) && rowsEnough && (long) k * n <= directBMax;
             if (j.cs1 == 1 && narrow && !staged2) {
                 // n == L: one whole vector of columns, nothing to pad (the padded copy was 7.5% of a 16^3 call's
                 // samples in perf, and the flush of its zero half more).
@@ -389,7 +388,7 @@ final class GemmF32 {
      */
     private static void direct(Job j, int i0, int i1) {
         Buffers buf = BUFFERS.get();
-        if ((j.n < L || j.n > L && j.n < 2 * L && j.bs1 == 1) && j.bs0 == j.n && j.cs0 == j.n && eightRows(j)) {
+        if (staged(j)) {
             directNarrow(j, buf, i0, i1);
             return;
         }
@@ -485,6 +484,15 @@ final class GemmF32 {
         } else {
             for (int r = 0; r < rows; r++) MemorySegment.copy(j.as, E, a + r * as0 * ES, ab, r * k, k);
         }
+    }
+
+    /**
+     * Whether {@link #direct} hands the call to {@link #directNarrow}: the 8-row kernels (see {@link #eightRows}) with
+     * fewer than L columns, or between L and 2L from a unit-stride B, and contiguous rows of B and C.
+     */
+    private static boolean staged(Job j) {
+        int n = j.n;
+        return (n < L || n > L && n < 2 * L && j.bs1 == 1) && j.bs0 == n && j.cs0 == n && eightRows(j);
     }
 
     /** Whether {@link #direct} runs 8-row blocks: MR == 8, c = a @ b (alpha 1, beta 0), A row-major, B not padded. */
