@@ -5,7 +5,7 @@ import dev.vectorgrad.bench.harness.BenchRunner;
 import java.nio.file.Path;
 
 /**
- * {@code ./vectorgrad bench <suite> [--peers] [--threads 1,2] [--quick] [--json] [--out DIR]}: runs the JMH
+ * {@code ./vectorgrad bench <suite> [--peers] [--threads 1,2] [--quick] [--repeat N] [--json] [--out DIR]}: runs the JMH
  * suite (dev.vectorgrad.bench.harness), prints the table with ratios against the best peer (or the
  * openblas/scalar reference), writes raw and summary JSON and PNG charts; with --json the summary JSON is
  * the last stdout line. {@code ./vectorgrad bench compare gemm|conv ...} runs the interleaved CPU-time

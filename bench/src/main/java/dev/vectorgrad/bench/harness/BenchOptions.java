@@ -17,8 +17,9 @@ public record BenchOptions(
         Path outDir,
         String include,
         Map<String, List<String>> params,
-        Path from,
-        boolean dryRun) {
+        List<Path> from,
+        boolean dryRun,
+        int repeat) {
 
     public static final String USAGE = """
             usage: ./vectorgrad bench <suite> [options]
@@ -33,7 +34,11 @@ public record BenchOptions(
               --out DIR          where results go (default bench-results); a <timestamp>/ folder is made in it
               --include REGEX    only benchmarks whose 'Class.method' matches (within the suite)
               -p NAME=V1,V2      override a JMH @Param (e.g. -p n=64,256,1024); ignored by classes without it
-              --from FILE        summarise an existing raw JMH JSON instead of running""";
+              --repeat N         run the whole plan N times in turn (pass 1 runs every configuration, then pass 2, ...);
+                                 each row is the median of its N results, with their min-max, and ratios are ratios
+                                 of medians: on a shared machine one fork can run 1.5x slower than the next
+              --from FILE        summarise an existing raw JMH JSON instead of running; give it again to pool several
+                                 runs (rows that repeat become medians, as with --repeat)""";
 
     public static BenchOptions parse(String[] args) {
         String suite = null;
@@ -41,7 +46,8 @@ public record BenchOptions(
         List<Integer> threads = List.of(1, 2);
         Path out = Path.of("bench-results");
         String include = null;
-        Path from = null;
+        List<Path> from = new ArrayList<>();
+        int repeat = 1;
         Map<String, List<String>> params = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -53,7 +59,8 @@ public record BenchOptions(
                 case "--threads" -> threads = parseThreads(value(args, ++i, a));
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--include" -> include = value(args, ++i, a);
-                case "--from" -> from = Path.of(value(args, ++i, a));
+                case "--from" -> from.add(Path.of(value(args, ++i, a)));
+                case "--repeat" -> repeat = positive(value(args, ++i, a), a, "a count like 3", null);
                 case "-p" -> {
                     String kv = value(args, ++i, a);
                     int eq = kv.indexOf('=');
@@ -71,7 +78,8 @@ public record BenchOptions(
         if (!Suites.NAMES.contains(suite)) {
             throw new IllegalArgumentException("unknown suite '" + suite + "'; known: " + String.join(", ", Suites.NAMES));
         }
-        return new BenchOptions(suite, peers, threads, quick, json, out, include, params, from, dryRun);
+        if (repeat > 1 && !from.isEmpty()) throw new IllegalArgumentException("--repeat runs the plan again; --from only summarises files, not both");
+        return new BenchOptions(suite, peers, threads, quick, json, out, include, params, List.copyOf(from), dryRun, repeat);
     }
 
     private static String value(String[] args, int i, String opt) {
@@ -81,16 +89,19 @@ public record BenchOptions(
 
     static List<Integer> parseThreads(String s) {
         List<Integer> t = new ArrayList<>();
-        for (String p : s.split(",")) {
-            int n;
-            try {
-                n = Integer.parseInt(p.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--threads takes a list like 1,2, got '" + s + "'");
-            }
-            if (n < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + n);
-            t.add(n);
-        }
+        for (String p : s.split(",")) t.add(positive(p, "--threads", "a list like 1,2", s));
         return List.copyOf(t);
+    }
+
+    /** part as an int >= 1; the message names opt, what it takes and the whole value (part when whole is null). */
+    private static int positive(String part, String opt, String takes, String whole) {
+        int n;
+        try {
+            n = Integer.parseInt(part.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(opt + " takes " + takes + ", got '" + (whole == null ? part : whole) + "'");
+        }
+        if (n < 1) throw new IllegalArgumentException(opt + " must be >= 1, got " + n);
+        return n;
     }
 }

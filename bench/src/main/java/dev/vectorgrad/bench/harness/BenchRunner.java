@@ -47,13 +47,17 @@ public final class BenchRunner {
         Path raw = dir.resolve("jmh.json");
         int defaultThreads = Runtime.getRuntime().availableProcessors();
         List<String> notes = new ArrayList<>();
-        if (o.peers() && !peersBuilt() && o.from() == null) {
+        if (o.peers() && !peersBuilt() && o.from().isEmpty()) {
             notes.add("peers djl-pytorch, nd4j: not in this build; build them once with 'mvn -Ppeers -pl cli -am -DskipTests package' "
                     + "(downloads DJL/libtorch and ND4J, ~330 MB; the ./vectorgrad launcher rebuilds without them when sources change)");
             err.println("[bench] " + notes.get(0));
         }
-        if (o.from() != null) {
-            Files.copy(o.from(), raw);
+        if (o.from().size() == 1) {
+            Files.copy(o.from().get(0), raw);
+        } else if (!o.from().isEmpty()) {
+            JsonArray merged = new JsonArray();
+            for (Path f : o.from()) merged.addAll(JsonParser.parseString(Files.readString(f)).getAsJsonArray());
+            writeRaw(raw, merged);
         } else {
             RunPlan plan = plan(o);
             if (plan.steps().isEmpty()) {
@@ -75,33 +79,35 @@ public final class BenchRunner {
             try (OutputStream logFile = Files.newOutputStream(log)) {
                 PrintStream jmhOut = new PrintStream(o.json() ? logFile : new TeeStream(logFile, out), true);
                 if (o.json()) err.println("[bench] running JMH, log in " + log);
-                int i = 0;
-                for (RunPlan.Step step : plan.steps()) {
-                    i++;
-                    long s0 = System.nanoTime();
-                    err.printf(Locale.ROOT, "[bench] run %d/%d: %s%n", i, plan.steps().size(), step);
-                    Path stepJson = dir.resolve("jmh-" + i + ".json");
-                    try {
-                        new Runner(options(step, stepJson), OutputFormatFactory.createFormatInstance(jmhOut, VerboseMode.NORMAL)).run();
-                    } catch (RunnerException e) {
-                        if (String.valueOf(e.getMessage()).contains("JMH lock")) {
-                            // JMH allows one run per machine (/tmp/jmh.lock): say so instead of an empty table.
-                            throw new IOException("another JMH run holds /tmp/jmh.lock on this machine (two runs would disturb each "
-                                    + "other's timings): wait for it to finish, or add -Djmh.ignoreLock=true to the java command line");
+                int runs = plan.steps().size() * plan.passes(), i = 0;
+                for (int pass = 1; pass <= plan.passes(); pass++) {
+                    for (RunPlan.Step step : plan.steps()) {
+                        i++;
+                        long s0 = System.nanoTime();
+                        err.printf(Locale.ROOT, "[bench] run %d/%d%s: %s%n", i, runs, plan.passes() > 1 ? " (pass " + pass + ")" : "", step);
+                        Path stepJson = dir.resolve("jmh-" + i + ".json");
+                        try {
+                            new Runner(options(step, stepJson), OutputFormatFactory.createFormatInstance(jmhOut, VerboseMode.NORMAL)).run();
+                        } catch (RunnerException e) {
+                            if (String.valueOf(e.getMessage()).contains("JMH lock")) {
+                                // JMH allows one run per machine (/tmp/jmh.lock): say so instead of an empty table.
+                                throw new IOException("another JMH run holds /tmp/jmh.lock on this machine (two runs would disturb each "
+                                        + "other's timings): wait for it to finish, or add -Djmh.ignoreLock=true to the java command line");
+                            }
+                            err.println("[bench] run " + i + " (" + step.label() + ") failed: " + e.getMessage());
                         }
-                        err.println("[bench] run " + i + " (" + step.label() + ") failed: " + e.getMessage());
+                        if (Files.exists(stepJson)) {
+                            for (JsonElement e : JsonParser.parseString(Files.readString(stepJson)).getAsJsonArray()) merged.add(e);
+                            Files.delete(stepJson);
+                        }
+                        err.printf(Locale.ROOT, "[bench] run %d/%d took %s (estimated %s); %s so far of %s estimated%n", i, runs,
+                                RunPlan.duration((System.nanoTime() - s0) / 1e9), RunPlan.duration(step.estimateSeconds()),
+                                RunPlan.duration((System.nanoTime() - t0) / 1e9), RunPlan.duration(plan.estimateSeconds()));
                     }
-                    if (Files.exists(stepJson)) {
-                        for (JsonElement e : JsonParser.parseString(Files.readString(stepJson)).getAsJsonArray()) merged.add(e);
-                        Files.delete(stepJson);
-                    }
-                    err.printf(Locale.ROOT, "[bench] run %d/%d took %s (estimated %s); %s so far of %s estimated%n", i, plan.steps().size(),
-                            RunPlan.duration((System.nanoTime() - s0) / 1e9), RunPlan.duration(step.estimateSeconds()),
-                            RunPlan.duration((System.nanoTime() - t0) / 1e9), RunPlan.duration(plan.estimateSeconds()));
                 }
                 jmhOut.flush();
             }
-            Files.writeString(raw, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(merged) + "\n");
+            writeRaw(raw, merged);
             List<String> failed = RunLog.notes(RunLog.failures(Files.readString(log)));
             for (String n : failed) err.println("[bench] " + n);
             notes.addAll(failed);
@@ -116,6 +122,10 @@ public final class BenchRunner {
         Files.writeString(dir.resolve("summary.md"), summary.markdown());
         List<Path> charts = summary.rows().isEmpty() ? List.of() : BenchChart.write(summary, dir);
         return new Outcome(dir, summary, charts);
+    }
+
+    private static void writeRaw(Path raw, JsonArray merged) throws IOException {
+        Files.writeString(raw, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(merged) + "\n");
     }
 
     /** What a run with these options would execute, over the benchmarks of this build. */

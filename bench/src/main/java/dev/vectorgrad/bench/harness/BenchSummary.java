@@ -20,9 +20,14 @@ import java.util.TreeMap;
  * same work (same method name, same params, same threads), else openblas, else scalar.
  */
 public final class BenchSummary {
-    /** One benchmark result. ratio = how many times faster than ref (> 1 is faster); NaN without a ref. */
+    /**
+     * One benchmark result. ratio = how many times faster than ref (> 1 is faster); NaN without a ref. A row that
+     * JMH reported several times (--repeat, or several --from files) is their median: runs says how many, and
+     * scoreMin / scoreMax their range (error is then NaN).
+     */
     public record Row(String bench, String method, String backend, boolean peer, Map<String, String> params, int threads,
-                      double score, double error, String unit, double allocBytesPerOp, String ref, double ratio) {
+                      double score, double error, String unit, double allocBytesPerOp, String ref, double ratio,
+                      int runs, double scoreMin, double scoreMax) {
 
         String workload() {
             return method + params;
@@ -39,7 +44,18 @@ public final class BenchSummary {
         }
 
         Row withRatio(String r, double x) {
-            return new Row(bench, method, backend, peer, params, threads, score, error, unit, allocBytesPerOp, r, x);
+            return new Row(bench, method, backend, peer, params, threads, score, error, unit, allocBytesPerOp, r, x, runs, scoreMin, scoreMax);
+        }
+
+        /** The GEMM this row timed, from its {@code shape} param; null for other benchmarks. */
+        GemmShape gemmShape() {
+            String shape = params.get("shape");
+            if (shape == null || !method.startsWith("gemm")) return null;
+            try {
+                return GemmShape.parse(shape);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
     }
 
@@ -110,9 +126,36 @@ public final class BenchSummary {
                 if (sm.has("gc.alloc.rate.norm")) alloc = sm.getAsJsonObject("gc.alloc.rate.norm").get("score").getAsDouble();
             }
             rows.add(new Row(cls + "." + method, method, Suites.backendOf(cls, backendParam), Suites.isPeer(cls),
-                    Map.copyOf(params), threads, score, err, unit, alloc, null, Double.NaN));
+                    Map.copyOf(params), threads, score, err, unit, alloc, null, Double.NaN, 1, score, score));
         }
-        return new BenchSummary(suite, withRatios(rows), List.of());
+        return new BenchSummary(suite, withRatios(pooled(rows)), List.of());
+    }
+
+    /** Rows of the same benchmark, backend, params and threads become one: the median of their scores and allocations. */
+    static List<Row> pooled(List<Row> rows) {
+        Map<String, List<Row>> same = new LinkedHashMap<>();
+        for (Row r : rows) same.computeIfAbsent(r.bench() + "|" + r.backend() + "|" + new TreeMap<>(r.params()) + "|" + r.threads() + "|" + r.unit(),
+                k -> new ArrayList<>()).add(r);
+        List<Row> out = new ArrayList<>();
+        for (List<Row> g : same.values()) {
+            Row r = g.get(0);
+            if (g.size() == 1) {
+                out.add(r);
+                continue;
+            }
+            double[] scores = g.stream().mapToDouble(Row::score).sorted().toArray();
+            double alloc = median(g.stream().mapToDouble(Row::allocBytesPerOp).filter(Double::isFinite).sorted().toArray());
+            out.add(new Row(r.bench(), r.method(), r.backend(), r.peer(), r.params(), r.threads(), median(scores), Double.NaN, r.unit(),
+                    alloc, null, Double.NaN, g.size(), scores[0], scores[scores.length - 1]));
+        }
+        return out;
+    }
+
+    /** The median of sorted values (the mean of the middle two for an even count); NaN for none. */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        if (n == 0) return Double.NaN;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static double parseDouble(JsonElement e) {
@@ -314,6 +357,20 @@ public final class BenchSummary {
             if (Double.isFinite(r.allocBytesPerOp())) o.addProperty("alloc_bytes_per_op", r.allocBytesPerOp());
             else o.add("alloc_bytes_per_op", null);
             o.addProperty("peer", r.peer());
+            if (r.runs() > 1) {
+                o.addProperty("runs", r.runs());
+                o.addProperty("score_min", r.scoreMin());
+                o.addProperty("score_max", r.scoreMax());
+            }
+            GemmShape g = r.gemmShape();
+            double sec = r.seconds();
+            if (g != null && sec > 0) {
+                o.addProperty("m", g.m());
+                o.addProperty("n", g.n());
+                o.addProperty("k", g.k());
+                o.addProperty("gflops", g.flops() / sec / 1e9);
+                o.addProperty("ns_per_op", sec * 1e9);
+            }
             if (r.ref() != null) {
                 o.addProperty("ref", r.ref());
                 o.addProperty("speedup_vs_ref", r.ratio());
@@ -352,34 +409,34 @@ public final class BenchSummary {
 
     /** A plain-text table, one row per result, with the ratio against the reference. */
     public String table() {
-        List<String[]> lines = new ArrayList<>();
-        lines.add(new String[] {"bench", "params", "thr", "backend", "score", "unit", "alloc B/op", "vs ref"});
-        for (Row r : rows) {
-            lines.add(new String[] {
-                r.bench(), paramString(r.params()), Integer.toString(r.threads()), r.backend(), fmt(r.score()), r.unit(),
-                Double.isFinite(r.allocBytesPerOp()) ? String.format(Locale.ROOT, "%.0f", r.allocBytesPerOp()) : "-",
-                r.ref() == null ? "-" : String.format(Locale.ROOT, "%.2fx %s", r.ratio(), r.ref())
-            });
-        }
-        return render(lines, false, 4) + headlineSection(false);
+        return render(resultLines("thr", "vs ref"), false, 4) + headlineSection(false);
     }
 
     /** The same table as GitHub markdown. */
     public String markdown() {
+        return render(resultLines("threads", "speedup vs ref"), true, 4) + headlineSection(true);
+    }
+
+    /** The result table's lines; pooled results (runs > 1) add a last column with their count and range. */
+    private List<String[]> resultLines(String threadsHead, String ratioHead) {
+        boolean pooled = rows.stream().anyMatch(r -> r.runs() > 1);
         List<String[]> lines = new ArrayList<>();
-        lines.add(new String[] {"bench", "params", "threads", "backend", "score", "unit", "alloc B/op", "speedup vs ref"});
+        List<String> head = new ArrayList<>(List.of("bench", "params", threadsHead, "backend", "score", "unit", "alloc B/op", ratioHead));
+        if (pooled) head.add("runs: min-max");
+        lines.add(head.toArray(String[]::new));
         for (Row r : rows) {
-            lines.add(new String[] {
+            List<String> l = new ArrayList<>(List.of(
                 r.bench(), paramString(r.params()), Integer.toString(r.threads()), r.backend(), fmt(r.score()), r.unit(),
                 Double.isFinite(r.allocBytesPerOp()) ? String.format(Locale.ROOT, "%.0f", r.allocBytesPerOp()) : "-",
-                r.ref() == null ? "-" : String.format(Locale.ROOT, "%.2fx %s", r.ratio(), r.ref())
-            });
+                r.ref() == null ? "-" : String.format(Locale.ROOT, "%.2fx %s", r.ratio(), r.ref())));
+            if (pooled) l.add(r.runs() + ": " + fmt(r.scoreMin()) + "-" + fmt(r.scoreMax()));
+            lines.add(l.toArray(String[]::new));
         }
-        return render(lines, true, 4) + headlineSection(true);
+        return lines;
     }
 
     private static boolean right(int col, int cols, int rightFrom) {
-        return cols == 8 ? col >= rightFrom && col != 5 : col >= rightFrom;
+        return cols >= 8 ? col >= rightFrom && col != 5 : col >= rightFrom;
     }
 
     static String paramString(Map<String, String> p) {

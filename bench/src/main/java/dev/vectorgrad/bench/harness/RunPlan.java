@@ -145,10 +145,17 @@ public final class RunPlan {
 
     private final List<Step> steps;
     private final boolean quick;
+    private final int passes;
 
-    private RunPlan(List<Step> steps, boolean quick) {
+    private RunPlan(List<Step> steps, boolean quick, int passes) {
         this.steps = List.copyOf(steps);
         this.quick = quick;
+        this.passes = passes;
+    }
+
+    /** How many times the steps run in turn (--repeat). */
+    public int passes() {
+        return passes;
     }
 
     public List<Step> steps() {
@@ -159,16 +166,19 @@ public final class RunPlan {
         return steps.stream().mapToInt(Step::configurations).sum();
     }
 
+    /** All passes together. */
     public double estimateSeconds() {
-        return steps.stream().mapToDouble(Step::estimateSeconds).sum();
+        return passes * steps.stream().mapToDouble(Step::estimateSeconds).sum();
     }
 
     /** The plan as printed at the start of a run. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "plan (%s): %d JMH runs, %d configurations (one forked JVM each), estimated %s "
+        String each = passes > 1 ? " per pass" : "";
+        sb.append(String.format(Locale.ROOT, "plan (%s%s): %d JMH runs%s, %d configurations%s (one forked JVM each), estimated %s%s "
                 + "(%s s per fork start, %s s for a peer, + warmup + measurement; a loaded machine takes longer)%n",
-                quick ? "quick" : "full", steps.size(), configurations(), duration(estimateSeconds()), num(FORK_START_S), num(PEER_FORK_START_S)));
+                quick ? "quick" : "full", passes > 1 ? ", " + passes + " passes" : "", steps.size(), each, configurations(), each,
+                duration(estimateSeconds()), passes > 1 ? " in all" : "", num(FORK_START_S), num(PEER_FORK_START_S)));
         for (Step s : steps) sb.append("  ").append(s).append('\n');
         return sb.toString();
     }
@@ -239,7 +249,7 @@ public final class RunPlan {
                         o.quick() ? QUICK_JVM_ARGS : List.of(), List.copyOf(resolved)));
             }
         }
-        return new RunPlan(steps, o.quick());
+        return new RunPlan(steps, o.quick(), o.repeat());
     }
 
     /**

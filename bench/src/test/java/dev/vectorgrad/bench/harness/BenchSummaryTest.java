@@ -90,7 +90,7 @@ class BenchSummaryTest {
                 .findFirst().orElseThrow();
         assertEquals(0.5, fc1.ratio(), 1e-12);
         assertTrue(Double.isNaN(BenchSummary.speedup(vec.withRatio(null, 1), new BenchSummary.Row("x", "gemm", "b", false, Map.of(), 1,
-                3, 0, "ops/s", 0, null, Double.NaN))), "time and throughput do not compare");
+                3, 0, "ops/s", 0, null, Double.NaN, 1, 3, 3))), "time and throughput do not compare");
     }
 
     @Test
@@ -242,6 +242,77 @@ class BenchSummaryTest {
     }
 
     @Test
+    void runnerPoolsSeveralRawFilesIntoMedians(@TempDir Path dir) throws Exception {
+        String[] files = new String[6];
+        double[] ours = {100, 300, 120}, ref = {90, 95, 400};
+        for (int i = 0; i < 3; i++) {
+            Path raw = dir.resolve("raw" + i + ".json");
+            Files.writeString(raw, "[" + String.join(",",
+                    entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"64\",\"threads\":\"1\"}", ours[i], "us/op", 0.0),
+                    entry(P + "GemmBench.gemm", "{\"backend\":\"openblas\",\"shape\":\"64\",\"threads\":\"1\"}", ref[i], "us/op", 8.0 * i)) + "]");
+            files[2 * i] = "--from";
+            files[2 * i + 1] = raw.toString();
+        }
+        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("gemm", "--out", dir.resolve("out").toString()),
+                java.util.Arrays.stream(files)).toArray(String[]::new);
+        BenchOptions o = BenchOptions.parse(args);
+        assertEquals(3, o.from().size());
+        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream ps = new java.io.PrintStream(sink);
+        BenchRunner.Outcome r = BenchRunner.run(o, ps, ps);
+        assertEquals(6, JsonParser.parseString(Files.readString(r.dir().resolve("jmh.json"))).getAsJsonArray().size());
+        BenchSummary.Row vec = find(r.summary(), "gemm", "vector", 1);
+        assertEquals(2, r.summary().rows().size());
+        assertEquals(120, vec.score());
+        assertEquals(3, vec.runs());
+        assertEquals(100, vec.scoreMin());
+        assertEquals(300, vec.scoreMax());
+        assertEquals(95.0 / 120, vec.ratio(), 1e-12); // a ratio of medians: the slow outliers (300, 400) drop out
+        assertEquals(8.0, find(r.summary(), "gemm", "openblas", 1).allocBytesPerOp());
+        assertTrue(r.summary().table().contains("3: 100.0-300.0"), r.summary().table());
+        JsonObject row = JsonParser.parseString(r.summary().toJson()).getAsJsonObject().getAsJsonArray("results").get(1).getAsJsonObject();
+        assertEquals("vector", row.get("backend").getAsString());
+        assertEquals(3, row.get("runs").getAsInt());
+        assertEquals(300, row.get("score_max").getAsDouble());
+    }
+
+    @Test
+    void anEvenNumberOfRunsTakesTheMeanOfTheMiddleTwo() {
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"64\",\"threads\":\"1\"}", 200, "us/op", null),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"64\",\"threads\":\"1\"}", 100, "us/op", null),
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"64\",\"threads\":\"2\"}", 70, "us/op", null)) + "]";
+        BenchSummary s = BenchSummary.fromJmhJson("gemm", json, 1);
+        assertEquals(150, find(s, "gemm", "vector", 1).score());
+        assertTrue(Double.isNaN(find(s, "gemm", "vector", 1).allocBytesPerOp()));
+        assertEquals(1, find(s, "gemm", "vector", 2).runs()); // other threads: its own row
+        assertTrue(Double.isNaN(BenchSummary.median(new double[0])));
+    }
+
+    @Test
+    void gemmResultsInJsonGiveTheirDimensionsGflopsAndNanoseconds() {
+        String json = "[" + String.join(",",
+                entry(P + "GemmBench.gemm", "{\"backend\":\"vector\",\"shape\":\"32x64x10\",\"threads\":\"1\"}", 640, "ns/op", 0.0),
+                entry(P + "PeerDjlBench.gemm", "{\"shape\":\"5408x32x64:TN\",\"threads\":\"2\"}", 200, "us/op", 0.0),
+                entry(P + "InferBench.mnistInfer", "{\"backend\":\"vector\",\"threads\":\"1\"}", 90, "us/op", 0.0)) + "]";
+        JsonObject root = JsonParser.parseString(BenchSummary.fromJmhJson("gemm", json, 1).toJson()).getAsJsonObject();
+        Map<String, JsonObject> byBench = new java.util.HashMap<>();
+        for (var e : root.getAsJsonArray("results")) byBench.put(e.getAsJsonObject().get("bench").getAsString(), e.getAsJsonObject());
+        JsonObject small = byBench.get("GemmBench.gemm");
+        assertEquals(32, small.get("m").getAsInt());
+        assertEquals(10, small.get("n").getAsInt());
+        assertEquals(64, small.get("k").getAsInt());
+        assertEquals(640, small.get("ns_per_op").getAsDouble(), 1e-9);
+        assertEquals(2.0 * 32 * 64 * 10 / 640, small.get("gflops").getAsDouble(), 1e-9);
+        JsonObject peer = byBench.get("PeerDjlBench.gemm");
+        assertEquals(5408, peer.get("m").getAsInt());
+        assertEquals(200_000, peer.get("ns_per_op").getAsDouble(), 1e-6);
+        assertEquals(2.0 * 5408 * 32 * 64 / 200e-6 / 1e9, peer.get("gflops").getAsDouble(), 1e-9);
+        assertTrue(!byBench.get("InferBench.mnistInfer").has("gflops"));
+        assertTrue(!small.has("runs"));
+    }
+
+    @Test
     void squareGemmIsChartedInGflops() {
         assertTrue(BenchChart.plotsGflops("gemm", "n", "us/op"));
         assertTrue(!BenchChart.plotsGflops("gemm", "size", "us/op"));
@@ -282,5 +353,15 @@ class BenchSummaryTest {
         assertEquals(List.of(2), o.threads());
         assertEquals(Map.of("n", List.of("64", "256")), o.params());
         assertTrue(o.quick() && o.peers() && o.json());
+        assertEquals(1, o.repeat());
+        assertEquals(3, BenchOptions.parse(new String[] {"gemm", "--repeat", "3"}).repeat());
+        assertEquals("--repeat must be >= 1, got 0",
+                assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"gemm", "--repeat", "0"})).getMessage());
+        assertEquals("--repeat takes a count like 3, got 'x'",
+                assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"gemm", "--repeat", "x"})).getMessage());
+        assertEquals("--threads takes a list like 1,2, got '1,a'",
+                assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"gemm", "--threads", "1,a"})).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> BenchOptions.parse(new String[] {"gemm", "--repeat", "2", "--from", "a.json"})).getMessage().contains("not both"));
     }
 }

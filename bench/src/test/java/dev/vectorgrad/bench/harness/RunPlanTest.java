@@ -86,6 +86,18 @@ class RunPlanTest {
     }
 
     @Test
+    void repeatRunsTheSameStepsSeveralPassesAndSaysSo() {
+        RunPlan once = plan("gemm", "--quick"), thrice = plan("gemm", "--quick", "--repeat", "3");
+        assertEquals(1, once.passes());
+        assertEquals(3, thrice.passes());
+        assertEquals(once.steps(), thrice.steps());
+        assertEquals(3 * once.estimateSeconds(), thrice.estimateSeconds(), 1e-9);
+        assertTrue(thrice.describe().startsWith("plan (quick, 3 passes): 3 JMH runs per pass, 26 configurations per pass"), thrice.describe());
+        assertTrue(thrice.describe().contains("estimated " + RunPlan.duration(thrice.estimateSeconds()) + " in all"), thrice.describe());
+        assertTrue(once.describe().startsWith("plan (quick): 3 JMH runs, 26 configurations (one"), once.describe());
+    }
+
+    @Test
     void userParamsThreadsAndIncludeOverrideTheQuickPlan() {
         RunPlan p = plan("all", "--quick", "--threads", "2", "--include", "GemmBench", "-p", "shape=64");
         assertEquals(List.of("gemm vector", "gemm openblas+native", "gemm scalar"), p.steps().stream().map(RunPlan.Step::label).toList());
