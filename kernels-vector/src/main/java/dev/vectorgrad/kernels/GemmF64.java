@@ -235,6 +235,11 @@ final class GemmF64 {
             // The prepacked and direct paths split rows only: with too few row tiles for the threads (a short, wide
             // C) the BLIS-order path below splits columns instead.
             boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
+            // A small x^T @ dY with a C narrower than a vector (fc2's weight gradient): 8-row blocks of A packed (narrowTN).
+            if (work <= DIRECT_MAX && narrowTN(j)) {
+                directNarrowTN(j, BUFFERS.get());
+                return;
+            }
             // A C narrower than a vector goes direct too where the 8-row blocks run (see direct()): they use n / L of
             // each FMA's lanes where the packed tile uses n / 2L.
             // 21632 x 32 x 9 (MNIST conv backward-data): 690-850 us packed, 260-290 us direct (OpenBLAS 240-260).
@@ -462,6 +467,88 @@ final class GemmF64 {
             else directRows8x2Stage(ab, k, bh, n, st, n);
             MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
         }
+    }
+
+    /**
+     * Whether {@link #directNarrowTN} runs: c = a @ b (alpha 1, beta 0) of a transposed A (unit row stride: the weight
+     * gradient x^T @ dY) and a C narrower than a vector with unit column stride, up to DIRECT_MAX multiply-adds. The
+     * 4-row direct blocks read such an A in place with a stride and store through the tile buffer: 64x32x10:TN (fc2's
+     * weight gradient) took 1.2 us against OpenBLAS's 0.49 in session 16's JMH run. bench compare, old and new build
+     * alternated three times (vector us, OpenBLAS's in the same JVMs 0.46-0.63): 64x32x10:TN 1.19-1.88 -> 0.77-0.82,
+     * 32x64x3:TN 1.17-1.76 -> 0.76-0.99, 100x50x7:TN 2.42-3.79 -> 1.96-2.55.
+     */
+    private static boolean narrowTN(Job j) {
+        return j.as0 == 1 && j.as1 != 1 && j.n < L && j.cs1 == 1 && j.alpha == 1 && j.beta == 0;
+    }
+
+    /**
+     * {@link #directNarrow} for a transposed A ({@link #narrowTN}): a^T (k rows of m, contiguous) and B copied to the
+     * heap, then per 8 rows of C the 8 x k block of A packed p-major (a^T[p, i..i+8] at 8p: one vector copy per p,
+     * each writing over the previous one's spill), {@link #directRows8TailP} into the staging rows, and those copied to
+     * C. The rows past m of the last block read the next row of the copy or its spare room and are not copied out.
+     */
+    private static void directNarrowTN(Job j, Buffers buf) {
+        int m = j.m, n = j.n, k = j.k;
+        if (buf.arows.length < k * m + 2 * L) buf.arows = new double[k * m + 2 * L];
+        double[] ah = buf.arows;
+        long as1 = j.as1;
+        if (as1 == m) {
+            MemorySegment.copy(j.as, E, j.ao * ES, ah, 0, k * m);
+        } else {
+            for (int p = 0; p < k; p++) MemorySegment.copy(j.as, E, (j.ao + p * as1) * ES, ah, p * m, m);
+        }
+        if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new double[k * n + 2 * L];
+        double[] bh = buf.bnarrow;
+        if (j.bs1 == 1 && j.bs0 == n) {
+            MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
+        } else {
+            for (int p = 0; p < k; p++) {
+                for (int c = 0; c < n; c++) bh[p * n + c] = j.bs.getAtIndex(E, j.bo + p * j.bs0 + c * j.bs1);
+            }
+        }
+        if (buf.apanel.length < 8 * k + L) buf.apanel = new double[8 * k + L];
+        double[] a8 = buf.apanel, st = buf.stage;
+        MemorySegment cs = j.cs;
+        long cs0 = j.cs0;
+        for (int i = 0; i < m; i += 8) {
+            int rows = Math.min(8, m - i);
+            for (int p = 0, src = i; p < k; p++, src += m) DoubleVector.fromArray(S, ah, src).intoArray(a8, 8 * p);
+            directRows8TailP(a8, k, bh, n, st, n);
+            if (cs0 == n) {
+                MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
+            } else {
+                for (int r = 0; r < rows; r++) MemorySegment.copy(st, r * n, cs, E, (j.co + (i + r) * cs0) * ES, n);
+            }
+        }
+    }
+
+    /**
+     * As {@link #directRows8Tail}, with the 8 rows of A packed p-major (row r of step p at a8[8p + r], as {@link #packA}
+     * lays out an 8-row sliver) instead of k apart. A second kernel rather than strides as parameters: with the
+     * layout fixed, every index is p times a constant and C2 hoists the range checks out of the loop.
+     */
+    private static void directRows8TailP(double[] a8, int k, double[] bt, int bw, double[] dst, int dw) {
+        DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        for (int p = 0; p < k; p++) {
+            DoubleVector bv = DoubleVector.fromArray(S, bt, p * bw);
+            int aq = 8 * p;
+            c0 = DoubleVector.broadcast(S, a8[aq]).fma(bv, c0);
+            c1 = DoubleVector.broadcast(S, a8[aq + 1]).fma(bv, c1);
+            c2 = DoubleVector.broadcast(S, a8[aq + 2]).fma(bv, c2);
+            c3 = DoubleVector.broadcast(S, a8[aq + 3]).fma(bv, c3);
+            c4 = DoubleVector.broadcast(S, a8[aq + 4]).fma(bv, c4);
+            c5 = DoubleVector.broadcast(S, a8[aq + 5]).fma(bv, c5);
+            c6 = DoubleVector.broadcast(S, a8[aq + 6]).fma(bv, c6);
+            c7 = DoubleVector.broadcast(S, a8[aq + 7]).fma(bv, c7);
+        }
+        c0.intoArray(dst, 0);
+        c1.intoArray(dst, dw);
+        c2.intoArray(dst, 2 * dw);
+        c3.intoArray(dst, 3 * dw);
+        c4.intoArray(dst, 4 * dw);
+        c5.intoArray(dst, 5 * dw);
+        c6.intoArray(dst, 6 * dw);
+        c7.intoArray(dst, 7 * dw);
     }
 
     /** This thread's buffer for 8 rows of A (see {@link #copyRows}), grown to 8 * k doubles. */

@@ -205,6 +205,29 @@ class GemmTest {
         }
     }
 
+    /**
+     * directNarrowTN: c = a @ b of a transposed A (x^T @ dY) and a C narrower than a vector, up to DIRECT_MAX
+     * multiply-adds: rows around the 8-row blocks, A's rows m apart or further (an offset, every other row), B plain,
+     * transposed or offset, C plain or with wider rows; F32 and F64.
+     */
+    @Test
+    void transposedANarrowC() {
+        Layout[] al = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 2), new Layout(true, 1, 2, 0)};
+        Layout[] bl = {Layout.PLAIN, new Layout(true, 1, 1, 0), new Layout(false, 1, 1, 1)};
+        Layout[] cl = {Layout.PLAIN, new Layout(false, 1, 1, 1)};
+        qt().withExamples(150).withShrinkCycles(20)
+                .forAll(integers().between(1, 100), integers().between(1, GemmF32.L - 1), integers().between(1, 70), longs().all())
+                .assuming((m, n, k, seed) -> (long) m * n * k <= GemmF32.DIRECT_MAX)
+                .checkAssert((m, n, k, seed) -> {
+                    DType dt = (seed & 1) == 0 ? DType.F32 : DType.F64;
+                    int c = (int) Math.floorMod(seed >> 1, 18L);
+                    check(dt, m, n, k, 1.0, 0.0, al[c % 3], bl[c / 3 % 3], cl[c / 9], seed);
+                });
+        for (int m : new int[] {1, 7, 8, 9, 17, 64}) {
+            for (int n : new int[] {1, 3, 4, 5, 10, GemmF32.L - 1}) check(DType.F32, m, n, 32, 1.0, 0.0, al[0], Layout.PLAIN, Layout.PLAIN, m * 100L + n);
+        }
+    }
+
     @Test
     void smallShapesF32() {
         // The direct (unpacked) path and tiny edge tiles.
