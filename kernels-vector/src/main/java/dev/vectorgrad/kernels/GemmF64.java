@@ -354,6 +354,21 @@ final class GemmF64 {
                 DoubleVector.fromMemorySegment(S, src, e, BO).intoMemorySegment(dst, d, BO);
                 DoubleVector.fromMemorySegment(S, src, e + L * ES, BO, rest).intoMemorySegment(dst, d + L * ES, BO);
             }
+        } else if (bs0 == 1 && w == n) {
+            // A transposed B (dY @ W with W stored transposed, 32x10x64:NT): its n rows of k to the heap, transposed
+            // there with int indices, and copied out in one piece, instead of a long-indexed get and set per element.
+            int nk = n * k;
+            if (buf.bnarrow.length < 2 * nk) buf.bnarrow = new double[2 * nk];
+            double[] h = buf.bnarrow;
+            if (bs1 == k) {
+                MemorySegment.copy(src, E, bo * ES, h, 0, nk);
+            } else {
+                for (int c = 0; c < n; c++) MemorySegment.copy(src, E, (bo + c * bs1) * ES, h, c * k, k);
+            }
+            for (int c = 0; c < n; c++) {
+                for (int p = 0, d = nk + c; p < k; p++, d += n) h[d] = h[c * k + p];
+            }
+            MemorySegment.copy(h, nk, dst, E, 0, nk);
         } else {
             for (int p = 0; p < k; p++) {
                 long e = bo + p * bs0, d = (long) p * w;
