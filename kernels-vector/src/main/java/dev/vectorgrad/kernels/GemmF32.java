@@ -237,6 +237,7 @@ final class GemmF32 {
             boolean rowsEnough = !parallel || (m + MR - 1) / MR >= 2 * threads;
             // A small x^T @ dY with a C narrower than a vector (fc2's weight gradient): 8-row blocks of A packed (narrowTN).
             if (work <= DIRECT_MAX && narrowTN(j)) {
+                if (j.bs1 != 1 || j.bs0 != n) packSmallB(j);
                 directNarrowTN(j, BUFFERS.get());
                 return;
             }
@@ -360,11 +361,7 @@ final class GemmF32 {
             int nk = n * k;
             if (buf.bnarrow.length < 2 * nk) buf.bnarrow = new float[2 * nk];
             float[] h = buf.bnarrow;
-            if (bs1 == k) {
-                MemorySegment.copy(src, E, bo * ES, h, 0, nk);
-            } else {
-                for (int c = 0; c < n; c++) MemorySegment.copy(src, E, (bo + c * bs1) * ES, h, c * k, k);
-            }
+            copyToHeap(src, bo, bs1, n, k, h);
             for (int c = 0; c < n; c++) {
                 for (int p = 0, d = nk + c; p < k; p++, d += n) h[d] = h[c * k + p];
             }
@@ -497,8 +494,8 @@ final class GemmF32 {
     }
 
     /**
-     * {@link #directNarrow} for a transposed A ({@link #narrowTN}): a^T (k rows of m, contiguous) and B copied to the
-     * heap, then per 8 rows of C the 8 x k block of A packed p-major (a^T[p, i..i+8] at 8p: one vector copy per p,
+     * {@link #directNarrow} for a transposed A ({@link #narrowTN}): a^T (k rows of m, contiguous) and B (made contiguous
+     * by {@link #packSmallB} first when it is not) copied to the heap, then per 8 rows of C the 8 x k block of A packed p-major (a^T[p, i..i+8] at 8p: one vector copy per p,
      * each writing over the previous one's spill), {@link #directRows8TailP} into the staging rows, and those copied to
      * C. The rows past m of the last block read the next row of the copy or its spare room and are not copied out.
      */
@@ -506,21 +503,10 @@ final class GemmF32 {
         int m = j.m, n = j.n, k = j.k;
         if (buf.arows.length < k * m + 2 * L) buf.arows = new float[k * m + 2 * L];
         float[] ah = buf.arows;
-        long as1 = j.as1;
-        if (as1 == m) {
-            MemorySegment.copy(j.as, E, j.ao * ES, ah, 0, k * m);
-        } else {
-            for (int p = 0; p < k; p++) MemorySegment.copy(j.as, E, (j.ao + p * as1) * ES, ah, p * m, m);
-        }
+        copyToHeap(j.as, j.ao, j.as1, k, m, ah);
         if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new float[k * n + 2 * L];
         float[] bh = buf.bnarrow;
-        if (j.bs1 == 1 && j.bs0 == n) {
-            MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
-        } else {
-            for (int p = 0; p < k; p++) {
-                for (int c = 0; c < n; c++) bh[p * n + c] = j.bs.getAtIndex(E, j.bo + p * j.bs0 + c * j.bs1);
-            }
-        }
+        MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
         if (buf.apanel.length < 8 * k + L) buf.apanel = new float[8 * k + L];
         float[] a8 = buf.apanel, st = buf.stage;
         MemorySegment cs = j.cs;
@@ -579,12 +565,18 @@ final class GemmF32 {
      * more than the 16 iterations of the loop itself).
      */
     private static void copyRows(Job j, float[] ab, int i, int rows) {
-        int k = j.k;
-        long as0 = j.as0, a = (j.ao + i * as0) * ES;
-        if (as0 == k) {
-            MemorySegment.copy(j.as, E, a, ab, 0, rows * k);
+        copyToHeap(j.as, j.ao + i * j.as0, j.as0, rows, j.k, ab);
+    }
+
+    /**
+     * Copies {@code count} rows of {@code len} elements, {@code stride} elements apart from element {@code e} of
+     * {@code s}, into {@code dst} with rows {@code len} apart: one copy when the rows are contiguous.
+     */
+    private static void copyToHeap(MemorySegment s, long e, long stride, int count, int len, float[] dst) {
+        if (stride == len) {
+            MemorySegment.copy(s, E, e * ES, dst, 0, count * len);
         } else {
-            for (int r = 0; r < rows; r++) MemorySegment.copy(j.as, E, a + r * as0 * ES, ab, r * k, k);
+            for (int r = 0; r < count; r++) MemorySegment.copy(s, E, (e + r * stride) * ES, dst, r * len, len);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.vectorgrad.bench.harness;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -97,7 +96,7 @@ public final class BenchRunner {
                             err.println("[bench] run " + i + " (" + step.label() + ") failed: " + e.getMessage());
                         }
                         if (Files.exists(stepJson)) {
-                            for (JsonElement e : JsonParser.parseString(Files.readString(stepJson)).getAsJsonArray()) merged.add(e);
+                            merged.addAll(JsonParser.parseString(Files.readString(stepJson)).getAsJsonArray());
                             Files.delete(stepJson);
                         }
                         err.printf(Locale.ROOT, "[bench] run %d/%d took %s (estimated %s); %s so far of %s estimated%n", i, runs,
