@@ -1062,6 +1062,21 @@ final class GemmF32 {
                 dst += 2 * MR * kc;
                 ir += MR;
                 continue;
+            } else if (as0 == 1 && L == 2 * MR && vectorPack) {
+                // The same for the last rows, fewer than 2 slivers (9 x 21632 x 32:TN, the MNIST conv's weight
+                // gradient: 9 rows): the rows past mc read as 0 through the load's mask, which is the slivers' padding.
+                // Element by element this took about 3x the kernels' time there (perf).
+                int rows = mc - ir, d1 = dst + MR * kc;
+                VectorMask<Float> live = S.indexInRange(0, rows);
+                for (int p = 0; p < kc; p++) {
+                    FloatVector v = FloatVector.fromMemorySegment(S, as, (base + p * as1) * ES, BO, live);
+                    v.intoArray(ap, dst + p * MR, LOW_HALF);
+                    if (rows > MR) v.intoArray(ap, d1 + (p - 1) * MR, HIGH_HALF);
+                }
+                if (rows > MR) {
+                    dst += MR * kc;
+                    ir += MR;
+                }
             } else {
                 for (int p = 0; p < kc; p++) {
                     long e = base + p * as1;
