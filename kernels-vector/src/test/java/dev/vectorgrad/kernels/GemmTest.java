@@ -66,6 +66,27 @@ class GemmTest {
                 });
     }
 
+    /**
+     * A transposed A with fewer rows than two slivers on the packed paths (the MNIST conv's weight gradient, 9 x 21632 x
+     * 32:TN): packA's masked loads, whose zero lanes are the slivers' padding, over several k blocks, with alpha and
+     * beta that read C back.
+     */
+    @Test
+    void transposedAFewRowsPacked() {
+        Layout[] al = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 3)};
+        qt().withExamples(40).withShrinkCycles(20)
+                .forAll(integers().between(1, 2 * GemmF32.MR + 3), integers().between(1, 80), integers().between(200, 1100), longs().all())
+                .checkAssert((m, n, k0, seed) -> {
+                    forcePrepacked((seed & 1) == 0);
+                    // Past the direct path's limit, so the packed paths run.
+                    int k = (int) Math.max(k0, GemmF32.DIRECT_MAX / ((long) m * n) + 1);
+                    DType dt = (seed & 2) == 0 ? DType.F32 : DType.F64;
+                    boolean scaled = (seed & 4) != 0;
+                    check(dt, m, n, k, scaled ? 0.5 : 1.0, scaled ? 1.5 : 0.0, al[(int) (seed >>> 3 & 1)], Layout.PLAIN,
+                            Layout.PLAIN, seed);
+                });
+    }
+
     /** The prepacked path's own boundaries: NC2 (column block), MC, KC, each -1/0/+1, one and two threads. */
     @Test
     void prepackedBlockingBoundaries() {
