@@ -1063,9 +1063,9 @@ final class GemmF64 {
                 ir += MR;
                 continue;
             } else if (as0 == 1 && L == 2 * MR && vectorPack) {
-                // The same for the last rows, fewer than 2 slivers (9 x 21632 x 32:TN, the MNIST conv's weight
-                // gradient: 9 rows): the rows past mc read as 0 through the load's mask, which is the slivers' padding.
-                // Element by element this took about 3x the kernels' time there (perf).
+                // The same for the last rows, fewer than 2 slivers (all 9 rows of 9 x 21632 x 32:TN, the benchmark
+                // plan's conv weight-gradient product): the rows past mc read as 0 through the load's mask, which is the
+                // slivers' padding. Element by element this took about 2.5x the kernels' time there (perf).
                 int rows = mc - ir, d1 = dst + MR * kc;
                 VectorMask<Double> live = S.indexInRange(0, rows);
                 for (int p = 0; p < kc; p++) {

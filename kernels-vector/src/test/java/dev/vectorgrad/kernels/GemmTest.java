@@ -67,8 +67,8 @@ class GemmTest {
     }
 
     /**
-     * A transposed A with fewer rows than two slivers on the packed paths (the MNIST conv's weight gradient, 9 x 21632 x
-     * 32:TN): packA's masked loads, whose zero lanes are the slivers' padding, over several k blocks, with alpha and
+     * A transposed A with fewer rows than two slivers on the packed paths (the benchmark plan's 9 x 21632 x 32:TN):
+     * packA's masked loads, whose zero lanes are the slivers' padding, over several k blocks, with alpha and
      * beta that read C back.
      */
     @Test
