@@ -87,6 +87,22 @@ class GemmTest {
                 });
     }
 
+    /**
+     * A transposed A on the direct path with C a whole number of 2-vector blocks wide (g^T @ x, a Linear's weight
+     * gradient): the 8-row blocks packed p-major (directRows8P), the rows left over in 4-row blocks.
+     */
+    @Test
+    void transposedADirectEightRows() {
+        Layout[] al = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 5), new Layout(true, 1, 2, 0)};
+        int nr = 2 * GemmF32.L;
+        qt().withExamples(80).withShrinkCycles(20)
+                .forAll(integers().between(1, 90), integers().between(1, 4), integers().between(1, 70), longs().all())
+                .assuming((m, blocks, k, seed) -> (long) m * blocks * nr * k <= GemmF32.DIRECT_MAX)
+                .checkAssert((m, blocks, k, seed) -> check(DType.F32, m, blocks * nr, k, 1.0, 0.0,
+                        al[(int) Math.floorMod(seed, 3L)], Layout.PLAIN, Layout.PLAIN, seed));
+        for (int m : new int[] {8, 9, 15, 16, 17, 24, 31}) check(DType.F32, m, nr, 33, 1.0, 0.0, al[0], Layout.PLAIN, Layout.PLAIN, m);
+    }
+
     /** The prepacked path's own boundaries: NC2 (column block), MC, KC, each -1/0/+1, one and two threads. */
     @Test
     void prepackedBlockingBoundaries() {
