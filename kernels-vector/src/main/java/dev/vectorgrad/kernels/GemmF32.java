@@ -429,19 +429,11 @@ final class GemmF32 {
         int span = i1 - i0;
         boolean eightT = !eight && MR == 8 && j.as0 == 1 && j.alpha == 1 && j.beta == 0 && !j.padded && n == full2
                 && span >= 8;
-        float[] ah = null, a8 = null;
-        if (eightT) {
-            int k = j.k;
-            if (buf.arows.length < k * span + 2 * L) buf.arows = new float[k * span + 2 * L];
-            ah = buf.arows;
-            copyToHeap(j.as, j.ao + i0, j.as1, k, span, ah);
-            if (buf.apanel.length < 8 * k + L) buf.apanel = new float[8 * k + L];
-            a8 = buf.apanel;
-        }
+        float[] ah = eightT ? transposedARows(j, buf, i0, span) : null, a8 = eightT ? a8Buffer(buf, j.k) : null;
         for (int i = i0, rows; i < i1; i += rows) {
             if (eightT && i1 - i >= 8) {
                 rows = 8;
-                for (int p = 0, src = i - i0; p < j.k; p++, src += span) FloatVector.fromArray(S, ah, src).intoArray(a8, 8 * p);
+                packRows8(ah, i - i0, span, j.k, a8);
                 for (int jj = 0; jj < n; jj += 2 * L) directRows8P(j, a8, i, jj);
                 continue;
             }
@@ -523,19 +515,16 @@ final class GemmF32 {
      */
     private static void directNarrowTN(Job j, Buffers buf) {
         int m = j.m, n = j.n, k = j.k;
-        if (buf.arows.length < k * m + 2 * L) buf.arows = new float[k * m + 2 * L];
-        float[] ah = buf.arows;
-        copyToHeap(j.as, j.ao, j.as1, k, m, ah);
+        float[] ah = transposedARows(j, buf, 0, m);
         if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new float[k * n + 2 * L];
         float[] bh = buf.bnarrow;
         MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
-        if (buf.apanel.length < 8 * k + L) buf.apanel = new float[8 * k + L];
-        float[] a8 = buf.apanel, st = buf.stage;
+        float[] a8 = a8Buffer(buf, k), st = buf.stage;
         MemorySegment cs = j.cs;
         long cs0 = j.cs0;
         for (int i = 0; i < m; i += 8) {
             int rows = Math.min(8, m - i);
-            for (int p = 0, src = i; p < k; p++, src += m) FloatVector.fromArray(S, ah, src).intoArray(a8, 8 * p);
+            packRows8(ah, i, m, k, a8);
             directRows8TailP(a8, k, bh, n, st, n);
             if (cs0 == n) {
                 MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
@@ -572,6 +561,32 @@ final class GemmF32 {
         c5.intoArray(dst, 5 * dw);
         c6.intoArray(dst, 6 * dw);
         c7.intoArray(dst, 7 * dw);
+    }
+
+    /**
+     * Rows [i0, i0 + span) of a transposed A (its columns: contiguous, as1 apart per k step) copied to this thread's
+     * heap buffer, step p's at p * span, with 2L spare floats for {@link #packRows8}'s whole-vector reads.
+     */
+    private static float[] transposedARows(Job j, Buffers buf, int i0, int span) {
+        int k = j.k;
+        if (buf.arows.length < k * span + 2 * L) buf.arows = new float[k * span + 2 * L];
+        copyToHeap(j.as, j.ao + i0, j.as1, k, span, buf.arows);
+        return buf.arows;
+    }
+
+    /** This thread's buffer for an 8-row block of A packed p-major ({@link #packRows8}), grown to 8 * k + L floats. */
+    private static float[] a8Buffer(Buffers buf, int k) {
+        if (buf.apanel.length < 8 * k + L) buf.apanel = new float[8 * k + L];
+        return buf.apanel;
+    }
+
+    /**
+     * Packs 8 rows of {@link #transposedARows}' copy, from row {@code src}, p-major into a8 (step p's at 8p): one
+     * vector copy per step, each writing over the previous one's spill. Rows past the copy's end read its next step
+     * or its spare room.
+     */
+    private static void packRows8(float[] ah, int src, int span, int k, float[] a8) {
+        for (int p = 0; p < k; p++, src += span) FloatVector.fromArray(S, ah, src).intoArray(a8, 8 * p);
     }
 
     /** This thread's buffer for 8 rows of A (see {@link #copyRows}), grown to 8 * k floats. */
@@ -1147,7 +1162,8 @@ final class GemmF32 {
             } else if (as0 == 1 && L == 2 * MR && vectorPack) {
                 // The same for the last rows, fewer than 2 slivers (all 9 rows of 9 x 21632 x 32:TN, the benchmark
                 // plan's conv weight-gradient product): the rows past mc read as 0 through the load's mask, which is the
-                // slivers' padding. Element by element this took about 2.5x the kernels' time there (perf).
+                // slivers' padding. Element by element this took about 2.5x the kernels' time there (perf). Kept apart
+                // from the branch above: the masked load there made 5408x32x64:TN 1.21x -> 1.10x OpenBLAS.
                 int rows = mc - ir, d1 = dst + MR * kc;
                 VectorMask<Float> live = S.indexInRange(0, rows);
                 for (int p = 0; p < kc; p++) {
