@@ -2,6 +2,9 @@ package dev.vectorgrad.kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -34,9 +37,11 @@ import jdk.incubator.vector.VectorSpecies;
  * flat (no helper of ours takes or returns a vector; past the budget C2 refuses our methods but still inlines the
  * JDK's own @ForceInline Vector API methods, late), and the composite ones (tanh, log1p) reach exp and log through
  * memory too. A kernel stores its argument (x - max, -|x|, ...) into its output or a scratch vector
- * ({@link #scratch}), calls the function there and loads the result back. Used by: VectorLoops (exp, log,
- * sigmoid, tanh, GELU in both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's
- * log1p. (pow runs Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares -Xint,
+ * ({@link #scratch}), calls the function there and loads the result back. F32 sigmoid and tanh go further: they
+ * run over whole ranges ({@link #sigmoidVectorsF}, {@link #tanhVectorsF}), each range and its exp a compilation of
+ * its own that no caller inlines (see "float ranges" below: the late inlining past the node budget boxed the exp
+ * result loaded back in the fused sigmoid kernel at random). Used by: VectorLoops (exp, log, sigmoid, tanh, GELU in
+ * both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's log1p. (pow runs Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares -Xint,
  * C2 and tiered runs of each; VMathAllocationTest, ConvTrainingAllocationTest and ShortRowsProfileProbe catch
  * boxing; VMathOutOfLineTest runs the kernels with this class never inlined.
  */
@@ -180,26 +185,120 @@ final class VMath {
         e.lanewise(VectorOperators.FMA, LN2_HI, f.add(y)).add(c).intoMemorySegment(dst, do_, NO);
     }
 
-    /**
-     * tanh for float lanes, Cephes tanhf: for |x| < 0.625 an odd polynomial, else 1 - 2 / (e^(2|x|) + 1) (|x| clamped
-     * to 10, where tanh rounds to 1; the exp through {@link #expF}); the sign of x is copied on, so -0 and -Inf keep
-     * theirs. NaN stays NaN.
+    // ------------------------------------------------------------------ float ranges, each a compilation unit
+
+    /*
+     * C2 parses at most about 18,000 nodes into one compilation at full strength (NodeCountInliningCutoff, a
+     * product constant). Past that point it still inlines the JDK's @ForceInline Vector API methods, but late, after
+     * parsing, and a vector made by a late-inlined call can stay boxed: 80 B per vector, seen in about one JVM in
+     * three in the fused sigmoid conv kernel (the exp result loaded back after expF, JFR: the box allocated at that
+     * load; ConvTrainingAllocationTest, 107,520 B per call). Vector API calls are expensive to parse: expF alone is
+     * ~15,200 nodes (LogCompilation: ~600 per op with a scalar operand, ~450 with a vector one), so a loop doing
+     * anything besides expF crosses the line somewhere inside its vector code, at a place that moves with the
+     * profile. The ranges below keep every compilation under it: the exp over whole vectors, and sigmoid and tanh
+     * around it, each run as a compilation of their own, called through a MethodHandle held in a non-final field.
+     * C2 inlines a MethodHandle call only when the handle is a constant, which a non-final field never is, so the
+     * call stays a call (a few ns, once per range or chunk of CHUNK vectors) and the unit behind it compiles alone:
+     * expVectorsF ~15,500 nodes, sigmoidVectorsF and tanhVectorsF well under (their exp is the call), and the
+     * kernels calling them only their own prologue and tail. Same bits as before: the same operations in the same
+     * order, per lane.
      */
-    static void tanhF(MemorySegment src, long so, MemorySegment dst, long do_) {
-        FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
-        x.abs().min(10f).mul(2f).intoMemorySegment(dst, do_, NO);
-        expF(dst, do_, dst, do_);
-        FloatVector a = x.abs();
-        FloatVector z = a.mul(a);
-        FloatVector p = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
-        p = p.lanewise(VectorOperators.FMA, z, -5.37397155531E-2f);
-        p = p.lanewise(VectorOperators.FMA, z, 1.33314422036E-1f);
-        p = p.lanewise(VectorOperators.FMA, z, -3.33332819422E-1f);
-        FloatVector small = p.mul(z).fma(a, a);
-        FloatVector big = FloatVector.fromMemorySegment(FS, dst, do_, NO).add(1f);
-        big = FloatVector.broadcast(FS, 1f).sub(FloatVector.broadcast(FS, 2f).div(big));
-        FloatVector r = big.blend(small, a.compare(VectorOperators.LT, 0.625f));
-        r.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoMemorySegment(dst, do_, NO);
+
+    /** Vectors per chunk of the sigmoid and tanh ranges: their exp argument waits in a per-thread scratch this big. */
+    static final int CHUNK = 64;
+    private static final int FB = FS.vectorByteSize();
+    private static final ThreadLocal<MemorySegment> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) CHUNK * FB, 64));
+
+    // Not final, on purpose (see above): a constant handle would be inlined, and with it the whole unit.
+    private static MethodHandle expVectorsUnitF = unit("expVectorsBodyF");
+    private static MethodHandle sigmoidVectorsUnitF = unit("sigmoidVectorsBodyF");
+    private static MethodHandle tanhVectorsUnitF = unit("tanhVectorsBodyF");
+
+    private static MethodHandle unit(String name) {
+        try {
+            return MethodHandles.lookup().findStatic(VMath.class, name, MethodType.methodType(void.class, MemorySegment.class,
+                    long.class, MemorySegment.class, long.class, int.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static void call(MethodHandle unit, MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        try {
+            unit.invokeExact(src, so, dst, do_, vectors);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** e^x ({@link #expF}) over {@code vectors} whole vectors from src at so to dst at do_ (in place is fine). */
+    static void expVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(expVectorsUnitF, src, so, dst, do_, vectors);
+    }
+
+    /**
+     * sigmoid over whole vectors, split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) /
+     * (1 + e) with e = exp(-|x|). dst may be src.
+     */
+    static void sigmoidVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(sigmoidVectorsUnitF, src, so, dst, do_, vectors);
+    }
+
+    /**
+     * tanh over whole vectors, Cephes tanhf: for |x| < 0.625 an odd polynomial, else 1 - 2 / (e^(2|x|) + 1) (|x|
+     * clamped to 10, where tanh rounds to 1); the sign of x is copied on, so -0 and -Inf keep theirs. NaN stays
+     * NaN. dst may be src.
+     */
+    static void tanhVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(tanhVectorsUnitF, src, so, dst, do_, vectors);
+    }
+
+    private static void expVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        for (int v = 0; v < vectors; v++) expF(src, so + (long) v * FB, dst, do_ + (long) v * FB);
+    }
+
+    private static void sigmoidVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = CHUNK_SCRATCH.get();
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * FB, dc = do_ + (long) c * FB;
+            for (int v = 0; v < n; v++)
+                FloatVector.fromMemorySegment(FS, src, sc + (long) v * FB, NO).abs().neg().intoMemorySegment(s, (long) v * FB, NO);
+            expVectorsF(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                long at = (long) v * FB;
+                FloatVector x = FloatVector.fromMemorySegment(FS, src, sc + at, NO), e = FloatVector.fromMemorySegment(FS, s, at, NO);
+                e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(dst, dc + at, NO);
+            }
+        }
+    }
+
+    private static void tanhVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = CHUNK_SCRATCH.get();
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * FB, dc = do_ + (long) c * FB;
+            for (int v = 0; v < n; v++)
+                FloatVector.fromMemorySegment(FS, src, sc + (long) v * FB, NO).abs().min(10f).mul(2f).intoMemorySegment(s, (long) v * FB, NO);
+            expVectorsF(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                long at = (long) v * FB;
+                FloatVector x = FloatVector.fromMemorySegment(FS, src, sc + at, NO);
+                FloatVector a = x.abs();
+                FloatVector z = a.mul(a);
+                FloatVector p = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
+                p = p.lanewise(VectorOperators.FMA, z, -5.37397155531E-2f);
+                p = p.lanewise(VectorOperators.FMA, z, 1.33314422036E-1f);
+                p = p.lanewise(VectorOperators.FMA, z, -3.33332819422E-1f);
+                FloatVector small = p.mul(z).fma(a, a);
+                FloatVector big = FloatVector.fromMemorySegment(FS, s, at, NO).add(1f);
+                big = FloatVector.broadcast(FS, 1f).sub(FloatVector.broadcast(FS, 2f).div(big));
+                FloatVector r = big.blend(small, a.compare(VectorOperators.LT, 0.625f));
+                r.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoMemorySegment(dst, dc + at, NO);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ double

@@ -124,26 +124,15 @@ final class VectorLoops {
     }
 
     private static int sigmoidF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + FS.loopBound(hi - lo);
-        FloatVector one = FloatVector.broadcast(FS, 1f);
-        for (; i < bound; i += FL) {
-            long at = (oo + i) * 4;
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            v.abs().neg().intoMemorySegment(os, at, BO);
-            VMath.expF(os, at, os, at);
-            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, BO), d = e.add(1f);
-            r = one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f));
-            r.intoMemorySegment(os, at, BO);
-        }
-        return i;
+        int vectors = (hi - lo) / FL;
+        VMath.sigmoidVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
+        return lo + vectors * FL;
     }
 
     private static int tanhF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += FL) {
-            VMath.tanhF(xs, (xo + i) * 4, os, (oo + i) * 4);
-        }
-        return i;
+        int vectors = (hi - lo) / FL;
+        VMath.tanhVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
+        return lo + vectors * FL;
     }
 
     private static int geluF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {

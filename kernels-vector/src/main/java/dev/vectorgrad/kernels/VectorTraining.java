@@ -81,8 +81,8 @@ final class VectorTraining {
      * The vector loops of the fused activations take no helper that passes a vector (such a helper, left out of line
      * by C2 at a cold call site or past its node budget, boxes every vector: 2-7 KB per call in ShortRowsProfileProbe).
      * IDENTITY and RELU are one formula, max(v, floor): floor 0 is RELU (v > 0 || NaN ? v : +0, as UnaryOp.RELU) and
-     * floor -Inf leaves every v as it is. SIGMOID and TANH (VMath) run loops of their own
-     * ({@link #biasTranscendental}), so each VMath call site has a profile of its own.
+     * floor -Inf leaves every v as it is. SIGMOID and TANH (VMath) add the bias with IDENTITY, then run VMath's
+     * ranges over the whole output ({@link #transcendental}).
      */
     private static float reluFloor(Activation act) {
         return switch (act) {
@@ -106,7 +106,10 @@ final class VectorTraining {
         MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
         if (act == Activation.SIGMOID || act == Activation.TANH) {
-            biasTranscendental(act == Activation.TANH, xs, xo, bs, bo, os, oo, outer, channels, inner);
+            // x + bias into out first (the IDENTITY path), then the activation over out in place: the fused op is
+            // the unary op on the shifted input, bit for bit, and VMath's range runs once over the whole tensor.
+            if (bias != null) biasActivation(k, x, bias, channelAxis, Activation.IDENTITY, out);
+            transcendental(act == Activation.TANH, bias == null ? xs : os, bias == null ? xo : oo, os, oo, Math.toIntExact(out.numel()));
             return;
         }
         if (bias == null) {
@@ -169,117 +172,36 @@ final class VectorTraining {
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(act, xs.getAtIndex(F, xo + i)));
     }
 
-    // The SIGMOID and TANH loops: one VMath call per vector (exp or tanh, the same bits interpreted, under C1 and
-    // under C2, where lanewise(TANH) was a vector stub under C2 and Math.tanh per lane before: a seeded run's bits
-    // depended on JIT timing), one method per activation and layout, so each VMath call site is hot in its own
-    // profile and C2 inlines it whole. The scalar tails use the formulas of activate(act, float) (Math.exp,
-    // Math.tanh: the same in every tier).
+    // The SIGMOID and TANH paths: VMath's ranges (the same bits interpreted, under C1 and under C2, where
+    // lanewise(TANH) was a vector stub under C2 and Math.tanh per lane before: a seeded run's bits depended on JIT
+    // timing). Each range is a compilation of its own behind a MethodHandle (VMath, "float ranges"): inlined here,
+    // exp and the code around it ran past C2's node cutoff, and the late-inlined rest boxed a vector at random. With
+    // a bias, biasActivation first writes x + bias into out and the range runs there in place. The scalar tails use
+    // the formulas of activate(act, float) (Math.exp, Math.tanh: the same in every tier).
 
-    /** biasActivation with SIGMOID (tanh false) or TANH: the same three layouts as the other activations. */
-    private static void biasTranscendental(boolean tanh, MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os,
-                                           long oo, long outer, int channels, long inner) {
-        if (bs == null) {
-            int n = Math.toIntExact(outer * channels * inner);
-            if (Parallel.splits(n, OPT_GRAIN)) {
-                Parallel.forRange(n, OPT_GRAIN, tanh ? (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi) : (lo, hi) -> sigmoidRange(xs, xo, os, oo, lo, hi));
-            } else if (tanh) {
-                tanhRange(xs, xo, os, oo, 0, n);
-            } else {
-                sigmoidRange(xs, xo, os, oo, 0, n);
-            }
-        } else if (inner == 1) {
-            for (long row = 0; row < outer; row++) {
-                long base = row * channels;
-                if (tanh) biasTanhDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
-                else biasSigmoidDenseRow(xs, xo + base, bs, bo, os, oo + base, channels);
-            }
+    /** out[i] = sigmoid(x[i]) (tanh false) or tanh(x[i]) for i < n, split over the kernel threads when large. */
+    private static void transcendental(boolean tanh, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        if (Parallel.splits(n, OPT_GRAIN)) {
+            Parallel.forRange(n, OPT_GRAIN, tanh ? (lo, hi) -> tanhRange(xs, xo, os, oo, lo, hi) : (lo, hi) -> sigmoidRange(xs, xo, os, oo, lo, hi));
+        } else if (tanh) {
+            tanhRange(xs, xo, os, oo, 0, n);
         } else {
-            int plane = Math.toIntExact(inner);
-            for (long row = 0; row < outer; row++)
-                for (int c = 0; c < channels; c++) {
-                    long base = (row * channels + c) * inner;
-                    float b = bs.getAtIndex(F, bo + c);
-                    if (tanh) biasTanhPlane(xs, xo + base, b, os, oo + base, plane);
-                    else biasSigmoidPlane(xs, xo + base, b, os, oo + base, plane);
-                }
+            sigmoidRange(xs, xo, os, oo, 0, n);
         }
     }
 
-    /**
-     * os[at..] = sigmoid(v), split by sign so exp never overflows (as UnaryOp.SIGMOID): (x >= 0 ? 1 : e) / (1 + e),
-     * e = exp(-|x|), the exp through the output (VMath's contract). Written out in each loop below rather than a
-     * helper: a helper taking v would box it wherever C2 left the helper out of line.
-     */
-
-    /** out[i] = sigmoid(x[i]) for i in [lo, hi). */
+    /** out[i] = sigmoid(x[i]) for i in [lo, hi): whole vectors in VMath's range (its own compilation), then the tail. */
     private static void sigmoidRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += L) {
-            long at = (oo + i) * 4;
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO);
-            v.abs().neg().intoMemorySegment(os, at, NO);
-            VMath.expF(os, at, os, at);
-            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, NO);
-            e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(os, at, NO);
-        }
+        int vectors = (hi - lo) / L, i = lo + vectors * L;
+        VMath.sigmoidVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i)));
-    }
-
-    /** out[c] = sigmoid(x[c] + bias[c]) for c < C (one dense row). */
-    private static void biasSigmoidDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
-        int c = 0, bound = FS.loopBound(C);
-        for (; c < bound; c += L) {
-            long at = (oo + c) * 4;
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO));
-            v.abs().neg().intoMemorySegment(os, at, NO);
-            VMath.expF(os, at, os, at);
-            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, NO);
-            e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(os, at, NO);
-        }
-        for (; c < C; c++) os.setAtIndex(F, oo + c, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
-    }
-
-    /** out[i] = sigmoid(x[i] + b) for i < len (one conv plane). */
-    private static void biasSigmoidPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
-        int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L) {
-            long at = (oo + i) * 4;
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b);
-            v.abs().neg().intoMemorySegment(os, at, NO);
-            VMath.expF(os, at, os, at);
-            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, NO);
-            e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(os, at, NO);
-        }
-        for (; i < len; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i) + b));
     }
 
     /** out[i] = tanh(x[i]) for i in [lo, hi). */
     private static void tanhRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += L) VMath.tanhF(xs, (xo + i) * 4, os, (oo + i) * 4);
+        int vectors = (hi - lo) / L, i = lo + vectors * L;
+        VMath.tanhVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i)));
-    }
-
-    /** out[c] = tanh(x[c] + bias[c]) for c < C (one dense row). */
-    private static void biasTanhDenseRow(MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
-        int c = 0, bound = FS.loopBound(C);
-        for (; c < bound; c += L) {
-            long at = (oo + c) * 4;
-            FloatVector.fromMemorySegment(FS, xs, (xo + c) * 4, NO).add(FloatVector.fromMemorySegment(FS, bs, (bo + c) * 4, NO)).intoMemorySegment(os, at, NO);
-            VMath.tanhF(os, at, os, at);
-        }
-        for (; c < C; c++) os.setAtIndex(F, oo + c, (float) Math.tanh(xs.getAtIndex(F, xo + c) + bs.getAtIndex(F, bo + c)));
-    }
-
-    /** out[i] = tanh(x[i] + b) for i < len (one conv plane). */
-    private static void biasTanhPlane(MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
-        int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L) {
-            long at = (oo + i) * 4;
-            FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b).intoMemorySegment(os, at, NO);
-            VMath.tanhF(os, at, os, at);
-        }
-        for (; i < len; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i) + b));
     }
 
     /** gradIn = gradOut * act'(y) over [lo, hi): one vector loop per activation (no helper takes a vector), then the tail. */

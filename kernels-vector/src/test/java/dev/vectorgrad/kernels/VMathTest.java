@@ -43,7 +43,7 @@ class VMathTest {
         new FFun("exp", VMath::expF, StrictMath::exp, EXP_F),
         new FFun("log", VMath::logF, StrictMath::log, LOG_F),
         new FFun("log1p", VMath::log1pF, StrictMath::log1p, LOG1P_F),
-        new FFun("tanh", VMath::tanhF, StrictMath::tanh, TANH_F),
+        new FFun("tanh", (s, so, d, dd) -> VMath.tanhVectorsF(s, so, d, dd, 1), StrictMath::tanh, TANH_F),
     };
     static final DFun[] DOUBLES = {
         new DFun("exp", VMath::expD, StrictMath::exp, EXP_D),
@@ -245,5 +245,53 @@ class VMathTest {
         assertEquals(Double.MIN_VALUE, apply(DOUBLES[0], new double[] {-745.1332191019411})[0]);
         assertEquals(Double.POSITIVE_INFINITY, apply(DOUBLES[0], new double[] {709.7827128933841})[0]);
         assertEquals(-1074.0 * Math.log(2), apply(DOUBLES[1], new double[] {Double.MIN_VALUE})[0], 1e-12);
+    }
+
+    /** A VMath range: whole vectors from src at so to dst at do_. */
+    interface Range {
+        void run(MemorySegment src, long so, MemorySegment dst, long do_, int vectors);
+    }
+
+    /**
+     * The float ranges over 0 to 3 chunks and a few vectors (each chunk's exp goes through the per-thread scratch),
+     * at an offset and in place, give bit for bit what one-vector calls give, and sigmoid stays within 2 ulp of the
+     * exact value: a chunk index off by one, a stale scratch or a wrong offset shows here.
+     */
+    @Test
+    void floatRangesMatchOneVectorCallsAcrossChunks() {
+        int lanes = FS.length(), vb = FS.vectorByteSize();
+        Range[] ranges = {VMath::expVectorsF, VMath::sigmoidVectorsF, VMath::tanhVectorsF};
+        String[] names = {"exp", "sigmoid", "tanh"};
+        SplittableRandom r = new SplittableRandom(11);
+        for (int vectors : new int[] {0, 1, VMath.CHUNK - 1, VMath.CHUNK, VMath.CHUNK + 1, 3 * VMath.CHUNK + 5}) {
+            int n = vectors * lanes;
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = (float) (i % 7 == 0 ? (r.nextBoolean() ? 1 : -1) * Math.pow(2, r.nextDouble(-20, 7)) : r.nextDouble(-12, 12));
+            try (Arena arena = Arena.ofConfined()) {
+                long off = vb; // one vector in: offsets other than 0
+                MemorySegment in = arena.allocate(off + (long) n * 4 + vb, 64), out = arena.allocate(off + (long) n * 4 + vb, 64),
+                        one = arena.allocate(off + (long) n * 4 + vb, 64), inPlace = arena.allocate(off + (long) n * 4 + vb, 64);
+                MemorySegment.copy(x, 0, in, ValueLayout.JAVA_FLOAT, off, n);
+                MemorySegment.copy(x, 0, inPlace, ValueLayout.JAVA_FLOAT, off, n);
+                for (int k = 0; k < ranges.length; k++) {
+                    ranges[k].run(in, off, out, off, vectors);
+                    for (int v = 0; v < vectors; v++) ranges[k].run(in, off + (long) v * vb, one, off + (long) v * vb, 1);
+                    MemorySegment.copy(in, off, inPlace, off, (long) n * 4);
+                    ranges[k].run(inPlace, off, inPlace, off, vectors);
+                    for (int i = 0; i < n; i++) {
+                        int at = i;
+                        long b = off + 4L * i;
+                        int want = one.get(ValueLayout.JAVA_FLOAT, b) == one.get(ValueLayout.JAVA_FLOAT, b) ? Float.floatToRawIntBits(one.get(ValueLayout.JAVA_FLOAT, b)) : 0x7fc00000;
+                        String what = names[k] + " over " + vectors + " vectors, element " + at + " (x = " + x[at] + ")";
+                        assertEquals(want, Float.floatToRawIntBits(out.get(ValueLayout.JAVA_FLOAT, b)), what);
+                        assertEquals(want, Float.floatToRawIntBits(inPlace.get(ValueLayout.JAVA_FLOAT, b)), what + " in place");
+                        if (k == 1) {
+                            double exact = 1 / (1 + StrictMath.exp(-x[at]));
+                            assertTrue(ulpsF(out.get(ValueLayout.JAVA_FLOAT, b), exact) <= 2, what + ": " + out.get(ValueLayout.JAVA_FLOAT, b) + " vs " + exact);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
