@@ -41,8 +41,9 @@ import jdk.incubator.vector.VectorSpecies;
  * run over whole ranges ({@link #sigmoidVectorsF}, {@link #tanhVectorsF}), each range and its exp a compilation of
  * its own that no caller inlines (see "float ranges" below: the late inlining past the node budget boxed the exp
  * result loaded back in the fused sigmoid kernel at random). Used by: VectorLoops (exp, log, sigmoid, tanh, GELU in
- * both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's log1p. (pow runs Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares -Xint,
- * C2 and tiered runs of each; VMathAllocationTest, ConvTrainingAllocationTest and ShortRowsProfileProbe catch
+ * both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's log1p. (pow runs
+ * Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares -Xint, C2 and tiered
+ * runs of each; VMathAllocationTest, ConvTrainingAllocationTest and ShortRowsProfileProbe catch
  * boxing; VMathOutOfLineTest runs the kernels with this class never inlined.
  */
 final class VMath {
