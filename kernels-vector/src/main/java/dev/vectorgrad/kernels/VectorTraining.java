@@ -97,12 +97,6 @@ final class VectorTraining {
             k.scalarBiasActivation(x, bias, channelAxis, act, out);
             return;
         }
-        // dims read one by one, and the lambda made only when the work is split: no allocation per call
-        int rank = out.rank();
-        long inner = 1, outer = 1;
-        for (int d = channelAxis + 1; d < rank; d++) inner *= out.dim(d);
-        for (int d = 0; d < channelAxis; d++) outer *= out.dim(d);
-        int channels = rank == 0 ? 1 : out.dim(channelAxis);
         MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
         if (act == Activation.SIGMOID || act == Activation.TANH) {
@@ -112,6 +106,12 @@ final class VectorTraining {
             transcendental(act == Activation.TANH, bias == null ? xs : os, bias == null ? xo : oo, os, oo, Math.toIntExact(out.numel()));
             return;
         }
+        // dims read one by one, and the lambda made only when the work is split: no allocation per call
+        int rank = out.rank();
+        long inner = 1, outer = 1;
+        for (int d = channelAxis + 1; d < rank; d++) inner *= out.dim(d);
+        for (int d = 0; d < channelAxis; d++) outer *= out.dim(d);
+        int channels = rank == 0 ? 1 : out.dim(channelAxis);
         if (bias == null) {
             int n = Math.toIntExact(out.numel());
             if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activateRange(act, xs, xo, os, oo, lo, hi));
