@@ -293,7 +293,13 @@ final class VectorConv {
             long a0 = aOff + m * lda;
             long co = cOff + m * ldc;
             if (pWide > 0) rows4Wide(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, z0, z1, z2, z3);
-            if (pWide < P) rows4Tail(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, P, z0, z1, z2, z3);
+            if (pWide < P && P >= L) rows4Tail(a, a0, lda, b, bOff, ldb, c, co, ldc, R, pWide, P, z0, z1, z2, z3);
+            else if (pWide < P) { // fewer columns than lanes: one masked vector per row
+                row1(a, a0, b, bOff, ldb, c, co, R, 0, P, z0);
+                row1(a, a0 + lda, b, bOff, ldb, c, co + ldc, R, 0, P, z1);
+                row1(a, a0 + 2 * lda, b, bOff, ldb, c, co + 2 * ldc, R, 0, P, z2);
+                row1(a, a0 + 3 * lda, b, bOff, ldb, c, co + 3 * ldc, R, 0, P, z3);
+            }
         }
         int p4 = P - P % (4 * L);
         for (; m < M; m++) {
@@ -359,26 +365,32 @@ final class VectorConv {
         }
     }
 
-    /** As {@link #rows4Wide} for columns [p0, P), one (masked) vector at a time. */
+    /**
+     * As {@link #rows4Wide} for columns [p0, P) (fewer than 2L, P >= L), one vector at a time: the last vector ends at
+     * P and overlaps columns already written, which it writes again with the same bits (the same products summed in
+     * the same order). Unmasked on purpose: with a masked load and four masked stores this method parsed to ~22,000
+     * C2 nodes, past the inlining cutoff (see VMath "float ranges"), and in one CI run it boxed every vector of its
+     * loop (conv backward-data of the MNIST layer, 105,600 B per call).
+     */
     private static void rows4Tail(MemorySegment a, long a0, long lda, MemorySegment b, long bOff, long ldb,
                                   MemorySegment c, long cOff, long ldc, int R, int p0, int P, float z0, float z1, float z2, float z3) {
         long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int p = p0; p < P; p += L) {
-            VectorMask<Float> mk = FS.indexInRange(p, P);
+        for (int p0v = p0; p0v < P; p0v += L) {
+            int p = Math.min(p0v, P - L);
             FloatVector c0 = FloatVector.broadcast(FS, z0), c1 = FloatVector.broadcast(FS, z1);
             FloatVector c2 = FloatVector.broadcast(FS, z2), c3 = FloatVector.broadcast(FS, z3);
             for (int r = 0; r < R; r++) {
-                FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO, mk);
+                FloatVector b0 = FloatVector.fromMemorySegment(FS, b, (bOff + r * ldb + p) * 4, NO);
                 c0 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a0 + r)), c0);
                 c1 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a1 + r)), c1);
                 c2 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a2 + r)), c2);
                 c3 = b0.fma(FloatVector.broadcast(FS, a.getAtIndex(F, a3 + r)), c3);
             }
             long co = (cOff + p) * 4;
-            c0.intoMemorySegment(c, co, NO, mk);
-            c1.intoMemorySegment(c, co + ldc * 4, NO, mk);
-            c2.intoMemorySegment(c, co + 2 * ldc * 4, NO, mk);
-            c3.intoMemorySegment(c, co + 3 * ldc * 4, NO, mk);
+            c0.intoMemorySegment(c, co, NO);
+            c1.intoMemorySegment(c, co + ldc * 4, NO);
+            c2.intoMemorySegment(c, co + 2 * ldc * 4, NO);
+            c3.intoMemorySegment(c, co + 3 * ldc * 4, NO);
         }
     }
 
@@ -910,28 +922,17 @@ final class VectorConv {
         FloatVector a00 = FloatVector.zero(FS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector zero = a00;
         long b0 = 4 * u0, b1 = 4 * u1, b2 = 4 * u2, b3 = 4 * u3;
-        boolean tail = OW % L != 0;
         for (int n = 0; n < N; n++) {
             long g0 = 4 * (gO + n * gs0 + o0 * gs1), g1 = 4 * (gO + n * gs0 + o1 * gs1), xb = 4 * (n * img);
             for (int oh = 0; oh < OH; oh++) {
                 long r0 = g0 + 4 * oh * gs2, r1 = g1 + 4 * oh * gs2, xr = xb + 4L * oh * Wx;
-                int ow = 0;
-                for (; ow + L <= OW; ow += L) {
-                    long q = 4L * ow;
+                for (int ow = 0; ow < OW; ow += L) {
+                    long q = 4L * Math.min(ow, OW - L);
                     FloatVector y0 = FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), y1 = FloatVector.fromMemorySegment(FS, gs, r1 + q, NO);
-                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + b0 + q, NO);
-                    a00 = y0.fma(v, a00); a10 = y1.fma(v, a10);
-                    v = FloatVector.fromMemorySegment(FS, xs, xr + b1 + q, NO);
-                    a01 = y0.fma(v, a01); a11 = y1.fma(v, a11);
-                    v = FloatVector.fromMemorySegment(FS, xs, xr + b2 + q, NO);
-                    a02 = y0.fma(v, a02); a12 = y1.fma(v, a12);
-                    v = FloatVector.fromMemorySegment(FS, xs, xr + b3 + q, NO);
-                    a03 = y0.fma(v, a03); a13 = y1.fma(v, a13);
-                }
-                if (tail) {
-                    long q = 4L * (OW - L);
-                    FloatVector y0 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), keep);
-                    FloatVector y1 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r1 + q, NO), keep);
+                    if (ow + L > OW) { // the last, overlapping vector of the row: only the lanes not counted yet
+                        y0 = zero.blend(y0, keep);
+                        y1 = zero.blend(y1, keep);
+                    }
                     FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + b0 + q, NO);
                     a00 = y0.fma(v, a00); a10 = y1.fma(v, a10);
                     v = FloatVector.fromMemorySegment(FS, xs, xr + b1 + q, NO);
@@ -963,23 +964,17 @@ final class VectorConv {
                                      MemorySegment red, Tensor gradW, int t, int KH, int KW, Tensor gradBias) {
         FloatVector a0 = FloatVector.zero(FS), a1 = a0, s0 = a0, s1 = a0, zero = a0;
         long b0 = 4 * u0;
-        boolean tail = OW % L != 0;
         for (int n = 0; n < N; n++) {
             long g0 = 4 * (gO + n * gs0 + o0 * gs1), g1 = 4 * (gO + n * gs0 + o1 * gs1), xb = 4 * (n * img);
             for (int oh = 0; oh < OH; oh++) {
                 long r0 = g0 + 4 * oh * gs2, r1 = g1 + 4 * oh * gs2, xr = xb + 4L * oh * Wx + b0;
-                int ow = 0;
-                for (; ow + L <= OW; ow += L) {
-                    long q = 4L * ow;
+                for (int ow = 0; ow < OW; ow += L) {
+                    long q = 4L * Math.min(ow, OW - L);
                     FloatVector y0 = FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), y1 = FloatVector.fromMemorySegment(FS, gs, r1 + q, NO);
-                    FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + q, NO);
-                    a0 = y0.fma(v, a0); a1 = y1.fma(v, a1);
-                    s0 = s0.add(y0); s1 = s1.add(y1);
-                }
-                if (tail) {
-                    long q = 4L * (OW - L);
-                    FloatVector y0 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r0 + q, NO), keep);
-                    FloatVector y1 = zero.blend(FloatVector.fromMemorySegment(FS, gs, r1 + q, NO), keep);
+                    if (ow + L > OW) { // as in rowsTaps4
+                        y0 = zero.blend(y0, keep);
+                        y1 = zero.blend(y1, keep);
+                    }
                     FloatVector v = FloatVector.fromMemorySegment(FS, xs, xr + q, NO);
                     a0 = y0.fma(v, a0); a1 = y1.fma(v, a1);
                     s0 = s0.add(y0); s1 = s1.add(y1);
@@ -1264,8 +1259,12 @@ final class VectorConv {
     }
 
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
-    /** Even / odd lanes of two concatenated vectors (lane i takes lane 2i / 2i+1 of [a, b]). */
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(FS, i -> 2 * i), ODD = VectorShuffle.fromOp(FS, i -> 2 * i + 1);
+    /**
+     * Even / odd lanes of two concatenated vectors: {@code EVEN.selectFrom(a, b)} lane i is lane 2i of [a, b]. The
+     * two-vector selectFrom (one vpermt2ps) parses to far fewer C2 nodes than rearrange(shuffle, b), which kept the
+     * 2x2 pooling rows past C2's inlining cutoff (see VMath "float ranges").
+     */
+    private static final FloatVector EVEN = FloatVector.zero(FS).addIndex(2), ODD = EVEN.add(1f);
     private static final IntVector IOTA2 = IntVector.zero(IS).addIndex(2);
 
     /**
@@ -1307,29 +1306,31 @@ final class VectorConv {
         // not stored (masked stores), where its loads and full-width stores stay inside the segments; else scalar.
         boolean narrow = OW < L && (r1 + 2L * L) * 4 <= xs.byteSize() && (ob + L) * 4 <= os.byteSize()
                 && (as == null || (ab + L) * 4 <= as.byteSize());
-        VectorMask<Float> first = FS.indexInRange(0, OW);
+        // One masked store for both cases (all lanes unless narrow): a masked and an unmasked store each took this
+        // method's parse towards C2's inlining cutoff (see VMath "float ranges"). The mask is computed either way: a
+        // choice between a constant mask and a computed one was a phi of two objects that C2 boxed (one per row).
+        VectorMask<Float> st = FS.indexInRange(0, narrow ? OW : L);
+        VectorMask<Integer> sti = st.cast(IS);
         while (ow < OW && (OW >= L || narrow)) {
             if (ow + L > OW) ow = Math.max(0, OW - L); // last block overlaps the previous one (same values again)
             long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
             FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
             FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
-            FloatVector m = p.rearrange(EVEN, q);
-            FloatVector c1 = p.rearrange(ODD, q), c2 = u.rearrange(EVEN, v), c3 = u.rearrange(ODD, v);
+            FloatVector m = EVEN.selectFrom(p, q);
+            FloatVector c1 = ODD.selectFrom(p, q), c2 = EVEN.selectFrom(u, v), c3 = ODD.selectFrom(u, v);
             VectorMask<Float> t1 = takes(c1, m);
             m = m.blend(c1, t1);
             VectorMask<Float> t2 = takes(c2, m);
             m = m.blend(c2, t2);
             VectorMask<Float> t3 = takes(c3, m);
             m = m.blend(c3, t3);
-            if (narrow) m.intoMemorySegment(os, (ob + ow) * 4, NO, first);
-            else m.intoMemorySegment(os, (ob + ow) * 4, NO);
+            m.intoMemorySegment(os, (ob + ow) * 4, NO, st);
             if (as != null) {
                 IntVector at = IOTA2.add(idxBase + 2 * ow); // (2oh)*W + 2*(ow + lane): the top-left candidate
                 at = at.add(1, t1.cast(IS));
                 at = at.blend(IOTA2.add(idxBase + W + 2 * ow), t2.cast(IS));
                 at = at.blend(IOTA2.add(idxBase + W + 2 * ow + 1), t3.cast(IS));
-                if (narrow) at.intoMemorySegment(as, (ab + ow) * 4, NO, first.cast(IS));
-                else at.intoMemorySegment(as, (ab + ow) * 4, NO);
+                at.intoMemorySegment(as, (ab + ow) * 4, NO, sti);
             }
             ow += L;
         }
@@ -1555,7 +1556,7 @@ final class VectorConv {
             long e0 = (r0 + 2L * ow) * 4, e1 = (r1 + 2L * ow) * 4;
             FloatVector p = FloatVector.fromMemorySegment(FS, xs, e0, NO), q = FloatVector.fromMemorySegment(FS, xs, e0 + 4L * L, NO);
             FloatVector u = FloatVector.fromMemorySegment(FS, xs, e1, NO), v = FloatVector.fromMemorySegment(FS, xs, e1 + 4L * L, NO);
-            FloatVector top = p.rearrange(EVEN, q).add(p.rearrange(ODD, q)), bottom = u.rearrange(EVEN, v).add(u.rearrange(ODD, v));
+            FloatVector top = EVEN.selectFrom(p, q).add(ODD.selectFrom(p, q)), bottom = EVEN.selectFrom(u, v).add(ODD.selectFrom(u, v));
             FloatVector avg = top.add(bottom).mul(0.25f);
             if (narrow) avg.intoMemorySegment(os, (ob + ow) * 4, NO, first);
             else avg.intoMemorySegment(os, (ob + ow) * 4, NO);
