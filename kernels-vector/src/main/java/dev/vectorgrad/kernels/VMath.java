@@ -37,14 +37,16 @@ import jdk.incubator.vector.VectorSpecies;
  * flat (no helper of ours takes or returns a vector; past the budget C2 refuses our methods but still inlines the
  * JDK's own @ForceInline Vector API methods, late), and the composite ones (tanh, log1p) reach exp and log through
  * memory too. A kernel stores its argument (x - max, -|x|, ...) into its output or a scratch vector
- * ({@link #scratch}), calls the function there and loads the result back. F32 sigmoid and tanh go further: they
- * run over whole ranges ({@link #sigmoidVectorsF}, {@link #tanhVectorsF}), each range and its exp a compilation of
- * its own that no caller inlines (see "float ranges" below: the late inlining past the node budget boxed the exp
- * result loaded back in the fused sigmoid kernel at random). Used by: VectorLoops (exp, log, sigmoid, tanh, GELU in
- * both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's log1p. (pow runs
- * Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares -Xint, C2 and tiered
- * runs of each; VMathAllocationTest, ConvTrainingAllocationTest and ShortRowsProfileProbe catch
- * boxing; VMathOutOfLineTest runs the kernels with this class never inlined.
+ * ({@link #scratch}), calls the function there and loads the result back, or, where that kernel would parse past
+ * C2's inlining cutoff with the function inlined, hands whole ranges to a range that is a compilation of its own
+ * (see "ranges" below: the late inlining past the cutoff boxed the exp result loaded back in the fused sigmoid
+ * kernel at random): exp and sigmoid and tanh in both dtypes, F32 BCE's log1p. Used by: VectorLoops (exp, log,
+ * sigmoid, tanh, GELU in both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's
+ * log1p. (pow runs Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares
+ * -Xint, C2 and tiered runs of each; VMathAllocationTest, ConvTrainingAllocationTest and ShortRowsProfileProbe
+ * catch boxing; VMathOutOfLineTest runs the kernels with this class never inlined. Still past the cutoff with
+ * Vector API code (C2ParseBudgetProbe): {@link #logF} and {@link #logD} compiled on their own (~24,000 and
+ * ~26,000 nodes; they would need splitting in two through memory).
  */
 final class VMath {
     private VMath() {}
@@ -186,7 +188,7 @@ final class VMath {
         e.lanewise(VectorOperators.FMA, LN2_HI, f.add(y)).add(c).intoMemorySegment(dst, do_, NO);
     }
 
-    // ------------------------------------------------------------------ float ranges, each a compilation unit
+    // ------------------------------------------------------------------ ranges, each a compilation unit
 
     /*
      * C2 parses at most about 18,000 nodes into one compilation at full strength (NodeCountInliningCutoff, a
@@ -197,23 +199,42 @@ final class VMath {
      * ~15,200 nodes (LogCompilation: ~600 per op with a scalar operand, ~450 with a vector one), so a loop doing
      * anything besides expF crosses the line somewhere inside its vector code, at a place that moves with the
      * profile. The ranges below keep every compilation under it: the exp over whole vectors, and sigmoid and tanh
-     * around it, each run as a compilation of their own, called through a MethodHandle held in a non-final field.
+     * around it (float and double), each run as a compilation of their own, called through a MethodHandle held in a
+     * non-final field.
      * C2 inlines a MethodHandle call only when the handle is a constant, which a non-final field never is, so the
      * call stays a call (a few ns, once per range or chunk of CHUNK vectors) and the unit behind it compiles alone:
      * expVectorsF ~15,500 nodes, sigmoidVectorsF and tanhVectorsF well under (their exp is the call), and the
-     * kernels calling them only their own prologue and tail. Same bits as before: the same operations in the same
-     * order, per lane.
+     * kernels calling them only their own prologue and tail (softmax, GELU, the F64 cross-entropy rows, BCE's
+     * exp and log1p passes hand their arguments over in chunks of CHUNK vectors, through {@link #chunkScratch}
+     * where the output cannot hold them). Same bits as before: the same operations in the same order, per lane.
+     * Which compilations still pass the cutoff, and whether with Vector API code: C2ParseBudgetProbe (test scope).
      */
 
     /** Vectors per chunk of the sigmoid and tanh ranges: their exp argument waits in a per-thread scratch this big. */
     static final int CHUNK = 64;
     private static final int FB = FS.vectorByteSize();
-    private static final ThreadLocal<MemorySegment> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) CHUNK * FB, 64));
+    private static final int DB = DS.vectorByteSize();
+    private static final ThreadLocal<MemorySegment> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) CHUNK * Math.max(FB, DB), 64));
+    private static final ThreadLocal<MemorySegment> CALLER_CHUNK = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) CHUNK * Math.max(FB, DB), 64));
+
+    /**
+     * Per-thread scratch of CHUNK vectors (either dtype) for kernels that hand a range of exp arguments to
+     * {@link #expVectorsF} / {@link #expVectorsD} when the result may not go to their output (in-place ops that
+     * still need x, sums). Not the one the sigmoid and tanh ranges use inside, so a kernel may call those while it
+     * holds data here. Fetch it once per kernel call.
+     */
+    static MemorySegment chunkScratch() {
+        return CALLER_CHUNK.get();
+    }
 
     // Not final, on purpose (see above): a constant handle would be inlined, and with it the whole unit.
     private static MethodHandle expVectorsUnitF = unit("expVectorsBodyF");
     private static MethodHandle sigmoidVectorsUnitF = unit("sigmoidVectorsBodyF");
     private static MethodHandle tanhVectorsUnitF = unit("tanhVectorsBodyF");
+    private static MethodHandle log1pUnitVectorsUnitF = unit("log1pUnitVectorsBodyF");
+    private static MethodHandle expVectorsUnitD = unit("expVectorsBodyD");
+    private static MethodHandle sigmoidVectorsUnitD = unit("sigmoidVectorsBodyD");
+    private static MethodHandle tanhVectorsUnitD = unit("tanhVectorsBodyD");
 
     private static MethodHandle unit(String name) {
         try {
@@ -254,6 +275,15 @@ final class VMath {
      */
     static void tanhVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
         call(tanhVectorsUnitF, src, so, dst, do_, vectors);
+    }
+
+    /** {@link #log1pUnitF} over whole vectors (x in [0, 1]; F32 BCE's log1p(exp(-|x|))). dst may be src. */
+    static void log1pUnitVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(log1pUnitVectorsUnitF, src, so, dst, do_, vectors);
+    }
+
+    private static void log1pUnitVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        for (int v = 0; v < vectors; v++) log1pUnitF(src, so + (long) v * FB, dst, do_ + (long) v * FB);
     }
 
     private static void expVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
@@ -298,6 +328,74 @@ final class VMath {
                 big = FloatVector.broadcast(FS, 1f).sub(FloatVector.broadcast(FS, 2f).div(big));
                 FloatVector r = big.blend(small, a.compare(VectorOperators.LT, 0.625f));
                 r.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoMemorySegment(dst, dc + at, NO);
+            }
+        }
+    }
+
+    /** e^x ({@link #expD}) over {@code vectors} whole vectors, as {@link #expVectorsF}. */
+    static void expVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(expVectorsUnitD, src, so, dst, do_, vectors);
+    }
+
+    /** sigmoid for double lanes over whole vectors: 1 / (1 + e), or e / (1 + e) where x < 0, e = exp(-|x|). dst may be src. */
+    static void sigmoidVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(sigmoidVectorsUnitD, src, so, dst, do_, vectors);
+    }
+
+    /**
+     * tanh for double lanes over whole vectors, Cephes tanh: for |x| < 0.625 x + x^3 P(x^2) / Q(x^2), else 1 - 2 /
+     * (e^(2|x|) + 1) (|x| clamped to 20, where tanh rounds to 1); the sign of x is copied on. NaN stays NaN. dst may
+     * be src.
+     */
+    static void tanhVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(tanhVectorsUnitD, src, so, dst, do_, vectors);
+    }
+
+    private static void expVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        for (int v = 0; v < vectors; v++) expD(src, so + (long) v * DB, dst, do_ + (long) v * DB);
+    }
+
+    private static void sigmoidVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = CHUNK_SCRATCH.get();
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * DB, dc = do_ + (long) c * DB;
+            for (int v = 0; v < n; v++)
+                DoubleVector.fromMemorySegment(DS, src, sc + (long) v * DB, NO).abs().neg().intoMemorySegment(s, (long) v * DB, NO);
+            expVectorsD(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                long at = (long) v * DB;
+                DoubleVector x = DoubleVector.fromMemorySegment(DS, src, sc + at, NO), e = DoubleVector.fromMemorySegment(DS, s, at, NO);
+                DoubleVector d = e.add(1.0);
+                one.div(d).blend(e.div(d), x.compare(VectorOperators.LT, 0.0)).intoMemorySegment(dst, dc + at, NO);
+            }
+        }
+    }
+
+    private static void tanhVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = CHUNK_SCRATCH.get();
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * DB, dc = do_ + (long) c * DB;
+            for (int v = 0; v < n; v++)
+                DoubleVector.fromMemorySegment(DS, src, sc + (long) v * DB, NO).abs().min(20.0).mul(2.0).intoMemorySegment(s, (long) v * DB, NO);
+            expVectorsD(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                long at = (long) v * DB;
+                DoubleVector x = DoubleVector.fromMemorySegment(DS, src, sc + at, NO);
+                DoubleVector a = x.abs();
+                DoubleVector e = DoubleVector.fromMemorySegment(DS, s, at, NO);
+                DoubleVector big = DoubleVector.broadcast(DS, 1.0).sub(DoubleVector.broadcast(DS, 2.0).div(e.add(1.0)));
+                DoubleVector z = a.mul(a);
+                DoubleVector p = z.fma(-9.64399179425052238628E-1, -9.92877231001918586564E1);
+                p = p.lanewise(VectorOperators.FMA, z, -1.61468768441708447952E3);
+                DoubleVector q = z.add(1.12811678491632931402E2);
+                q = q.lanewise(VectorOperators.FMA, z, 2.23548839060100448583E3);
+                q = q.lanewise(VectorOperators.FMA, z, 4.84406305325125486048E3);
+                DoubleVector small = a.mul(z).mul(p.div(q)).add(a);
+                DoubleVector r = big.blend(small, a.compare(VectorOperators.LT, 0.625));
+                r.reinterpretAsLongs().or(x.reinterpretAsLongs().and(0x8000000000000000L)).reinterpretAsDoubles().intoMemorySegment(dst, dc + at, NO);
             }
         }
     }
@@ -372,27 +470,5 @@ final class VMath {
         DoubleVector c = x.sub(u.sub(1.0)).div(u);
         DoubleVector r = l.add(c).blend(l, c.compare(VectorOperators.NE, c));
         r.blend(x, u.compare(VectorOperators.EQ, 1.0)).intoMemorySegment(dst, do_, NO);
-    }
-
-    /**
-     * tanh for double lanes, Cephes tanh: for |x| < 0.625 x + x^3 P(x^2) / Q(x^2), else 1 - 2 / (e^(2|x|) + 1) (|x|
-     * clamped to 20, where tanh rounds to 1; the exp through {@link #expD}); the sign of x is copied on. NaN stays NaN.
-     */
-    static void tanhD(MemorySegment src, long so, MemorySegment dst, long do_) {
-        DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
-        x.abs().min(20.0).mul(2.0).intoMemorySegment(dst, do_, NO);
-        expD(dst, do_, dst, do_);
-        DoubleVector a = x.abs();
-        DoubleVector e = DoubleVector.fromMemorySegment(DS, dst, do_, NO);
-        DoubleVector big = DoubleVector.broadcast(DS, 1.0).sub(DoubleVector.broadcast(DS, 2.0).div(e.add(1.0)));
-        DoubleVector z = a.mul(a);
-        DoubleVector p = z.fma(-9.64399179425052238628E-1, -9.92877231001918586564E1);
-        p = p.lanewise(VectorOperators.FMA, z, -1.61468768441708447952E3);
-        DoubleVector q = z.add(1.12811678491632931402E2);
-        q = q.lanewise(VectorOperators.FMA, z, 2.23548839060100448583E3);
-        q = q.lanewise(VectorOperators.FMA, z, 4.84406305325125486048E3);
-        DoubleVector small = a.mul(z).mul(p.div(q)).add(a);
-        DoubleVector r = big.blend(small, a.compare(VectorOperators.LT, 0.625));
-        r.reinterpretAsLongs().or(x.reinterpretAsLongs().and(0x8000000000000000L)).reinterpretAsDoubles().intoMemorySegment(dst, do_, NO);
     }
 }

@@ -369,7 +369,7 @@ final class VectorConv {
      * As {@link #rows4Wide} for columns [p0, P) (fewer than 2L, P >= L), one vector at a time: the last vector ends at
      * P and overlaps columns already written, which it writes again with the same bits (the same products summed in
      * the same order). Unmasked on purpose: with a masked load and four masked stores this method parsed to ~22,000
-     * C2 nodes, past the inlining cutoff (see VMath "float ranges"), and in one CI run it boxed every vector of its
+     * C2 nodes, past the inlining cutoff (see VMath "ranges"), and in one CI run it boxed every vector of its
      * loop (conv backward-data of the MNIST layer, 105,600 B per call).
      */
     private static void rows4Tail(MemorySegment a, long a0, long lda, MemorySegment b, long bOff, long ldb,
@@ -1262,7 +1262,7 @@ final class VectorConv {
     /**
      * Even / odd lanes of two concatenated vectors: {@code EVEN.selectFrom(a, b)} lane i is lane 2i of [a, b]. The
      * two-vector selectFrom (one vpermt2ps) parses to far fewer C2 nodes than rearrange(shuffle, b), which kept the
-     * 2x2 pooling rows past C2's inlining cutoff (see VMath "float ranges").
+     * 2x2 pooling rows past C2's inlining cutoff (see VMath "ranges").
      */
     private static final FloatVector EVEN = FloatVector.zero(FS).addIndex(2), ODD = EVEN.add(1f);
     private static final IntVector IOTA2 = IntVector.zero(IS).addIndex(2);
@@ -1307,7 +1307,7 @@ final class VectorConv {
         boolean narrow = OW < L && (r1 + 2L * L) * 4 <= xs.byteSize() && (ob + L) * 4 <= os.byteSize()
                 && (as == null || (ab + L) * 4 <= as.byteSize());
         // One masked store for both cases (all lanes unless narrow): a masked and an unmasked store each took this
-        // method's parse towards C2's inlining cutoff (see VMath "float ranges"). The mask is computed either way: a
+        // method's parse towards C2's inlining cutoff (see VMath "ranges"). The mask is computed either way: a
         // choice between a constant mask and a computed one was a phi of two objects that C2 boxed (one per row).
         VectorMask<Float> st = FS.indexInRange(0, narrow ? OW : L);
         VectorMask<Integer> sti = st.cast(IS);

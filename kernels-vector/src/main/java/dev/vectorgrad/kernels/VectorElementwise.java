@@ -502,7 +502,7 @@ final class VectorElementwise {
         MemorySegment xs = x.segment(), os = out.segment();
         float[] lanes = f32 ? LANES.get() : null;
         double[] lanesD = f32 ? null : LANES_D.get();
-        MemorySegment scratch = VMath.scratch();
+        MemorySegment scratch = VMath.chunkScratch();
         for (int o = lo; o < hi; o++) {
             long xb = x.elementIndexOfFlatWithAxisZero(o, axis), ob = out.elementIndexOfFlatWithAxisZero(o, axis);
             if (f32) softmaxLineF(xs, xb, os, ob, n, log, lanes, scratch);
@@ -515,8 +515,10 @@ final class VectorElementwise {
     private static final ThreadLocal<double[]> LANES_D = ThreadLocal.withInitial(() -> new double[DL]);
 
     /**
-     * One softmax line. exp(x - max) goes through memory (VMath's contract): into the output, which the second pass
-     * rescales, or for log-softmax (whose second pass reads x again, and out may be x) into the scratch vector.
+     * One softmax line. exp(x - max) goes through memory (VMath's contract), in chunks of VMath.CHUNK vectors run by
+     * VMath's exp range (a compilation of its own: with expF inlined this line parsed past C2's inlining cutoff, see
+     * VMath "ranges"): into the output, which the second pass rescales, or for log-softmax (whose second pass
+     * reads x again, and out may be x) into the chunk scratch. The sum adds the vectors in the same order as before.
      */
     private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, float[] lanes,
                                      MemorySegment scratch) {
@@ -524,13 +526,16 @@ final class VectorElementwise {
         // A +inf in the row makes max +inf and (inf - inf) NaN: the row becomes NaN, as in the scalar spec.
         FloatVector vmax = FloatVector.broadcast(FS, max), acc = FloatVector.zero(FS);
         MemorySegment es = log ? scratch : os;
-        int i = 0, bound = FS.loopBound(n);
-        for (; i < bound; i += FL) {
-            long eo = log ? 0 : (ob + i) * 4;
-            FloatVector.fromMemorySegment(FS, xs, (xb + i) * 4, BO).sub(vmax).intoMemorySegment(es, eo, BO);
-            VMath.expF(es, eo, es, eo);
-            acc = FloatVector.fromMemorySegment(FS, es, eo, BO).add(acc);
+        int i = 0, bound = FS.loopBound(n), vectors = bound / FL;
+        for (int c = 0; c < vectors; c += VMath.CHUNK) {
+            int m = Math.min(VMath.CHUNK, vectors - c);
+            long e0 = log ? 0 : (ob + (long) c * FL) * 4, x0 = (xb + (long) c * FL) * 4;
+            for (int v = 0; v < m; v++)
+                FloatVector.fromMemorySegment(FS, xs, x0 + v * 4L * FL, BO).sub(vmax).intoMemorySegment(es, e0 + v * 4L * FL, BO);
+            VMath.expVectorsF(es, e0, es, e0, m);
+            for (int v = 0; v < m; v++) acc = FloatVector.fromMemorySegment(FS, es, e0 + v * 4L * FL, BO).add(acc);
         }
+        i = bound;
         // Lane order, through a store: Lanes.sum inlined here went past C2's inlining node budget and boxed.
         acc.intoArray(lanes, 0);
         float lsum = lanes[0];
@@ -558,12 +563,14 @@ final class VectorElementwise {
         double max = extreme(true, false, xs, xb, n);
         DoubleVector vmax = DoubleVector.broadcast(DS, max), acc = DoubleVector.zero(DS);
         MemorySegment es = log ? scratch : os;
-        int i = 0, bound = DS.loopBound(n);
-        for (; i < bound; i += DL) {
-            long eo = log ? 0 : (ob + i) * 8;
-            DoubleVector.fromMemorySegment(DS, xs, (xb + i) * 8, BO).sub(vmax).intoMemorySegment(es, eo, BO);
-            VMath.expD(es, eo, es, eo);
-            acc = DoubleVector.fromMemorySegment(DS, es, eo, BO).add(acc);
+        int i = 0, bound = DS.loopBound(n), vectors = bound / DL;
+        for (int c = 0; c < vectors; c += VMath.CHUNK) {
+            int m = Math.min(VMath.CHUNK, vectors - c);
+            long e0 = log ? 0 : (ob + (long) c * DL) * 8, x0 = (xb + (long) c * DL) * 8;
+            for (int v = 0; v < m; v++)
+                DoubleVector.fromMemorySegment(DS, xs, x0 + v * 8L * DL, BO).sub(vmax).intoMemorySegment(es, e0 + v * 8L * DL, BO);
+            VMath.expVectorsD(es, e0, es, e0, m);
+            for (int v = 0; v < m; v++) acc = DoubleVector.fromMemorySegment(DS, es, e0 + v * 8L * DL, BO).add(acc);
         }
         acc.intoArray(lanes, 0);
         i = bound;

@@ -67,11 +67,9 @@ final class VectorLoops {
     }
 
     private static int expF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += FL) {
-            VMath.expF(xs, (xo + i) * 4, os, (oo + i) * 4);
-        }
-        return i;
+        int vectors = (hi - lo) / FL;
+        VMath.expVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
+        return lo + vectors * FL;
     }
 
     private static int logF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
@@ -135,20 +133,31 @@ final class VectorLoops {
         return lo + vectors * FL;
     }
 
+    /**
+     * GELU (tanh form) as v / (1 + e^-u) written through e = exp(-|u|): in chunks of VMath.CHUNK vectors, -|u| to
+     * the scratch, exp over the chunk (a compilation of its own, see VMath "ranges"), then u again (the same
+     * operations, the same bits) and the quotient. In place is fine: x is read before the chunk's output is written.
+     */
     private static int geluF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + FS.loopBound(hi - lo);
+        int vectors = (hi - lo) / FL;
+        MemorySegment s = VMath.chunkScratch();
         FloatVector one = FloatVector.broadcast(FS, 1f);
-        for (; i < bound; i += FL) {
-            long at = (oo + i) * 4;
-            FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
-            FloatVector u = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(SQRT_2_OVER_PI_X2);
-            u.abs().neg().intoMemorySegment(os, at, BO);
-            VMath.expF(os, at, os, at);
-            FloatVector e = FloatVector.fromMemorySegment(FS, os, at, BO), d = e.add(1f);
-            r = v.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0f)));
-            r.intoMemorySegment(os, at, BO);
+        for (int c = 0; c < vectors; c += VMath.CHUNK) {
+            int n = Math.min(VMath.CHUNK, vectors - c);
+            long xc = (xo + lo + (long) c * FL) * 4, oc = (oo + lo + (long) c * FL) * 4;
+            for (int v = 0; v < n; v++) {
+                FloatVector x = FloatVector.fromMemorySegment(FS, xs, xc + (long) v * FL * 4, BO);
+                x.mul(x).mul(0.044715f).add(1f).mul(x).mul(SQRT_2_OVER_PI_X2).abs().neg().intoMemorySegment(s, (long) v * FL * 4, BO);
+            }
+            VMath.expVectorsF(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                FloatVector x = FloatVector.fromMemorySegment(FS, xs, xc + (long) v * FL * 4, BO);
+                FloatVector u = x.mul(x).mul(0.044715f).add(1f).mul(x).mul(SQRT_2_OVER_PI_X2);
+                FloatVector e = FloatVector.fromMemorySegment(FS, s, (long) v * FL * 4, BO), d = e.add(1f);
+                x.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0f))).intoMemorySegment(os, oc + (long) v * FL * 4, BO);
+            }
         }
-        return i;
+        return lo + vectors * FL;
     }
 
     /** One unary loop over [lo, hi); returns where the scalar tail starts. */
@@ -214,11 +223,9 @@ final class VectorLoops {
     }
 
     private static int expD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + DS.loopBound(hi - lo);
-        for (; i < bound; i += DL) {
-            VMath.expD(xs, (xo + i) * 8, os, (oo + i) * 8);
-        }
-        return i;
+        int vectors = (hi - lo) / DL;
+        VMath.expVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
+        return lo + vectors * DL;
     }
 
     private static int logD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
@@ -271,40 +278,38 @@ final class VectorLoops {
     }
 
     private static int sigmoidD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + DS.loopBound(hi - lo);
-        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
-        for (; i < bound; i += DL) {
-            long at = (oo + i) * 8;
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            v.abs().neg().intoMemorySegment(os, at, BO);
-            VMath.expD(os, at, os, at);
-            DoubleVector e = DoubleVector.fromMemorySegment(DS, os, at, BO), d = e.add(1.0);
-            r = one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0.0));
-            r.intoMemorySegment(os, at, BO);
-        }
-        return i;
+        int vectors = (hi - lo) / DL;
+        VMath.sigmoidVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
+        return lo + vectors * DL;
     }
 
     private static int tanhD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + DS.loopBound(hi - lo);
-        for (; i < bound; i += DL) VMath.tanhD(xs, (xo + i) * 8, os, (oo + i) * 8);
-        return i;
+        int vectors = (hi - lo) / DL;
+        VMath.tanhVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
+        return lo + vectors * DL;
     }
 
+    /** As {@link #geluF}. */
     private static int geluD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + DS.loopBound(hi - lo);
+        int vectors = (hi - lo) / DL;
+        MemorySegment s = VMath.chunkScratch();
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
-        for (; i < bound; i += DL) {
-            long at = (oo + i) * 8;
-            DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
-            DoubleVector u = v.mul(v).mul(0.044715).add(1.0).mul(v).mul(SQRT_2_OVER_PI_X2D);
-            u.abs().neg().intoMemorySegment(os, at, BO);
-            VMath.expD(os, at, os, at);
-            DoubleVector e = DoubleVector.fromMemorySegment(DS, os, at, BO), d = e.add(1.0);
-            r = v.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0.0)));
-            r.intoMemorySegment(os, at, BO);
+        for (int c = 0; c < vectors; c += VMath.CHUNK) {
+            int n = Math.min(VMath.CHUNK, vectors - c);
+            long xc = (xo + lo + (long) c * DL) * 8, oc = (oo + lo + (long) c * DL) * 8;
+            for (int v = 0; v < n; v++) {
+                DoubleVector x = DoubleVector.fromMemorySegment(DS, xs, xc + (long) v * DL * 8, BO);
+                x.mul(x).mul(0.044715).add(1.0).mul(x).mul(SQRT_2_OVER_PI_X2D).abs().neg().intoMemorySegment(s, (long) v * DL * 8, BO);
+            }
+            VMath.expVectorsD(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                DoubleVector x = DoubleVector.fromMemorySegment(DS, xs, xc + (long) v * DL * 8, BO);
+                DoubleVector u = x.mul(x).mul(0.044715).add(1.0).mul(x).mul(SQRT_2_OVER_PI_X2D);
+                DoubleVector e = DoubleVector.fromMemorySegment(DS, s, (long) v * DL * 8, BO), d = e.add(1.0);
+                x.mul(one.div(d).blend(e.div(d), u.compare(VectorOperators.LT, 0.0))).intoMemorySegment(os, oc + (long) v * DL * 8, BO);
+            }
         }
-        return i;
+        return lo + vectors * DL;
     }
 
     /** Vector body of binary ops for float; returns the index where the scalar tail starts. */

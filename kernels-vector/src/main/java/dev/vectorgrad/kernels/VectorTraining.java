@@ -174,7 +174,7 @@ final class VectorTraining {
 
     // The SIGMOID and TANH paths: VMath's ranges (the same bits interpreted, under C1 and under C2, where
     // lanewise(TANH) was a vector stub under C2 and Math.tanh per lane before: a seeded run's bits depended on JIT
-    // timing). Each range is a compilation of its own behind a MethodHandle (VMath, "float ranges"): inlined here,
+    // timing). Each range is a compilation of its own behind a MethodHandle (VMath, "ranges"): inlined here,
     // exp and the code around it ran past C2's node cutoff, and the late-inlined rest boxed a vector at random. With
     // a bias, biasActivation first writes x + bias into out and the range runs there in place. The scalar tails use
     // the formulas of activate(act, float) (Math.exp, Math.tanh: the same in every tier).
@@ -405,7 +405,7 @@ final class VectorTraining {
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
         long n = logits.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad), es = BCE_SCRATCH_F.get(), scratch = VMath.scratch();
+        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad), es = BCE_SCRATCH_F.get(), scratch = VMath.chunkScratch();
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
@@ -417,25 +417,30 @@ final class VectorTraining {
         return total * scale;
     }
 
-    /** e[0, len) = exp(-|x|). */
+    /** e[0, len) = exp(-|x|): -|x| into es, then VMath's exp range over es in place. */
     private static void bceExpF32(MemorySegment xs, long xo, MemorySegment es, int len) {
         int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L) {
-            FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg().intoMemorySegment(es, i * 4L, NO);
-            VMath.expF(es, i * 4L, es, i * 4L);
-        }
+        for (; i < bound; i += L) FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg().intoMemorySegment(es, i * 4L, NO);
+        VMath.expVectorsF(es, 0, es, 0, bound / L);
         for (; i < len; i++) es.setAtIndex(F, i, (float) Math.exp(-Math.abs(xs.getAtIndex(F, xo + i))));
     }
 
     /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(e), e = exp(-|x|) in (0, 1]. */
     private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, int len, MemorySegment scratch) {
         FloatVector acc = FloatVector.zero(FS);
-        int i = 0, bound = FS.loopBound(len);
-        for (; i < bound; i += L) {
-            FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
-            VMath.log1pUnitF(es, i * 4L, scratch, 0); // not in place: the gradient pass reads e again
-            acc = x.max(0f).sub(x.mul(t)).add(FloatVector.fromMemorySegment(FS, scratch, 0, NO)).add(acc);
+        int i = 0, bound = FS.loopBound(len), vectors = bound / L;
+        for (int k = 0; k < vectors; k += VMath.CHUNK) {
+            int m = Math.min(VMath.CHUNK, vectors - k);
+            // log1p(e) of the chunk into the scratch (not in place: the gradient pass reads e again), by VMath's
+            // range: log1pUnitF inlined here took this method past C2's inlining cutoff (see VMath "ranges").
+            VMath.log1pUnitVectorsF(es, (long) k * L * 4, scratch, 0, m);
+            for (int v = 0; v < m; v++) {
+                long e = (long) (k + v) * L;
+                FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + e) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + e) * 4, NO);
+                acc = x.max(0f).sub(x.mul(t)).add(FloatVector.fromMemorySegment(FS, scratch, v * 4L * L, NO)).add(acc);
+            }
         }
+        i = bound;
         float[] lanes = LANES.get();
         acc.intoArray(lanes, 0);
         float s = Lanes.sum(lanes);
@@ -485,12 +490,15 @@ final class VectorTraining {
      */
     private static double rowSumExpF64(MemorySegment s, long base, int C, double max, double[] lanes, MemorySegment scratch) {
         DoubleVector sum = DoubleVector.zero(DS);
-        int c = 0, bound = DS.loopBound(C);
-        for (; c < bound; c += DL) {
-            DoubleVector.fromMemorySegment(DS, s, (base + c) * 8, NO).sub(max).intoMemorySegment(scratch, 0, NO);
-            VMath.expD(scratch, 0, scratch, 0);
-            sum = DoubleVector.fromMemorySegment(DS, scratch, 0, NO).add(sum);
+        int c = 0, bound = DS.loopBound(C), vectors = bound / DL;
+        for (int k = 0; k < vectors; k += VMath.CHUNK) { // scratch: VMath.chunkScratch(), CHUNK vectors
+            int m = Math.min(VMath.CHUNK, vectors - k);
+            long x0 = (base + (long) k * DL) * 8;
+            for (int v = 0; v < m; v++) DoubleVector.fromMemorySegment(DS, s, x0 + v * 8L * DL, NO).sub(max).intoMemorySegment(scratch, v * 8L * DL, NO);
+            VMath.expVectorsD(scratch, 0, scratch, 0, m);
+            for (int v = 0; v < m; v++) sum = DoubleVector.fromMemorySegment(DS, scratch, v * 8L * DL, NO).add(sum);
         }
+        c = bound;
         sum.intoArray(lanes, 0);
         double t = lanes[0];
         for (int i = 1; i < DL; i++) t += lanes[i];
@@ -498,15 +506,18 @@ final class VectorTraining {
         return t;
     }
 
-    /** F64 grad row = softmax(x) * scale = exp(x - max - ls) * scale. */
+    /**
+     * F64 grad row = softmax(x) * scale = exp(x - max - ls) * scale: the exp arguments of the row's whole vectors
+     * into the grad row, VMath's exp range over them in place (a compilation of its own: expD inlined here took
+     * this method past C2's inlining cutoff, see VMath "ranges"), then the scaling. Each pass reads a place
+     * before writing it, so grad may be the logits.
+     */
     private static void ceRowGradF64(MemorySegment xs, long base, MemorySegment gs, long gb, int C, double max, double ls, double scale) {
         int c = 0, bound = DS.loopBound(C);
-        for (; c < bound; c += DL) {
-            long at = (gb + c) * 8;
-            DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls).intoMemorySegment(gs, at, NO);
-            VMath.expD(gs, at, gs, at);
-            DoubleVector.fromMemorySegment(DS, gs, at, NO).mul(scale).intoMemorySegment(gs, at, NO);
-        }
+        for (; c < bound; c += DL) DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls).intoMemorySegment(gs, (gb + c) * 8, NO);
+        VMath.expVectorsD(gs, gb * 8, gs, gb * 8, bound / DL);
+        for (c = 0; c < bound; c += DL) DoubleVector.fromMemorySegment(DS, gs, (gb + c) * 8, NO).mul(scale).intoMemorySegment(gs, (gb + c) * 8, NO);
+        c = bound;
         for (; c < C; c++) gs.setAtIndex(D, gb + c, Math.exp(xs.getAtIndex(D, base + c) - max - ls) * scale);
     }
 
@@ -517,7 +528,7 @@ final class VectorTraining {
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         double[] lanes = LANES64.get();
-        MemorySegment scratch = VMath.scratch();
+        MemorySegment scratch = VMath.chunkScratch();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes, scratch));
@@ -539,12 +550,12 @@ final class VectorTraining {
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         double[] lanes = LANES64.get();
-        MemorySegment scratch = VMath.scratch();
+        MemorySegment scratch = VMath.chunkScratch();
         for (int i = 0; i < N; i++) {
             long base = xo + (long) i * C, tb = to + (long) i * C;
             double max = rowMaxF64(xs, base, C), ls = Math.log(rowSumExpF64(xs, base, C, max, lanes, scratch));
             total += probsRowLossF64(xs, base, ts, tb, C, max + ls);
-            if (gs != null) probsRowGradF64(xs, base, ts, tb, gs, go + (long) i * C, C, max, ls, scale);
+            if (gs != null) probsRowGradF64(xs, base, ts, tb, gs, go + (long) i * C, C, max, ls, scale, scratch);
         }
         return total * scale;
     }
@@ -566,22 +577,27 @@ final class VectorTraining {
         return s;
     }
 
-    /** F64 grad = (softmax(x) * sum(t) - t) * scale over the row. */
+    /** F64 grad = (softmax(x) * sum(t) - t) * scale over the row, the exp as in {@link #ceRowGradF64}. */
     private static void probsRowGradF64(MemorySegment xs, long base, MemorySegment ts, long tb, MemorySegment gs, long gb, int C,
-                                        double max, double ls, double scale) {
+                                        double max, double ls, double scale, MemorySegment scratch) {
         DoubleVector tsum = DoubleVector.zero(DS);
         int c = 0, bound = DS.loopBound(C);
         for (; c < bound; c += DL) tsum = DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO).add(tsum);
         double ts0 = Lanes.sum(tsum);
         for (; c < C; c++) ts0 += ts.getAtIndex(D, tb + c);
-        for (c = 0; c < bound; c += DL) {
-            long at = (gb + c) * 8;
-            DoubleVector t = DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO); // before gs is written (gs may be ts)
-            DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls).intoMemorySegment(gs, at, NO);
-            VMath.expD(gs, at, gs, at);
-            DoubleVector.fromMemorySegment(DS, gs, at, NO).mul(ts0).sub(t).mul(scale).intoMemorySegment(gs, at, NO);
+        int vectors = bound / DL;
+        for (int k = 0; k < vectors; k += VMath.CHUNK) {
+            int m = Math.min(VMath.CHUNK, vectors - k);
+            long x0 = (base + (long) k * DL) * 8, t0 = (tb + (long) k * DL) * 8, g0 = (gb + (long) k * DL) * 8;
+            for (int v = 0; v < m; v++)
+                DoubleVector.fromMemorySegment(DS, xs, x0 + v * 8L * DL, NO).sub(max).sub(ls).intoMemorySegment(scratch, v * 8L * DL, NO);
+            VMath.expVectorsD(scratch, 0, scratch, 0, m);
+            for (int v = 0; v < m; v++) { // t read before gs is written at the same place (gs may be ts)
+                DoubleVector t = DoubleVector.fromMemorySegment(DS, ts, t0 + v * 8L * DL, NO);
+                DoubleVector.fromMemorySegment(DS, scratch, v * 8L * DL, NO).mul(ts0).sub(t).mul(scale).intoMemorySegment(gs, g0 + v * 8L * DL, NO);
+            }
         }
-        for (; c < C; c++) {
+        for (c = bound; c < C; c++) {
             double p = Math.exp(xs.getAtIndex(D, base + c) - max - ls);
             gs.setAtIndex(D, gb + c, (p * ts0 - ts.getAtIndex(D, tb + c)) * scale);
         }
@@ -616,13 +632,11 @@ final class VectorTraining {
         return total * scale;
     }
 
-    /** e[0, len) = exp(-|x|). */
+    /** e[0, len) = exp(-|x|), as {@link #bceExpF32}. */
     private static void bceExpF64(MemorySegment xs, long xo, MemorySegment es, long eo, int len) {
         int i = 0, bound = DS.loopBound(len);
-        for (; i < bound; i += DL) {
-            DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO).abs().neg().intoMemorySegment(es, (eo + i) * 8, NO);
-            VMath.expD(es, (eo + i) * 8, es, (eo + i) * 8);
-        }
+        for (; i < bound; i += DL) DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO).abs().neg().intoMemorySegment(es, (eo + i) * 8, NO);
+        VMath.expVectorsD(es, eo * 8, es, eo * 8, bound / DL);
         for (; i < len; i++) es.setAtIndex(D, eo + i, Math.exp(-Math.abs(xs.getAtIndex(D, xo + i))));
     }
 
