@@ -40,13 +40,12 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #scratch}), calls the function there and loads the result back, or, where that kernel would parse past
  * C2's inlining cutoff with the function inlined, hands whole ranges to a range that is a compilation of its own
  * (see "ranges" below: the late inlining past the cutoff boxed the exp result loaded back in the fused sigmoid
- * kernel at random): exp and sigmoid and tanh in both dtypes, F32 BCE's log1p. Used by: VectorLoops (exp, log,
+ * kernel at random): exp, sigmoid, tanh, log and log1p in both dtypes, F32 BCE's log1p. Log is too big for one
+ * compilation even alone and runs in two halves through memory. Used by: VectorLoops (exp, log,
  * sigmoid, tanh, GELU in both dtypes), softmax, the fused sigmoid and tanh activations, the losses' exp and BCE's
  * log1p. (pow runs Math.pow per element: x^y = exp(y log x) needs extra precision.) DeterminismTest compares
  * -Xint, C2 and tiered runs of each; VMathAllocationTest, ConvTrainingAllocationTest and ShortRowsProfileProbe
- * catch boxing; VMathOutOfLineTest runs the kernels with this class never inlined. Still past the cutoff with
- * Vector API code (C2ParseBudgetProbe): {@link #logF} and {@link #logD} compiled on their own (~24,000 and
- * ~26,000 nodes; they would need splitting in two through memory).
+ * catch boxing; VMathOutOfLineTest runs the kernels with this class never inlined.
  */
 final class VMath {
     private VMath() {}
@@ -113,9 +112,16 @@ final class VMath {
 
     /**
      * Natural log for float lanes, Cephes logf: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(1 + f) for f = m - 1
-     * (exact) by a degree-8 polynomial, plus e ln 2 in two parts. Subnormal inputs are scaled by 2^23 first.
+     * (exact) by a degree-8 polynomial, plus e ln 2 in two parts. Subnormal inputs are scaled by 2^23 first. One
+     * vector through {@link #logVectorsF}: in one piece this parsed to ~24,000 C2 nodes, past the inlining cutoff
+     * (see "ranges"), so it runs in two, {@link #logSplitF} and {@link #logFinishF}, with e and f in memory between.
      */
     static void logF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        logVectorsF(src, so, dst, do_, 1);
+    }
+
+    /** log's first half for one vector: e (the exponent, as a float) to es at eo, f = m - 1 to fs at fo. */
+    private static void logSplitF(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo) {
         FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
         VectorMask<Float> sub = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
         IntVector bits = x.blend(x.mul(8388608f), sub).reinterpretAsInts();
@@ -124,9 +130,13 @@ final class VMath {
         e = e.blend(e.sub(23f), sub);
         FloatVector m = bits.and(0x007FFFFF).or(0x3F000000).reinterpretAsFloats(); // in [0.5, 1)
         VectorMask<Float> lo = m.compare(VectorOperators.LT, SQRTHF);
-        e = e.blend(e.sub(1f), lo);
-        FloatVector f = m.blend(m.add(m), lo).sub(1f); // exact
-        // log(1 + f) + e ln 2 for f in [sqrt(1/2) - 1, sqrt(2) - 1)
+        e.blend(e.sub(1f), lo).intoMemorySegment(es, eo, NO);
+        m.blend(m.add(m), lo).sub(1f).intoMemorySegment(fs, fo, NO); // exact
+    }
+
+    /** log's second half for one vector: log(1 + f) + e ln 2 for f in [sqrt(1/2) - 1, sqrt(2) - 1), then x's special values. */
+    private static void logFinishF(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo, MemorySegment dst, long do_) {
+        FloatVector e = FloatVector.fromMemorySegment(FS, es, eo, NO), f = FloatVector.fromMemorySegment(FS, fs, fo, NO);
         FloatVector z = f.mul(f);
         FloatVector p = f.fma(7.0376836292E-2f, -1.1514610310E-1f);
         p = p.lanewise(VectorOperators.FMA, f, 1.1676998740E-1f);
@@ -140,6 +150,7 @@ final class VMath {
         y = e.lanewise(VectorOperators.FMA, LN2_LO, y);
         y = z.lanewise(VectorOperators.FMA, -0.5f, y);
         FloatVector r = e.lanewise(VectorOperators.FMA, LN2_HI, f.add(y));
+        FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
         r = r.blend(-INF, x.compare(VectorOperators.EQ, 0f));
         r = r.blend(Float.NaN, x.compare(VectorOperators.LT, 0f));
         r.blend(x, x.compare(VectorOperators.LT, INF).not()).intoMemorySegment(dst, do_, NO); // +Inf and NaN give themselves
@@ -151,13 +162,7 @@ final class VMath {
      * alone is right; where u == 1, log1p(x) rounds to x (keeps -0).
      */
     static void log1pF(MemorySegment src, long so, MemorySegment dst, long do_) {
-        FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
-        x.add(1f).intoMemorySegment(dst, do_, NO);
-        logF(dst, do_, dst, do_);
-        FloatVector u = x.add(1f), l = FloatVector.fromMemorySegment(FS, dst, do_, NO);
-        FloatVector c = x.sub(u.sub(1f)).div(u);
-        FloatVector r = l.add(c).blend(l, c.compare(VectorOperators.NE, c));
-        r.blend(x, u.compare(VectorOperators.EQ, 1f)).intoMemorySegment(dst, do_, NO);
+        log1pVectorsF(src, so, dst, do_, 1);
     }
 
     /**
@@ -215,6 +220,8 @@ final class VMath {
     private static final int FB = FS.vectorByteSize();
     private static final int DB = DS.vectorByteSize();
     private static final ThreadLocal<MemorySegment> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) CHUNK * Math.max(FB, DB), 64));
+    /** e and f of the log ranges between their halves: two chunks. */
+    private static final ThreadLocal<MemorySegment> LOG_SCRATCH = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2L * CHUNK * Math.max(FB, DB), 64));
     private static final ThreadLocal<MemorySegment> CALLER_CHUNK = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) CHUNK * Math.max(FB, DB), 64));
 
     /**
@@ -233,6 +240,12 @@ final class VMath {
     private static MethodHandle tanhVectorsUnitF = unit("tanhVectorsBodyF");
     private static MethodHandle log1pUnitVectorsUnitF = unit("log1pUnitVectorsBodyF");
     private static MethodHandle expVectorsUnitD = unit("expVectorsBodyD");
+    private static MethodHandle logVectorsUnitF = unit("logVectorsBodyF");
+    private static MethodHandle log1pVectorsUnitF = unit("log1pVectorsBodyF");
+    private static MethodHandle log1pVectorsUnitD = unit("log1pVectorsBodyD");
+    private static MethodHandle logFinishUnitF = unit("logFinishBodyF");
+    private static MethodHandle logVectorsUnitD = unit("logVectorsBodyD");
+    private static MethodHandle logFinishUnitD = unit("logFinishBodyD");
     private static MethodHandle sigmoidVectorsUnitD = unit("sigmoidVectorsBodyD");
     private static MethodHandle tanhVectorsUnitD = unit("tanhVectorsBodyD");
 
@@ -400,6 +413,98 @@ final class VMath {
         }
     }
 
+    /**
+     * Natural log over whole vectors (float / double lanes; see {@link #logF}): per chunk of CHUNK vectors the first
+     * half here (e and f into a per-thread scratch), then the second half as a compilation of its own. dst may be src
+     * (the second half reads x before it writes).
+     */
+    static void logVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(logVectorsUnitF, src, so, dst, do_, vectors);
+    }
+
+    static void logVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(logVectorsUnitD, src, so, dst, do_, vectors);
+    }
+
+    private static void logVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = LOG_SCRATCH.get();
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * FB;
+            for (int v = 0; v < n; v++) logSplitF(src, sc + (long) v * FB, s, (long) v * FB, s, (long) (CHUNK + v) * FB);
+            call(logFinishUnitF, src, sc, dst, do_ + (long) c * FB, n);
+        }
+    }
+
+    /** The second halves of a chunk: e and f from LOG_SCRATCH (f CHUNK vectors after e). */
+    private static void logFinishBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = LOG_SCRATCH.get();
+        for (int v = 0; v < vectors; v++)
+            logFinishF(src, so + (long) v * FB, s, (long) v * FB, s, (long) (CHUNK + v) * FB, dst, do_ + (long) v * FB);
+    }
+
+    private static void logVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = LOG_SCRATCH.get();
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * DB;
+            for (int v = 0; v < n; v++) logSplitD(src, sc + (long) v * DB, s, (long) v * DB, s, (long) (CHUNK + v) * DB);
+            call(logFinishUnitD, src, sc, dst, do_ + (long) c * DB, n);
+        }
+    }
+
+    private static void logFinishBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = LOG_SCRATCH.get();
+        for (int v = 0; v < vectors; v++)
+            logFinishD(src, so + (long) v * DB, s, (long) v * DB, s, (long) (CHUNK + v) * DB, dst, do_ + (long) v * DB);
+    }
+
+    /**
+     * log(1 + x) over whole vectors ({@link #log1pF}): per chunk u = 1 + x into the per-thread scratch, the log range
+     * over it, then the correction. dst may be src.
+     */
+    static void log1pVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(log1pVectorsUnitF, src, so, dst, do_, vectors);
+    }
+
+    static void log1pVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        call(log1pVectorsUnitD, src, so, dst, do_, vectors);
+    }
+
+    private static void log1pVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = CHUNK_SCRATCH.get();
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * FB, dc = do_ + (long) c * FB;
+            for (int v = 0; v < n; v++) FloatVector.fromMemorySegment(FS, src, sc + (long) v * FB, NO).add(1f).intoMemorySegment(s, (long) v * FB, NO);
+            logVectorsF(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                FloatVector x = FloatVector.fromMemorySegment(FS, src, sc + (long) v * FB, NO);
+                FloatVector u = x.add(1f), l = FloatVector.fromMemorySegment(FS, s, (long) v * FB, NO);
+                FloatVector c1 = x.sub(u.sub(1f)).div(u);
+                FloatVector r = l.add(c1).blend(l, c1.compare(VectorOperators.NE, c1));
+                r.blend(x, u.compare(VectorOperators.EQ, 1f)).intoMemorySegment(dst, dc + (long) v * FB, NO);
+            }
+        }
+    }
+
+    private static void log1pVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        MemorySegment s = CHUNK_SCRATCH.get();
+        for (int c = 0; c < vectors; c += CHUNK) {
+            int n = Math.min(CHUNK, vectors - c);
+            long sc = so + (long) c * DB, dc = do_ + (long) c * DB;
+            for (int v = 0; v < n; v++) DoubleVector.fromMemorySegment(DS, src, sc + (long) v * DB, NO).add(1.0).intoMemorySegment(s, (long) v * DB, NO);
+            logVectorsD(s, 0, s, 0, n);
+            for (int v = 0; v < n; v++) {
+                DoubleVector x = DoubleVector.fromMemorySegment(DS, src, sc + (long) v * DB, NO);
+                DoubleVector u = x.add(1.0), l = DoubleVector.fromMemorySegment(DS, s, (long) v * DB, NO);
+                DoubleVector c1 = x.sub(u.sub(1.0)).div(u);
+                DoubleVector r = l.add(c1).blend(l, c1.compare(VectorOperators.NE, c1));
+                r.blend(x, u.compare(VectorOperators.EQ, 1.0)).intoMemorySegment(dst, dc + (long) v * DB, NO);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ double
 
     /**
@@ -429,9 +534,15 @@ final class VMath {
 
     /**
      * Natural log for double lanes, Cephes log: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(1 + f) = f - f^2/2 +
-     * f^3 P(f) / Q(f) for f = m - 1 (exact), plus e ln 2 in two parts. Subnormal inputs are scaled by 2^54 first.
+     * f^3 P(f) / Q(f) for f = m - 1 (exact), plus e ln 2 in two parts. Subnormal inputs are scaled by 2^54 first. In
+     * two halves through memory, as {@link #logF} (in one piece ~26,000 C2 nodes).
      */
     static void logD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        logVectorsD(src, so, dst, do_, 1);
+    }
+
+    /** {@link #logSplitF} for double lanes. */
+    private static void logSplitD(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo) {
         DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
         VectorMask<Double> sub = x.compare(VectorOperators.LT, Double.MIN_NORMAL);
         LongVector bits = x.blend(x.mul(0x1p54), sub).reinterpretAsLongs();
@@ -439,8 +550,13 @@ final class VMath {
         e = e.blend(e.sub(54.0), sub);
         DoubleVector m = bits.and(0x000FFFFFFFFFFFFFL).or(0x3FE0000000000000L).reinterpretAsDoubles(); // [0.5, 1)
         VectorMask<Double> lo = m.compare(VectorOperators.LT, SQRTH);
-        e = e.blend(e.sub(1.0), lo);
-        DoubleVector f = m.blend(m.add(m), lo).sub(1.0); // exact
+        e.blend(e.sub(1.0), lo).intoMemorySegment(es, eo, NO);
+        m.blend(m.add(m), lo).sub(1.0).intoMemorySegment(fs, fo, NO); // exact
+    }
+
+    /** {@link #logFinishF} for double lanes. */
+    private static void logFinishD(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo, MemorySegment dst, long do_) {
+        DoubleVector e = DoubleVector.fromMemorySegment(DS, es, eo, NO), f = DoubleVector.fromMemorySegment(DS, fs, fo, NO);
         DoubleVector z = f.mul(f);
         DoubleVector p = f.fma(1.01875663804580931796E-4, 4.97494994976747001425E-1);
         p = p.lanewise(VectorOperators.FMA, f, 4.70579119878881725854E0);
@@ -456,6 +572,7 @@ final class VMath {
         y = e.lanewise(VectorOperators.FMA, LN2_LO_D, y);
         y = z.lanewise(VectorOperators.FMA, -0.5, y);
         DoubleVector r = e.lanewise(VectorOperators.FMA, LN2_HI_D, f.add(y));
+        DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
         r = r.blend(-INF_D, x.compare(VectorOperators.EQ, 0.0));
         r = r.blend(Double.NaN, x.compare(VectorOperators.LT, 0.0));
         r.blend(x, x.compare(VectorOperators.LT, INF_D).not()).intoMemorySegment(dst, do_, NO);
@@ -463,12 +580,6 @@ final class VMath {
 
     /** log(1 + x) for double lanes, as {@link #log1pF}. */
     static void log1pD(MemorySegment src, long so, MemorySegment dst, long do_) {
-        DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
-        x.add(1.0).intoMemorySegment(dst, do_, NO);
-        logD(dst, do_, dst, do_);
-        DoubleVector u = x.add(1.0), l = DoubleVector.fromMemorySegment(DS, dst, do_, NO);
-        DoubleVector c = x.sub(u.sub(1.0)).div(u);
-        DoubleVector r = l.add(c).blend(l, c.compare(VectorOperators.NE, c));
-        r.blend(x, u.compare(VectorOperators.EQ, 1.0)).intoMemorySegment(dst, do_, NO);
+        log1pVectorsD(src, so, dst, do_, 1);
     }
 }

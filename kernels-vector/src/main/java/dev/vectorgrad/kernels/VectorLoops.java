@@ -73,11 +73,9 @@ final class VectorLoops {
     }
 
     private static int logF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + FS.loopBound(hi - lo);
-        for (; i < bound; i += FL) {
-            VMath.logF(xs, (xo + i) * 4, os, (oo + i) * 4);
-        }
-        return i;
+        int vectors = (hi - lo) / FL;
+        VMath.logVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
+        return lo + vectors * FL;
     }
 
     private static int sqrtF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
@@ -229,11 +227,9 @@ final class VectorLoops {
     }
 
     private static int logD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        int i = lo, bound = lo + DS.loopBound(hi - lo);
-        for (; i < bound; i += DL) {
-            VMath.logD(xs, (xo + i) * 8, os, (oo + i) * 8);
-        }
-        return i;
+        int vectors = (hi - lo) / DL;
+        VMath.logVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
+        return lo + vectors * DL;
     }
 
     private static int sqrtD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {

@@ -620,7 +620,7 @@ final class VectorTraining {
         MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         boolean eInGrad = gs != null && gs != xs && gs != ts;
-        MemorySegment es = eInGrad ? gs : BCE_SCRATCH.get(), scratch = VMath.scratch();
+        MemorySegment es = eInGrad ? gs : BCE_SCRATCH.get(), scratch = VMath.chunkScratch();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
             int len = (int) Math.min(SUM_CHUNK, n - i);
@@ -643,11 +643,13 @@ final class VectorTraining {
     /** Sum of log1p(e) over [0, len). */
     private static double bceLog1pSumF64(MemorySegment es, long eo, int len, MemorySegment scratch) {
         DoubleVector acc = DoubleVector.zero(DS);
-        int i = 0, bound = DS.loopBound(len);
-        for (; i < bound; i += DL) { // not in place: the gradient pass reads e again
-            VMath.log1pD(es, (eo + i) * 8, scratch, 0);
-            acc = DoubleVector.fromMemorySegment(DS, scratch, 0, NO).add(acc);
+        int i = 0, bound = DS.loopBound(len), vectors = bound / DL;
+        for (int k = 0; k < vectors; k += VMath.CHUNK) { // not in place: the gradient pass reads e again
+            int m = Math.min(VMath.CHUNK, vectors - k);
+            VMath.log1pVectorsD(es, (eo + (long) k * DL) * 8, scratch, 0, m);
+            for (int v = 0; v < m; v++) acc = DoubleVector.fromMemorySegment(DS, scratch, v * 8L * DL, NO).add(acc);
         }
+        i = bound;
         double[] lanes = LANES64.get();
         acc.intoArray(lanes, 0);
         double s = Lanes.sum(lanes);

@@ -259,18 +259,18 @@ class VMathTest {
      */
     @Test
     void floatRangesMatchOneVectorCallsAcrossChunks() {
-        checkRanges(new Range[] {VMath::expVectorsF, VMath::sigmoidVectorsF, VMath::tanhVectorsF}, true);
+        checkRanges(new Range[] {VMath::expVectorsF, VMath::sigmoidVectorsF, VMath::tanhVectorsF, VMath::logVectorsF, VMath::log1pVectorsF}, true);
     }
 
     @Test
     void doubleRangesMatchOneVectorCallsAcrossChunks() {
-        checkRanges(new Range[] {VMath::expVectorsD, VMath::sigmoidVectorsD, VMath::tanhVectorsD}, false);
+        checkRanges(new Range[] {VMath::expVectorsD, VMath::sigmoidVectorsD, VMath::tanhVectorsD, VMath::logVectorsD, VMath::log1pVectorsD}, false);
     }
 
-    /** ranges: exp, sigmoid, tanh of one dtype. */
+    /** ranges: exp, sigmoid, tanh, log, log1p of one dtype (log and log1p give NaN for the negative half of the inputs). */
     private static void checkRanges(Range[] ranges, boolean f32) {
         int vb = FS.vectorByteSize(), es = f32 ? 4 : 8, lanes = vb / es;
-        String[] names = {"exp", "sigmoid", "tanh"};
+        String[] names = {"exp", "sigmoid", "tanh", "log", "log1p"};
         SplittableRandom r = new SplittableRandom(11);
         for (int vectors : new int[] {0, 1, VMath.CHUNK - 1, VMath.CHUNK, VMath.CHUNK + 1, 3 * VMath.CHUNK + 5}) {
             int n = vectors * lanes;
