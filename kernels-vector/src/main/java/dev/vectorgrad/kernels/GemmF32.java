@@ -1029,7 +1029,7 @@ final class GemmF32 {
         for (int r = 0; r < rows; r++) {
             long ce = j.co + (i + r) * cs0 + jj;
             int t = r * NR, c = 0;
-            for (; c + L <= width; c += L) {
+            for (; c + L <= width; c += L) { // two stores, not one after a merge: see kernel()'s flush
                 long off = (ce + c) * ES;
                 FloatVector v = FloatVector.fromArray(S, tile, t + c).mul(alpha);
                 if (beta == 0) {
@@ -1041,16 +1041,14 @@ final class GemmF32 {
             }
             if (c < width && (ce + c + L) * ES <= cs.byteSize()) {
                 // The row's last columns as one masked store where a full vector stays inside C's segment (past
-                // its end the JDK's masked store takes a checking path; the scalar loop below does those).
+                // its end the JDK's masked store takes a checking path; the scalar loop below does those). One
+                // masked store after the beta branch (once per row): a second one (~2,700 C2 nodes) took this method
+                // past C2's inlining cutoff, with the Vector API calls after it inlined late (see VMath "ranges").
                 VectorMask<Float> m = S.indexInRange(c, width);
                 long off = (ce + c) * ES;
                 FloatVector v = FloatVector.fromArray(S, tile, t + c).mul(alpha);
-                if (beta == 0) {
-                    v.intoMemorySegment(cs, off, BO, m);
-                } else {
-                    FloatVector.fromMemorySegment(S, cs, off, BO, m).fma(FloatVector.broadcast(S, beta), v)
-                            .intoMemorySegment(cs, off, BO, m);
-                }
+                if (beta != 0) v = FloatVector.fromMemorySegment(S, cs, off, BO, m).fma(FloatVector.broadcast(S, beta), v);
+                v.intoMemorySegment(cs, off, BO, m);
                 continue;
             }
             for (; c < width; c++) {
@@ -1220,9 +1218,10 @@ final class GemmF32 {
             } else if (nr == NR && bs0 == 1 && L == 16 && vectorPack) {
                 // The same at 16 lanes: 16 x 16 blocks (x @ W^T, the dense layer's forward).
                 int p = 0;
+                MemorySegment t16 = TRANSPOSE16.get();
                 for (; p + L <= kc; p += L) {
-                    transpose16(bs, base + p, bs1, bp, dst + p * NR);
-                    transpose16(bs, base + L * bs1 + p, bs1, bp, dst + p * NR + L);
+                    transpose16(bs, base + p, bs1, bp, dst + p * NR, t16);
+                    transpose16(bs, base + L * bs1 + p, bs1, bp, dst + p * NR + L, t16);
                 }
                 for (; p < kc; p++) {
                     int d = dst + p * NR;
@@ -1310,74 +1309,43 @@ final class GemmF32 {
             LANES2 = VectorMask.fromLong(S, 0xCCCC), LANES1 = VectorMask.fromLong(S, 0xAAAA);
 
     /**
-     * L == 16 only: as {@link #transpose8} for a 16 x 16 block, in four butterfly steps (rows 8, 4, 2, 1 apart exchange
-     * their 8-, 4-, 2-, 1-lane halves: a one-vector shuffle and a blend per vector and step).
+     * Per-thread 16 x 16 floats between {@link #transpose16}'s two halves (fetch once per packing call): off-heap and
+     * 64-byte aligned, so no vector there splits a cache line (on a heap array every one did, and the packing of
+     * 32x784x128:NT took a quarter longer).
      */
-    private static void transpose16(MemorySegment s, long e, long stride, float[] bp, int d) {
-        FloatVector r0 = FloatVector.fromMemorySegment(S, s, e * ES, BO);
-        FloatVector r1 = FloatVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
-        FloatVector r2 = FloatVector.fromMemorySegment(S, s, (e + 2 * stride) * ES, BO);
-        FloatVector r3 = FloatVector.fromMemorySegment(S, s, (e + 3 * stride) * ES, BO);
-        FloatVector r4 = FloatVector.fromMemorySegment(S, s, (e + 4 * stride) * ES, BO);
-        FloatVector r5 = FloatVector.fromMemorySegment(S, s, (e + 5 * stride) * ES, BO);
-        FloatVector r6 = FloatVector.fromMemorySegment(S, s, (e + 6 * stride) * ES, BO);
-        FloatVector r7 = FloatVector.fromMemorySegment(S, s, (e + 7 * stride) * ES, BO);
-        FloatVector r8 = FloatVector.fromMemorySegment(S, s, (e + 8 * stride) * ES, BO);
-        FloatVector r9 = FloatVector.fromMemorySegment(S, s, (e + 9 * stride) * ES, BO);
-        FloatVector r10 = FloatVector.fromMemorySegment(S, s, (e + 10 * stride) * ES, BO);
-        FloatVector r11 = FloatVector.fromMemorySegment(S, s, (e + 11 * stride) * ES, BO);
-        FloatVector r12 = FloatVector.fromMemorySegment(S, s, (e + 12 * stride) * ES, BO);
-        FloatVector r13 = FloatVector.fromMemorySegment(S, s, (e + 13 * stride) * ES, BO);
-        FloatVector r14 = FloatVector.fromMemorySegment(S, s, (e + 14 * stride) * ES, BO);
-        FloatVector r15 = FloatVector.fromMemorySegment(S, s, (e + 15 * stride) * ES, BO);
-        FloatVector a0 = r0.blend(r8.rearrange(SWAP8), LANES8), a8 = r0.rearrange(SWAP8).blend(r8, LANES8);
-        FloatVector a1 = r1.blend(r9.rearrange(SWAP8), LANES8), a9 = r1.rearrange(SWAP8).blend(r9, LANES8);
-        FloatVector a2 = r2.blend(r10.rearrange(SWAP8), LANES8), a10 = r2.rearrange(SWAP8).blend(r10, LANES8);
-        FloatVector a3 = r3.blend(r11.rearrange(SWAP8), LANES8), a11 = r3.rearrange(SWAP8).blend(r11, LANES8);
-        FloatVector a4 = r4.blend(r12.rearrange(SWAP8), LANES8), a12 = r4.rearrange(SWAP8).blend(r12, LANES8);
-        FloatVector a5 = r5.blend(r13.rearrange(SWAP8), LANES8), a13 = r5.rearrange(SWAP8).blend(r13, LANES8);
-        FloatVector a6 = r6.blend(r14.rearrange(SWAP8), LANES8), a14 = r6.rearrange(SWAP8).blend(r14, LANES8);
-        FloatVector a7 = r7.blend(r15.rearrange(SWAP8), LANES8), a15 = r7.rearrange(SWAP8).blend(r15, LANES8);
-        FloatVector b0 = a0.blend(a4.rearrange(SWAP4), LANES4), b4 = a0.rearrange(SWAP4).blend(a4, LANES4);
-        FloatVector b1 = a1.blend(a5.rearrange(SWAP4), LANES4), b5 = a1.rearrange(SWAP4).blend(a5, LANES4);
-        FloatVector b2 = a2.blend(a6.rearrange(SWAP4), LANES4), b6 = a2.rearrange(SWAP4).blend(a6, LANES4);
-        FloatVector b3 = a3.blend(a7.rearrange(SWAP4), LANES4), b7 = a3.rearrange(SWAP4).blend(a7, LANES4);
-        FloatVector b8 = a8.blend(a12.rearrange(SWAP4), LANES4), b12 = a8.rearrange(SWAP4).blend(a12, LANES4);
-        FloatVector b9 = a9.blend(a13.rearrange(SWAP4), LANES4), b13 = a9.rearrange(SWAP4).blend(a13, LANES4);
-        FloatVector b10 = a10.blend(a14.rearrange(SWAP4), LANES4), b14 = a10.rearrange(SWAP4).blend(a14, LANES4);
-        FloatVector b11 = a11.blend(a15.rearrange(SWAP4), LANES4), b15 = a11.rearrange(SWAP4).blend(a15, LANES4);
-        FloatVector c0 = b0.blend(b2.rearrange(SWAP2), LANES2), c2 = b0.rearrange(SWAP2).blend(b2, LANES2);
-        FloatVector c1 = b1.blend(b3.rearrange(SWAP2), LANES2), c3 = b1.rearrange(SWAP2).blend(b3, LANES2);
-        FloatVector c4 = b4.blend(b6.rearrange(SWAP2), LANES2), c6 = b4.rearrange(SWAP2).blend(b6, LANES2);
-        FloatVector c5 = b5.blend(b7.rearrange(SWAP2), LANES2), c7 = b5.rearrange(SWAP2).blend(b7, LANES2);
-        FloatVector c8 = b8.blend(b10.rearrange(SWAP2), LANES2), c10 = b8.rearrange(SWAP2).blend(b10, LANES2);
-        FloatVector c9 = b9.blend(b11.rearrange(SWAP2), LANES2), c11 = b9.rearrange(SWAP2).blend(b11, LANES2);
-        FloatVector c12 = b12.blend(b14.rearrange(SWAP2), LANES2), c14 = b12.rearrange(SWAP2).blend(b14, LANES2);
-        FloatVector c13 = b13.blend(b15.rearrange(SWAP2), LANES2), c15 = b13.rearrange(SWAP2).blend(b15, LANES2);
-        FloatVector f0 = c0.blend(c1.rearrange(SWAP1), LANES1), f1 = c0.rearrange(SWAP1).blend(c1, LANES1);
-        FloatVector f2 = c2.blend(c3.rearrange(SWAP1), LANES1), f3 = c2.rearrange(SWAP1).blend(c3, LANES1);
-        FloatVector f4 = c4.blend(c5.rearrange(SWAP1), LANES1), f5 = c4.rearrange(SWAP1).blend(c5, LANES1);
-        FloatVector f6 = c6.blend(c7.rearrange(SWAP1), LANES1), f7 = c6.rearrange(SWAP1).blend(c7, LANES1);
-        FloatVector f8 = c8.blend(c9.rearrange(SWAP1), LANES1), f9 = c8.rearrange(SWAP1).blend(c9, LANES1);
-        FloatVector f10 = c10.blend(c11.rearrange(SWAP1), LANES1), f11 = c10.rearrange(SWAP1).blend(c11, LANES1);
-        FloatVector f12 = c12.blend(c13.rearrange(SWAP1), LANES1), f13 = c12.rearrange(SWAP1).blend(c13, LANES1);
-        FloatVector f14 = c14.blend(c15.rearrange(SWAP1), LANES1), f15 = c14.rearrange(SWAP1).blend(c15, LANES1);
-        f0.intoArray(bp, d);
-        f1.intoArray(bp, d + NR);
-        f2.intoArray(bp, d + 2 * NR);
-        f3.intoArray(bp, d + 3 * NR);
-        f4.intoArray(bp, d + 4 * NR);
-        f5.intoArray(bp, d + 5 * NR);
-        f6.intoArray(bp, d + 6 * NR);
-        f7.intoArray(bp, d + 7 * NR);
-        f8.intoArray(bp, d + 8 * NR);
-        f9.intoArray(bp, d + 9 * NR);
-        f10.intoArray(bp, d + 10 * NR);
-        f11.intoArray(bp, d + 11 * NR);
-        f12.intoArray(bp, d + 12 * NR);
-        f13.intoArray(bp, d + 13 * NR);
-        f14.intoArray(bp, d + 14 * NR);
-        f15.intoArray(bp, d + 15 * NR);
+    static final ThreadLocal<MemorySegment> TRANSPOSE16 = ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate((long) L * L * ES, 64));
+
+    /**
+     * L == 16 only: as {@link #transpose8} for a 16 x 16 block, in four butterfly steps (rows 1, 2, 4, 8 apart
+     * exchange their 1-, 2-, 4-, 8-lane halves, a one-vector shuffle and a blend per vector and step; the steps commute,
+     * each swaps one bit of the row index with the same bit of the lane index). Steps 1 and 2 stay within groups of
+     * 4 rows, 4 and 8 within the rows of equal index mod 4, so each half is a loop over 4 groups with t in between:
+     * written out flat (16 vectors, a shuffle and a blend per vector and step) this method parsed to 22,000-43,000 C2
+     * nodes, past the inlining cutoff (see VMath "ranges").
+     */
+    private static void transpose16(MemorySegment s, long e, long stride, float[] bp, int d, MemorySegment t) {
+        for (int g = 0; g < L; g += 4) {
+            FloatVector r0 = FloatVector.fromMemorySegment(S, s, (e + g * stride) * ES, BO);
+            FloatVector r1 = FloatVector.fromMemorySegment(S, s, (e + (g + 1) * stride) * ES, BO);
+            FloatVector r2 = FloatVector.fromMemorySegment(S, s, (e + (g + 2) * stride) * ES, BO);
+            FloatVector r3 = FloatVector.fromMemorySegment(S, s, (e + (g + 3) * stride) * ES, BO);
+            FloatVector a0 = r0.blend(r2.rearrange(SWAP2), LANES2), a2 = r0.rearrange(SWAP2).blend(r2, LANES2);
+            FloatVector a1 = r1.blend(r3.rearrange(SWAP2), LANES2), a3 = r1.rearrange(SWAP2).blend(r3, LANES2);
+            a0.blend(a1.rearrange(SWAP1), LANES1).intoMemorySegment(t, g * L * ES, BO);
+            a0.rearrange(SWAP1).blend(a1, LANES1).intoMemorySegment(t, (g + 1) * L * ES, BO);
+            a2.blend(a3.rearrange(SWAP1), LANES1).intoMemorySegment(t, (g + 2) * L * ES, BO);
+            a2.rearrange(SWAP1).blend(a3, LANES1).intoMemorySegment(t, (g + 3) * L * ES, BO);
+        }
+        for (int q = 0; q < 4; q++) {
+            FloatVector r0 = FloatVector.fromMemorySegment(S, t, q * L * ES, BO), r4 = FloatVector.fromMemorySegment(S, t, (q + 4) * L * ES, BO);
+            FloatVector r8 = FloatVector.fromMemorySegment(S, t, (q + 8) * L * ES, BO), r12 = FloatVector.fromMemorySegment(S, t, (q + 12) * L * ES, BO);
+            FloatVector a0 = r0.blend(r8.rearrange(SWAP8), LANES8), a8 = r0.rearrange(SWAP8).blend(r8, LANES8);
+            FloatVector a4 = r4.blend(r12.rearrange(SWAP8), LANES8), a12 = r4.rearrange(SWAP8).blend(r12, LANES8);
+            a0.blend(a4.rearrange(SWAP4), LANES4).intoArray(bp, d + q * NR);
+            a0.rearrange(SWAP4).blend(a4, LANES4).intoArray(bp, d + (q + 4) * NR);
+            a8.blend(a12.rearrange(SWAP4), LANES4).intoArray(bp, d + (q + 8) * NR);
+            a8.rearrange(SWAP4).blend(a12, LANES4).intoArray(bp, d + (q + 12) * NR);
+        }
     }
 
     /** Lane (r1 r0 b0) to lane (b0 r1 r0): the last step of {@link #interleave4}. */

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  *
  * <p>Reads -XX:+LogCompilation files; for each C2 task (no level attribute) takes the largest {@code parse_done
  * nodes} (the root's parse, which includes everything inlined at parse time) and reports, per method, the largest
- * over its compilations. Make the logs with the allocation tests, which compile every kernel as training does:
- * <pre>mvn -o -q -pl kernels-vector test -Dtest='ConvTrainingAllocationTest,SteadyStateAllocationTest,VMathAllocationTest' \
+ * over its compilations. Make the logs with the allocation tests, which compile every kernel as training does, and
+ * GemmTest (every GEMM path):
+ * <pre>mvn -o -q -pl kernels-vector test -Dtest='ConvTrainingAllocationTest,SteadyStateAllocationTest,VMathAllocationTest,GemmTest' \
  *   "-Dvg.jvm.args=--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *    -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=/tmp/c2/run-%p.log"
  * java -cp kernels-vector/target/test-classes dev.vectorgrad.kernels.C2ParseBudgetProbe /tmp/c2/run-*.log</pre>
@@ -56,13 +57,15 @@ public final class C2ParseBudgetProbe {
         rows.sort((x, y) -> y.getValue() - x.getValue());
         int hazards = 0;
         for (var e : rows) {
-            int lateVector = late.getOrDefault(e.getKey(), 0);
+            // Below the cutoff C2 also delays a few Vector API intrinsics on purpose (mask operations whose types are
+            // not yet constant at parse time); past it, it defers every remaining call.
+            int lateVector = e.getValue() >= CUTOFF ? late.getOrDefault(e.getKey(), 0) : 0;
             if (lateVector > 0) hazards++;
             System.out.printf("%6d %s%s%n", e.getValue(), e.getKey(),
                     lateVector > 0 ? "   LATE: " + lateVector + " Vector API methods inlined past the cutoff"
                             : e.getValue() >= CUTOFF ? "   (past the cutoff in scalar code only)" : "");
         }
-        System.out.println(rows.size() + " at or over " + limit + " parse nodes; " + hazards + " with Vector API code inlined late");
+        System.out.println(rows.size() + " at or over " + limit + " parse nodes; " + hazards + " past the cutoff with Vector API code inlined late");
         if (hazards > 0) System.exit(1);
     }
 
