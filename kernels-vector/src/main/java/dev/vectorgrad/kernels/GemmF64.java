@@ -167,7 +167,8 @@ final class GemmF64 {
             while ((claimed = claim()) >= 0) {
                 int u0 = (int) (claimed >>> 32), u1 = (int) claimed;
                 if (directRows) {
-                    direct(this, u0 * MR, Math.min(m, u1 * MR));
+                    if (staged(this)) directNarrow(this, buf, u0 * MR, Math.min(m, u1 * MR));
+                    else direct(this, u0 * MR, Math.min(m, u1 * MR));
                 } else if (prepack) {
                     prepacked(this, buf, u0 * MR, Math.min(m, u1 * MR));
                 } else if (splitCols) {
@@ -323,7 +324,8 @@ final class GemmF64 {
      */
     private static void runRowBlocks(Job j, boolean parallel, int threads) {
         if (!parallel && j.directRows) {
-            direct(j, 0, j.m);
+            if (staged(j)) directNarrow(j, BUFFERS.get(), 0, j.m);
+            else direct(j, 0, j.m);
             return;
         }
         j.units = (j.m + MR - 1) / MR;
@@ -404,11 +406,10 @@ final class GemmF64 {
      * steady state, or 520 B depending on what C2 had inlined), checked by GemmTest.steadyStateAllocatesNothing.
      */
     private static void direct(Job j, int i0, int i1) {
+        // The callers take the narrow calls to directNarrow (staged): inlined here, it and this method's own block
+        // helpers parsed past C2's inlining cutoff (~19,000-27,000 nodes), and the last block loop's vector calls
+        // were inlined late (see VMath "ranges").
         Buffers buf = BUFFERS.get();
-        if (staged(j)) {
-            directNarrow(j, buf, i0, i1);
-            return;
-        }
         double[] tile = buf.tile;
         // B's column tail from a padded copy (tailCopy), made at the first tail block, when the call has two or more
         // 8-row blocks' worth of rows (measured before directNarrow took the narrow contiguous calls: 8^3, one block

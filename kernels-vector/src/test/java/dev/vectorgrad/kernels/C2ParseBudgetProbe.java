@@ -114,14 +114,23 @@ public final class C2ParseBudgetProbe {
         }
     }
 
-    /** The inline tree (two levels) of the last C2 compilation of methods containing key, with cumulative nodes. */
+    /** The inline tree (two levels) of the largest C2 compilation of methods containing key, with cumulative nodes. */
     static void printTree(Path log, String key) throws IOException {
         List<String> last = null, cur = null;
+        int lastMax = -1, curMax = 0;
         try (BufferedReader r = Files.newBufferedReader(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
             for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("<task ") && line.contains(key) && !line.contains(" level=")) cur = new ArrayList<>();
-                else if (cur != null && line.startsWith("</task>")) { last = cur; cur = null; }
-                else if (cur != null) cur.add(line);
+                if (line.startsWith("<task ") && line.contains(key) && !line.contains(" level=")) {
+                    cur = new ArrayList<>();
+                    curMax = 0;
+                } else if (cur != null && line.startsWith("</task>")) {
+                    if (curMax > lastMax) { last = cur; lastMax = curMax; }
+                    cur = null;
+                } else if (cur != null) {
+                    cur.add(line);
+                    Matcher m = NODES.matcher(line);
+                    if (line.startsWith("<parse_done") && m.find()) curMax = Math.max(curMax, Integer.parseInt(m.group(1)));
+                }
             }
         }
         if (last == null) { System.out.println(log + ": no C2 compilation of " + key); return; }
