@@ -215,7 +215,10 @@ final class VMath {
      * Which compilations still pass the cutoff, and whether with Vector API code: C2ParseBudgetProbe (test scope).
      */
 
-    /** Vectors per chunk of the sigmoid and tanh ranges: their exp argument waits in a per-thread scratch this big. */
+    /**
+     * Vectors per chunk of the composite ranges (sigmoid, tanh, log, log1p) and of the kernels that hand their exp
+     * arguments over in chunks: the intermediate values wait in a per-thread scratch this big.
+     */
     static final int CHUNK = 64;
     private static final int FB = FS.vectorByteSize();
     private static final int DB = DS.vectorByteSize();

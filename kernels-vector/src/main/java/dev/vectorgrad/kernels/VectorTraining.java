@@ -577,7 +577,10 @@ final class VectorTraining {
         return s;
     }
 
-    /** F64 grad = (softmax(x) * sum(t) - t) * scale over the row, the exp as in {@link #ceRowGradF64}. */
+    /**
+     * F64 grad = (softmax(x) * sum(t) - t) * scale over the row; exp(x - max - ls) by VMath's range as in
+     * {@link #ceRowGradF64}, but through the chunk scratch: grad may be the targets, which the last pass reads.
+     */
     private static void probsRowGradF64(MemorySegment xs, long base, MemorySegment ts, long tb, MemorySegment gs, long gb, int C,
                                         double max, double ls, double scale, MemorySegment scratch) {
         DoubleVector tsum = DoubleVector.zero(DS);
