@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  *
  * <p>Reads -XX:+LogCompilation files; for each C2 task (no level attribute) takes the largest {@code parse_done
  * nodes} (the root's parse, which includes everything inlined at parse time) and reports, per method, the largest
- * over its compilations. Make the logs with the allocation tests, which compile every kernel as training does, and
- * GemmTest (every GEMM path):
+ * over its compilations. {@code kernels-vector/c2-probe.sh} makes the logs and runs this; by hand: the allocation
+ * tests, which compile every kernel as training does, and GemmTest (every GEMM path):
  * <pre>mvn -o -q -pl kernels-vector test -Dtest='ConvTrainingAllocationTest,SteadyStateAllocationTest,VMathAllocationTest,GemmTest' \
  *   "-Dvg.jvm.args=--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *    -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=/tmp/c2/run-%p.log"
