@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Shapes;
 import dev.vectorgrad.tensor.Tensor;
@@ -124,7 +126,7 @@ public final class ConvPoolF32 {
             throw new IllegalArgumentException("fused conv + ReLU + max pool was built for F32 input [" + N + ", " + C + ", " + H + ", " + W + "], got "
                     + x.dtype() + " " + Shapes.str(x.shape()));
         }
-        MemorySegment xs = x.segment();
+        MemorySegment xs = nat(x.segment());
         for (int n = 0; n < N; n++) prepareImage(xs, x.offset() + n * x.stride(0), x.stride(1), x.stride(2), x.stride(3), n * imageLen);
         prepared = true;
     }
@@ -171,7 +173,7 @@ public final class ConvPoolF32 {
         if (!prepared) throw new IllegalStateException("no input was prepared (prepare(x) first)");
         if (n < 0 || n >= N) throw new IndexOutOfBoundsException("image " + n + " of a batch of " + N);
         if (k0 < 0 || k1 > K || k0 > k1) throw new IndexOutOfBoundsException("channels [" + k0 + ", " + k1 + ") of " + K);
-        MemorySegment os = out.segment(), ws = w.segment();
+        MemorySegment os = nat(out.segment()), ws = nat(w.segment());
         long ob = out.offset() + n * out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
         long w0 = w.offset(), w1s = w.stride(0), w1 = w.stride(1), w2 = w.stride(2), w3 = w.stride(3);
         int so = n * imageLen;
@@ -217,7 +219,7 @@ public final class ConvPoolF32 {
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[L]);
 
     private void run3x3(MemorySegment os, long ob, long o1, long o2, int so, int k0, int k1) {
-        MemorySegment ws = w.segment();
+        MemorySegment ws = nat(w.segment());
         long wo = w.offset(), w0 = w.stride(0), w2 = w.stride(2), w3 = w.stride(3);
         final int len = rowLen, pwN = PW, phN = PH;
         final float[] x = sc;

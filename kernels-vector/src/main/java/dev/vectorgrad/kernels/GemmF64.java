@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -347,7 +349,7 @@ final class GemmF64 {
         int k = j.k, n = j.n, w = j.padded ? 2 * L : n;
         long bytes = (long) k * w * ES;
         if (buf.bsmall.byteSize() < bytes) buf.bsmall = Arena.ofAuto().allocate(Math.max(bytes, 4096), 64);
-        MemorySegment dst = buf.bsmall, src = j.bs;
+        MemorySegment dst = buf.bsmall, src = nat(j.bs);
         long bo = j.bo, bs0 = j.bs0, bs1 = j.bs1;
         if (j.padded && bs1 == 1) {
             // Rows of L..2L-1 elements: a full vector and a masked one (zeros in the masked-off lanes) per row.
@@ -486,7 +488,7 @@ final class GemmF64 {
         if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new double[k * n + 2 * L];
         double[] bh = buf.bnarrow, st = buf.stage;
         MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
-        MemorySegment cs = j.cs;
+        MemorySegment cs = nat(j.cs);
         for (int i = i0; i < i1; i += 8) {
             int rows = Math.min(8, i1 - i);
             copyRows(j, ab, i, rows);
@@ -521,7 +523,7 @@ final class GemmF64 {
         double[] bh = buf.bnarrow;
         MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
         double[] a8 = a8Buffer(buf, k), st = buf.stage;
-        MemorySegment cs = j.cs;
+        MemorySegment cs = nat(j.cs);
         long cs0 = j.cs0;
         for (int i = 0; i < m; i += 8) {
             int rows = Math.min(8, m - i);
@@ -611,6 +613,7 @@ final class GemmF64 {
      * {@code s}, into {@code dst} with rows {@code len} apart: one copy when the rows are contiguous.
      */
     private static void copyToHeap(MemorySegment s, long e, long stride, int count, int len, double[] dst) {
+        s = nat(s); // see NativeSegments
         if (stride == len) {
             MemorySegment.copy(s, E, e * ES, dst, 0, count * len);
         } else {
@@ -634,7 +637,7 @@ final class GemmF64 {
 
     /** Returns true when it stored the 4 x 2L block straight to C (alpha 1, beta 0, 4 rows); else it is in tile. */
     private static boolean directBlock2(Job j, double[] tile, int i, int rows, int jj) {
-        MemorySegment as = j.as, bs = j.bs;
+        MemorySegment as = nat(j.as), bs = nat(j.bs);
         long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
         long a0 = j.ao + i * as0;
         long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
@@ -658,7 +661,7 @@ final class GemmF64 {
             c31 = a.fma(b1, c31);
         }
         if (rows == 4 && j.alpha == 1 && j.beta == 0 && !j.padded) {
-            MemorySegment cs = j.cs;
+            MemorySegment cs = nat(j.cs);
             long c0 = (j.co + i * j.cs0 + jj) * ES, d = j.cs0 * ES, v = L * ES;
             c00.intoMemorySegment(cs, c0, BO);
             c01.intoMemorySegment(cs, c0 + v, BO);
@@ -683,7 +686,7 @@ final class GemmF64 {
 
     /** As {@link #directBlock2} for one vector of columns. */
     private static boolean directBlock(Job j, double[] tile, int i, int rows, int jj) {
-        MemorySegment as = j.as, bs = j.bs;
+        MemorySegment as = nat(j.as), bs = nat(j.bs);
         long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
         long a0 = j.ao + i * as0;
         long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
@@ -698,7 +701,7 @@ final class GemmF64 {
             c3 = DoubleVector.broadcast(S, as.getAtIndex(E, a3 + pe)).fma(bv, c3);
         }
         if (rows == 4 && j.alpha == 1 && j.beta == 0) {
-            MemorySegment cs = j.cs;
+            MemorySegment cs = nat(j.cs);
             long c0o = (j.co + i * j.cs0 + jj) * ES, d = j.cs0 * ES;
             c0.intoMemorySegment(cs, c0o, BO);
             c1.intoMemorySegment(cs, c0o + d, BO);
@@ -715,7 +718,7 @@ final class GemmF64 {
 
     /** As {@link #directTail} over {@link #tailCopy}'s copy of B's column tail (no mask, constant scale). */
     private static void directTailCopy(Job j, double[] bt, double[] tile, int i, int rows) {
-        MemorySegment as = j.as;
+        MemorySegment as = nat(j.as);
         long as0 = j.as0, as1 = j.as1;
         long a0 = j.ao + i * as0;
         long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
@@ -736,7 +739,7 @@ final class GemmF64 {
 
     private static void directTail(Job j, double[] tile, int i, int rows, int jj) {
         VectorMask<Double> mask = S.indexInRange(jj, j.n);
-        MemorySegment as = j.as, bs = j.bs;
+        MemorySegment as = nat(j.as), bs = nat(j.bs);
         long as0 = j.as0, as1 = j.as1, bs0 = j.bs0;
         long a0 = j.ao + i * as0;
         long a1 = rows > 1 ? a0 + as0 : a0, a2 = rows > 2 ? a0 + 2 * as0 : a0, a3 = rows > 3 ? a0 + 3 * as0 : a0;
@@ -768,7 +771,7 @@ final class GemmF64 {
         int k = j.k, w = j.n - jj;
         if (buf.btail.length < k * L) buf.btail = new double[k * L];
         double[] dst = buf.btail;
-        MemorySegment src = j.bs;
+        MemorySegment src = nat(j.bs);
         long e = j.bo + jj, bs0 = j.bs0, end = src.byteSize();
         VectorMask<Double> m = S.indexInRange(0, w);
         for (int p = 0; p < k; p++, e += bs0) {
@@ -879,7 +882,7 @@ final class GemmF64 {
      * and its vectors boxed in some compilations; through the tile buffer alone 32^3 ran 0.63x OpenBLAS, 0.77x so.
      */
     private static void directRows8(Job j, double[] ab, int i, int jj) {
-        MemorySegment bs = j.bs, cs = j.cs;
+        MemorySegment bs = nat(j.bs), cs = nat(j.cs);
         long bs0 = j.bs0;
         int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
         DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
@@ -938,7 +941,7 @@ final class GemmF64 {
      * transposed-A blocks): every A index is p times a constant, so its range checks leave the loop.
      */
     private static void directRows8P(Job j, double[] a8, int i, int jj) {
-        MemorySegment bs = j.bs, cs = j.cs;
+        MemorySegment bs = nat(j.bs), cs = nat(j.cs);
         long bs0 = j.bs0;
         int k = j.k;
         DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
@@ -995,7 +998,7 @@ final class GemmF64 {
 
     /** As {@link #directRows8} for the one vector of columns at jj (8 accumulators). */
     private static void directRows8x1(Job j, double[] ab, int i, int jj) {
-        MemorySegment bs = j.bs, cs = j.cs;
+        MemorySegment bs = nat(j.bs), cs = nat(j.cs);
         long bs0 = j.bs0;
         int k = j.k, a0 = 0, a1 = k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
         DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
@@ -1024,7 +1027,7 @@ final class GemmF64 {
 
     /** C[i .. i+rows, jj .. jj+width] = alpha * tile + beta * C (beta == 0: C not read); tile rows NR apart. */
     private static void directFlush(Job j, double[] tile, int i, int rows, int jj, int width) {
-        MemorySegment cs = j.cs;
+        MemorySegment cs = nat(j.cs);
         long cs0 = j.cs0;
         double alpha = j.alpha, beta = j.beta;
         for (int r = 0; r < rows; r++) {
@@ -1128,7 +1131,7 @@ final class GemmF64 {
      * rows with 0.
      */
     private static void packA(Job j, double[] ap, int dst, int i0, int mc, int p0, int kc) {
-        MemorySegment as = j.as;
+        MemorySegment as = nat(j.as);
         long as0 = j.as0, as1 = j.as1;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
@@ -1192,7 +1195,7 @@ final class GemmF64 {
      * pads with 0.
      */
     private static void packB(Job j, double[] bp, int dst, int p0, int kc, int j0, int nc) {
-        MemorySegment bs = j.bs;
+        MemorySegment bs = nat(j.bs);
         long bs0 = j.bs0, bs1 = j.bs1;
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
@@ -1279,6 +1282,7 @@ final class GemmF64 {
      * blend per vector and step): 24 shuffles and 24 blends for 64 elements.
      */
     private static void transpose8(MemorySegment s, long e, long stride, double[] bp, int d) {
+        s = nat(s); // see NativeSegments
         DoubleVector r0 = DoubleVector.fromMemorySegment(S, s, e * ES, BO), r1 = DoubleVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
         DoubleVector r2 = DoubleVector.fromMemorySegment(S, s, (e + 2 * stride) * ES, BO), r3 = DoubleVector.fromMemorySegment(S, s, (e + 3 * stride) * ES, BO);
         DoubleVector r4 = DoubleVector.fromMemorySegment(S, s, (e + 4 * stride) * ES, BO), r5 = DoubleVector.fromMemorySegment(S, s, (e + 5 * stride) * ES, BO);
@@ -1325,6 +1329,8 @@ final class GemmF64 {
      * nodes, past the inlining cutoff (see VMath "ranges").
      */
     private static void transpose16(MemorySegment s, long e, long stride, double[] bp, int d, MemorySegment t) {
+        s = nat(s); // see NativeSegments
+        t = nat(t);
         for (int g = 0; g < L; g += 4) {
             DoubleVector r0 = DoubleVector.fromMemorySegment(S, s, (e + g * stride) * ES, BO);
             DoubleVector r1 = DoubleVector.fromMemorySegment(S, s, (e + (g + 1) * stride) * ES, BO);
@@ -1359,6 +1365,7 @@ final class GemmF64 {
      * blend per vector and step), then one shuffle per vector puts the lanes in order.
      */
     private static void interleave4(MemorySegment s, long e, long stride, double[] ap, int d) {
+        s = nat(s); // see NativeSegments
         DoubleVector r0 = DoubleVector.fromMemorySegment(S, s, e * ES, BO), r1 = DoubleVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
         DoubleVector r2 = DoubleVector.fromMemorySegment(S, s, (e + 2 * stride) * ES, BO), r3 = DoubleVector.fromMemorySegment(S, s, (e + 3 * stride) * ES, BO);
         DoubleVector t0 = r0.blend(r2.rearrange(SWAP4), BIT2), t2 = r0.rearrange(SWAP4).blend(r2, BIT2);
@@ -1377,7 +1384,7 @@ final class GemmF64 {
      */
     private static void kernel(double[] ap, int ai, double[] bp, int bi, int kc, Job j, double[] tile,
                                int i, int mr, int jj, int nr, double alpha, double beta) {
-        MemorySegment cs = j.cs;
+        MemorySegment cs = nat(j.cs);
         long cs0 = j.cs0, cs1 = j.cs1;
         long ce = j.co + i * cs0 + jj * cs1;
         boolean fast = mr == MR && nr == NR && cs1 == 1;
@@ -1480,6 +1487,8 @@ final class GemmF64 {
      */
     private static void tile8C(double[] ap, int ai, double[] bp, int bi, int kc, MemorySegment src, long s0, long sd,
                                MemorySegment cs, long c0, long d) {
+        src = nat(src); // see NativeSegments
+        cs = nat(cs);
         long v = L * ES;
         DoubleVector c00 = DoubleVector.fromMemorySegment(S, src, s0, BO),
                 c01 = DoubleVector.fromMemorySegment(S, src, s0 + v, BO),

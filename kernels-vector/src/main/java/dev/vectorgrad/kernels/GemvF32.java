@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -67,6 +69,7 @@ final class GemvF32 {
     /** c[j] = alpha * sum_p a[p * as] * B[p * bs0 + j] + beta * c[j], j < n (B rows and c contiguous). */
     private static void axpy(MemorySegment as, long ao, long aStride, MemorySegment bs, long bo, long bs0,
                              MemorySegment cs, long co, int n, int k, float alpha, float beta) {
+        as = nat(as); bs = nat(bs); cs = nat(cs); // see NativeSegments
         int j = 0;
         for (; j + 4 * L <= n; j += 4 * L) {
             FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
@@ -98,6 +101,7 @@ final class GemvF32 {
     }
 
     private static void store(FloatVector acc, MemorySegment cs, long ce, float alpha, float beta) {
+        cs = nat(cs); // see NativeSegments
         FloatVector r = acc.mul(alpha);
         if (beta != 0) r = FloatVector.fromMemorySegment(S, cs, ce * 4, BO).fma(FloatVector.broadcast(S, beta), r);
         r.intoMemorySegment(cs, ce * 4, BO);
@@ -117,6 +121,7 @@ final class GemvF32 {
      */
     private static void dotsParallel(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                                      MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
+        us = nat(us); vs = nat(vs); os = nat(os); // see NativeSegments
         int groups = (count + 3) / 4;
         long elements = (long) count * k;
         if (Parallel.threads() < 2 || groups < 2 || elements < 2L * PARALLEL_ELEMENTS) {
@@ -182,6 +187,7 @@ final class GemvF32 {
      */
     private static void dots(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                              MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta) {
+        us = nat(us); vs = nat(vs); os = nat(os); // see NativeSegments
         int kv = S.loopBound(k);
         float[] tmp = LANES.get();
         if (L == 16 && k < L) {
@@ -279,6 +285,7 @@ final class GemvF32 {
     private static void dotsShort(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                                   MemorySegment os, long oo, long outStride, int count, int k, float alpha, float beta,
                                   float[] tmp) {
+        us = nat(us); vs = nat(vs); os = nat(os); // see NativeSegments
         float[] ut = SHORT_U.get();
         Arrays.fill(ut, 0, L - k, 0f);
         MemorySegment.copy(us, E, uo * 4, ut, L - k, k);
@@ -316,6 +323,7 @@ final class GemvF32 {
      */
     private static void dots8(MemorySegment us, long uo, MemorySegment vs, long vo, long vStride,
                               MemorySegment os, long oo, long outStride, int k, int kv, float alpha, float beta, float[] tile) {
+        us = nat(us); vs = nat(vs); os = nat(os); // see NativeSegments
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         long v0 = vo, v1 = v0 + vStride, v2 = v1 + vStride, v3 = v2 + vStride, v4 = v3 + vStride, v5 = v4 + vStride, v6 = v5 + vStride,
                 v7 = v6 + vStride;
@@ -373,6 +381,7 @@ final class GemvF32 {
      * whether the caller was compiled yet (seen as a 1-ulp difference).
      */
     private static float sum(MemorySegment us, long uo, MemorySegment vs, long vo, int kv, int k, float[] tmp) {
+        us = nat(us); vs = nat(vs); // see NativeSegments
         for (int p = kv, shift = L - k; p < k; p++) tmp[p + shift] = Math.fma(us.getAtIndex(E, uo + p), vs.getAtIndex(E, vo + p), tmp[p + shift]);
         for (int h = L / 2; h > 0; h /= 2) {
             for (int i = 0; i < h; i++) tmp[i] += tmp[i + h];
@@ -381,6 +390,7 @@ final class GemvF32 {
     }
 
     private static void put(MemorySegment os, long e, float dot, float alpha, float beta) {
+        os = nat(os); // see NativeSegments
         float r = alpha * dot;
         if (beta != 0) r = Math.fma(beta, os.getAtIndex(E, e), r);
         os.setAtIndex(E, e, r);

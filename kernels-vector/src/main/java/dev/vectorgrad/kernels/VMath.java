@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -89,6 +91,7 @@ final class VMath {
      * once. Inputs are clamped to [-104, 89]: below, e^x rounds to 0; above, it overflows to +Inf. NaN stays NaN.
      */
     static void expF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         FloatVector xc = FloatVector.fromMemorySegment(FS, src, so, NO).max(-104f).min(89f);
         FloatVector t = xc.fma(LOG2E, ROUND);
         FloatVector nf = t.sub(ROUND);
@@ -117,11 +120,13 @@ final class VMath {
      * (see "ranges"), so it runs in two, {@link #logSplitF} and {@link #logFinishF}, with e and f in memory between.
      */
     static void logF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         logVectorsF(src, so, dst, do_, 1);
     }
 
     /** log's first half for one vector: e (the exponent, as a float) to es at eo, f = m - 1 to fs at fo. */
     private static void logSplitF(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo) {
+        src = nat(src); es = nat(es); fs = nat(fs); // see NativeSegments
         FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
         VectorMask<Float> sub = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
         IntVector bits = x.blend(x.mul(8388608f), sub).reinterpretAsInts();
@@ -136,6 +141,7 @@ final class VMath {
 
     /** log's second half for one vector: log(1 + f) + e ln 2 for f in [sqrt(1/2) - 1, sqrt(2) - 1), then x's special values. */
     private static void logFinishF(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo, MemorySegment dst, long do_) {
+        src = nat(src); es = nat(es); fs = nat(fs); dst = nat(dst); // see NativeSegments
         FloatVector e = FloatVector.fromMemorySegment(FS, es, eo, NO), f = FloatVector.fromMemorySegment(FS, fs, fo, NO);
         FloatVector z = f.mul(f);
         FloatVector p = f.fma(7.0376836292E-2f, -1.1514610310E-1f);
@@ -162,6 +168,7 @@ final class VMath {
      * alone is right; where u == 1, log1p(x) rounds to x (keeps -0).
      */
     static void log1pF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         log1pVectorsF(src, so, dst, do_, 1);
     }
 
@@ -172,6 +179,7 @@ final class VMath {
      * and going through logF costs F32 BCE twice the time). F32 BCE's log1p(exp(-|x|)).
      */
     static void log1pUnitF(MemorySegment src, long so, MemorySegment dst, long do_) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         FloatVector x = FloatVector.fromMemorySegment(FS, src, so, NO);
         FloatVector u = x.add(1f);
         FloatVector c = x.sub(u.sub(1f)).div(u);
@@ -262,6 +270,7 @@ final class VMath {
     }
 
     private static void call(MethodHandle unit, MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         try {
             unit.invokeExact(src, so, dst, do_, vectors);
         } catch (RuntimeException | Error e) {
@@ -273,6 +282,7 @@ final class VMath {
 
     /** e^x ({@link #expF}) over {@code vectors} whole vectors from src at so to dst at do_ (in place is fine). */
     static void expVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(expVectorsUnitF, src, so, dst, do_, vectors);
     }
 
@@ -281,6 +291,7 @@ final class VMath {
      * (1 + e) with e = exp(-|x|). dst may be src.
      */
     static void sigmoidVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(sigmoidVectorsUnitF, src, so, dst, do_, vectors);
     }
 
@@ -290,23 +301,28 @@ final class VMath {
      * NaN. dst may be src.
      */
     static void tanhVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(tanhVectorsUnitF, src, so, dst, do_, vectors);
     }
 
     /** {@link #log1pUnitF} over whole vectors (x in [0, 1]; F32 BCE's log1p(exp(-|x|))). dst may be src. */
     static void log1pUnitVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(log1pUnitVectorsUnitF, src, so, dst, do_, vectors);
     }
 
     private static void log1pUnitVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         for (int v = 0; v < vectors; v++) log1pUnitF(src, so + (long) v * FB, dst, do_ + (long) v * FB);
     }
 
     private static void expVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         for (int v = 0; v < vectors; v++) expF(src, so + (long) v * FB, dst, do_ + (long) v * FB);
     }
 
     private static void sigmoidVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = CHUNK_SCRATCH.get();
         for (int c = 0; c < vectors; c += CHUNK) {
             int n = Math.min(CHUNK, vectors - c);
@@ -323,6 +339,7 @@ final class VMath {
     }
 
     private static void tanhVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = CHUNK_SCRATCH.get();
         for (int c = 0; c < vectors; c += CHUNK) {
             int n = Math.min(CHUNK, vectors - c);
@@ -350,11 +367,13 @@ final class VMath {
 
     /** e^x ({@link #expD}) over {@code vectors} whole vectors, as {@link #expVectorsF}. */
     static void expVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(expVectorsUnitD, src, so, dst, do_, vectors);
     }
 
     /** sigmoid for double lanes over whole vectors: 1 / (1 + e), or e / (1 + e) where x < 0, e = exp(-|x|). dst may be src. */
     static void sigmoidVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(sigmoidVectorsUnitD, src, so, dst, do_, vectors);
     }
 
@@ -364,14 +383,17 @@ final class VMath {
      * be src.
      */
     static void tanhVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(tanhVectorsUnitD, src, so, dst, do_, vectors);
     }
 
     private static void expVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         for (int v = 0; v < vectors; v++) expD(src, so + (long) v * DB, dst, do_ + (long) v * DB);
     }
 
     private static void sigmoidVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = CHUNK_SCRATCH.get();
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
         for (int c = 0; c < vectors; c += CHUNK) {
@@ -390,6 +412,7 @@ final class VMath {
     }
 
     private static void tanhVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = CHUNK_SCRATCH.get();
         for (int c = 0; c < vectors; c += CHUNK) {
             int n = Math.min(CHUNK, vectors - c);
@@ -422,14 +445,17 @@ final class VMath {
      * (the second half reads x before it writes).
      */
     static void logVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(logVectorsUnitF, src, so, dst, do_, vectors);
     }
 
     static void logVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(logVectorsUnitD, src, so, dst, do_, vectors);
     }
 
     private static void logVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = LOG_SCRATCH.get();
         for (int c = 0; c < vectors; c += CHUNK) {
             int n = Math.min(CHUNK, vectors - c);
@@ -441,12 +467,14 @@ final class VMath {
 
     /** The second halves of a chunk: e and f from LOG_SCRATCH (f CHUNK vectors after e). */
     private static void logFinishBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = LOG_SCRATCH.get();
         for (int v = 0; v < vectors; v++)
             logFinishF(src, so + (long) v * FB, s, (long) v * FB, s, (long) (CHUNK + v) * FB, dst, do_ + (long) v * FB);
     }
 
     private static void logVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = LOG_SCRATCH.get();
         for (int c = 0; c < vectors; c += CHUNK) {
             int n = Math.min(CHUNK, vectors - c);
@@ -457,6 +485,7 @@ final class VMath {
     }
 
     private static void logFinishBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = LOG_SCRATCH.get();
         for (int v = 0; v < vectors; v++)
             logFinishD(src, so + (long) v * DB, s, (long) v * DB, s, (long) (CHUNK + v) * DB, dst, do_ + (long) v * DB);
@@ -467,14 +496,17 @@ final class VMath {
      * over it, then the correction. dst may be src.
      */
     static void log1pVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(log1pVectorsUnitF, src, so, dst, do_, vectors);
     }
 
     static void log1pVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         call(log1pVectorsUnitD, src, so, dst, do_, vectors);
     }
 
     private static void log1pVectorsBodyF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = CHUNK_SCRATCH.get();
         for (int c = 0; c < vectors; c += CHUNK) {
             int n = Math.min(CHUNK, vectors - c);
@@ -492,6 +524,7 @@ final class VMath {
     }
 
     private static void log1pVectorsBodyD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         MemorySegment s = CHUNK_SCRATCH.get();
         for (int c = 0; c < vectors; c += CHUNK) {
             int n = Math.min(CHUNK, vectors - c);
@@ -516,6 +549,7 @@ final class VMath {
      * clamped to [-746, 710]: below, e^x rounds to 0; above, it overflows to +Inf. NaN stays NaN.
      */
     static void expD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         DoubleVector xc = DoubleVector.fromMemorySegment(DS, src, so, NO).max(-746.0).min(710.0);
         DoubleVector nf = xc.fma(LOG2E_D, ROUND_D).sub(ROUND_D);
         DoubleVector r = nf.lanewise(VectorOperators.FMA, -C1, xc);
@@ -541,11 +575,13 @@ final class VMath {
      * two halves through memory, as {@link #logF} (in one piece ~26,000 C2 nodes).
      */
     static void logD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         logVectorsD(src, so, dst, do_, 1);
     }
 
     /** {@link #logSplitF} for double lanes. */
     private static void logSplitD(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo) {
+        src = nat(src); es = nat(es); fs = nat(fs); // see NativeSegments
         DoubleVector x = DoubleVector.fromMemorySegment(DS, src, so, NO);
         VectorMask<Double> sub = x.compare(VectorOperators.LT, Double.MIN_NORMAL);
         LongVector bits = x.blend(x.mul(0x1p54), sub).reinterpretAsLongs();
@@ -559,6 +595,7 @@ final class VMath {
 
     /** {@link #logFinishF} for double lanes. */
     private static void logFinishD(MemorySegment src, long so, MemorySegment es, long eo, MemorySegment fs, long fo, MemorySegment dst, long do_) {
+        src = nat(src); es = nat(es); fs = nat(fs); dst = nat(dst); // see NativeSegments
         DoubleVector e = DoubleVector.fromMemorySegment(DS, es, eo, NO), f = DoubleVector.fromMemorySegment(DS, fs, fo, NO);
         DoubleVector z = f.mul(f);
         DoubleVector p = f.fma(1.01875663804580931796E-4, 4.97494994976747001425E-1);
@@ -583,6 +620,7 @@ final class VMath {
 
     /** log(1 + x) for double lanes, as {@link #log1pF}. */
     static void log1pD(MemorySegment src, long so, MemorySegment dst, long do_) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         log1pVectorsD(src, so, dst, do_, 1);
     }
 }

@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -104,7 +106,7 @@ final class VectorConv {
         }
         long s1 = x.stride(1), s2 = x.stride(2), s3 = x.stride(3);
         long xo = x.offset() + n * x.stride(0);
-        MemorySegment xs = x.segment(), cs = col.segment();
+        MemorySegment xs = nat(x.segment()), cs = nat(col.segment());
         boolean f32 = x.dtype() == DType.F32;
         long r = colBase;
         for (int c = 0; c < C; c++)
@@ -150,7 +152,7 @@ final class VectorConv {
      */
     private static void im2colSame(Tensor x, int n, Conv2dSpec sp, int KH, int KW, int OH, int OW, Tensor col, long colBase, long rowStride) {
         int C = x.dim(1), H = x.dim(2), W = x.dim(3);
-        MemorySegment xs = x.segment(), cs = col.segment();
+        MemorySegment xs = nat(x.segment()), cs = nat(col.segment());
         long plane = x.stride(1), xo = x.offset() + n * x.stride(0);
         long r = colBase;
         for (int c = 0; c < C; c++)
@@ -181,6 +183,7 @@ final class VectorConv {
 
     /** seg[e, e + len) = 0 (F32 or F64 elements), without the slice object asSlice(...).fill would allocate per call. */
     private static void zeroRun(MemorySegment seg, long e, long len, boolean f32) {
+        seg = nat(seg); // see NativeSegments
         if (f32) {
             for (long i = 0; i < len; i += Integer.MAX_VALUE / 2) zeroF32(seg, e + i, (int) Math.min(len - i, Integer.MAX_VALUE / 2));
         } else {
@@ -195,6 +198,7 @@ final class VectorConv {
 
     /** dst[0, len) = 0, F32, element offset. */
     private static void zeroF32(MemorySegment dst, long d, int len) {
+        dst = nat(dst); // see NativeSegments
         if (len <= 0) return;
         if (len < L) {
             for (int i = 0; i < len; i++) dst.setAtIndex(F, d + i, 0f);
@@ -212,7 +216,7 @@ final class VectorConv {
         long s1 = gradIn.stride(1), s2 = gradIn.stride(2), s3 = gradIn.stride(3);
         long go = gradIn.offset() + n * gradIn.stride(0);
         boolean f32 = gradIn.dtype() == DType.F32;
-        MemorySegment gseg = gradIn.segment(), cseg = col.segment();
+        MemorySegment gseg = nat(gradIn.segment()), cseg = nat(col.segment());
         if (s3 == 1 && s2 == W && s1 == (long) H * W) {
             zeroRun(gseg, go, (long) C * H * W, f32);
         } else {
@@ -257,6 +261,7 @@ final class VectorConv {
      * shared lambda, so C2 keeps the vectors in registers). Scalar tail in the same element order.
      */
     private static void addRowF32(MemorySegment d, long de, MemorySegment s, long se, int len) {
+        d = nat(d); s = nat(s); // see NativeSegments
         int i = 0;
         for (; i + L <= len; i += L) {
             long db = 4 * (de + i);
@@ -268,6 +273,7 @@ final class VectorConv {
 
     /** As {@link #addRowF32}, F64. */
     private static void addRowF64(MemorySegment d, long de, MemorySegment s, long se, int len) {
+        d = nat(d); s = nat(s); // see NativeSegments
         int i = 0;
         for (; i + DL <= len; i += DL) {
             long db = 8 * (de + i);
@@ -285,6 +291,7 @@ final class VectorConv {
      */
     static void gemmF32(MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
                         MemorySegment c, long cOff, long ldc, int M, int R, int P, Tensor bias) {
+        a = nat(a); b = nat(b); c = nat(c); // see NativeSegments
         // Split into small methods, one hot loop nest each: as one big method C2 sometimes stopped inlining the
         // Vector API calls (node-count cutoff) and boxed every vector.
         int m = 0, pWide = P - P % (2 * L);
@@ -316,6 +323,7 @@ final class VectorConv {
      */
     private static void row1Wide(MemorySegment a, long a0, MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff,
                                  int R, int pEnd, float z) {
+        a = nat(a); b = nat(b); c = nat(c); // see NativeSegments
         for (int p = 0; p < pEnd; p += 4 * L) {
             FloatVector c0 = FloatVector.broadcast(FS, z), c1 = c0, c2 = c0, c3 = c0;
             for (int r = 0; r < R; r++) {
@@ -335,6 +343,7 @@ final class VectorConv {
     /** Rows a0 .. a0+3*lda of the output, columns [0, pEnd) (a multiple of 2L): 4 x 2 vector accumulators. */
     private static void rows4Wide(MemorySegment a, long a0, long lda, MemorySegment b, long bOff, long ldb,
                                   MemorySegment c, long cOff, long ldc, int R, int pEnd, float z0, float z1, float z2, float z3) {
+        a = nat(a); b = nat(b); c = nat(c); // see NativeSegments
         long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         for (int p = 0; p < pEnd; p += 2 * L) {
             FloatVector c00 = FloatVector.broadcast(FS, z0), c01 = c00;
@@ -374,6 +383,7 @@ final class VectorConv {
      */
     private static void rows4Tail(MemorySegment a, long a0, long lda, MemorySegment b, long bOff, long ldb,
                                   MemorySegment c, long cOff, long ldc, int R, int p0, int P, float z0, float z1, float z2, float z3) {
+        a = nat(a); b = nat(b); c = nat(c); // see NativeSegments
         long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         for (int p0v = p0; p0v < P; p0v += L) {
             int p = Math.min(p0v, P - L);
@@ -397,6 +407,7 @@ final class VectorConv {
     /** One output row, columns [p0, P), one (masked) vector at a time. */
     private static void row1(MemorySegment a, long a0, MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff,
                              int R, int p0, int P, float z) {
+        a = nat(a); b = nat(b); c = nat(c); // see NativeSegments
         for (int p = p0; p < P; p += L) {
             VectorMask<Float> mk = FS.indexInRange(p, P);
             FloatVector acc = FloatVector.broadcast(FS, z);
@@ -414,6 +425,7 @@ final class VectorConv {
 
     /** Sum over p < P of a[p] * b[p], both unit-stride F32 (byte offsets), accumulated in float lanes. */
     private static float dotF32(MemorySegment a, long aByte, MemorySegment b, long bByte, int P) {
+        a = nat(a); b = nat(b); // see NativeSegments
         FloatVector acc0 = FloatVector.zero(FS), acc1 = FloatVector.zero(FS);
         int p = 0;
         for (; p + 2 * L <= P; p += 2 * L) {
@@ -437,6 +449,7 @@ final class VectorConv {
      * scalar (fewer than one vector of elements) and the accumulator is written through its segment.
      */
     private static void dot4(MemorySegment gs, long gO, long gs0, long gs1, int kk, MemorySegment cs, int n, int R, int P, int r0, Tensor acc) {
+        gs = nat(gs); cs = nat(cs); // see NativeSegments
         long rowBytes = 4L * P;
         long gb = 4 * (gO + n * gs0 + kk * gs1);
         long cb = 4 * ((long) n * R * P + (long) r0 * P);
@@ -460,7 +473,7 @@ final class VectorConv {
             t2 += g * cs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, cb + 2 * rowBytes + o);
             t3 += g * cs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, cb + 3 * rowBytes + o);
         }
-        MemorySegment as = acc.segment();
+        MemorySegment as = nat(acc.segment());
         long e = 4 * (acc.offset() + (long) kk * R + r0);
         as.set(ValueLayout.JAVA_FLOAT_UNALIGNED, e, (float) (as.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e) + t0));
         as.set(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 4, (float) (as.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e + 4) + t1));
@@ -469,6 +482,7 @@ final class VectorConv {
     }
 
     private static float sumF32(MemorySegment a, long aByte, int P) {
+        a = nat(a); // see NativeSegments
         FloatVector acc = FloatVector.zero(FS);
         int p = 0;
         for (; p + L <= P; p += L) acc = acc.add(FloatVector.fromMemorySegment(FS, a, aByte + 4L * p, NO));
@@ -586,6 +600,7 @@ final class VectorConv {
     /** c = a @ b (beta 0) or c += a @ b (beta 1) through the Vector GEMM of the dtype, on raw operands: no views. */
     private static void gemmRaw(DType dt, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0, long bs1,
                                 double beta, MemorySegment cs, long co, long cs0, long cs1, int m, int n, int k) {
+        as = nat(as); bs = nat(bs); cs = nat(cs); // see NativeSegments
         if (dt == DType.F32) GemmF32.gemm(1, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k);
         else GemmF64.gemm(1, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k);
     }
@@ -593,9 +608,9 @@ final class VectorConv {
     private static void conv2dImages(VectorKernels k, Tensor x, Conv2dSpec sp, int KH, int KW, int OH, int OW, int K, int R, int P,
                                      boolean direct, Tensor pack, Tensor bias, Tensor out, int lo, int hi) {
         DType dt = x.dtype();
-        MemorySegment ps = pack.segment(), os = out.segment();
+        MemorySegment ps = nat(pack.segment()), os = nat(out.segment());
         Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-        MemorySegment cs = col.segment();
+        MemorySegment cs = nat(col.segment());
         long o1 = out.stride(1), o3 = out.stride(3);
         for (int n = lo; n < hi; n++) {
             im2col(x, n, sp, KH, KW, OH, OW, col, 0);
@@ -611,6 +626,7 @@ final class VectorConv {
 
     /** The [K, P] matrix at element offset o (strides s0, s1) of seg += bias[k] per row. */
     private static void addBias(MemorySegment ms, long o, long s0, long s1, DType dt, Tensor bias, int K, int P) {
+        ms = nat(ms); // see NativeSegments
         if (dt == DType.F32 && s1 == 1) {
             for (int kk = 0; kk < K; kk++) addBiasRowF32(ms, o + kk * s0, P, biasAt(bias, kk));
             return;
@@ -627,6 +643,7 @@ final class VectorConv {
 
     /** seg[e, e + P) += b, F32. */
     private static void addBiasRowF32(MemorySegment seg, long e, int P, float b) {
+        seg = nat(seg); // see NativeSegments
         FloatVector bv = FloatVector.broadcast(FS, b);
         int p = 0;
         for (; p + L <= P; p += L) {
@@ -681,7 +698,7 @@ final class VectorConv {
                                    boolean direct, Tensor pack, Tensor gradIn, int lo, int hi) {
         DType dt = gradIn.dtype();
         Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
-        MemorySegment ps = pack.segment(), gs = gradOut.segment(), cs = col.segment();
+        MemorySegment ps = nat(pack.segment()), gs = nat(gradOut.segment()), cs = nat(col.segment());
         long g1 = gradOut.stride(1), g3 = gradOut.stride(3);
         for (int n = lo; n < hi; n++) {
             long gn = gradOut.offset() + n * gradOut.stride(0);
@@ -743,7 +760,7 @@ final class VectorConv {
         int K = w.dim(0), C = w.dim(1), KH = w.dim(2), KW = w.dim(3);
         long R = (long) K * KH * KW;
         long wo = w.offset(), s0 = w.stride(0), s1 = w.stride(1), s2 = w.stride(2), s3 = w.stride(3);
-        MemorySegment ws = w.segment(), ps = pack.segment();
+        MemorySegment ws = nat(w.segment()), ps = nat(pack.segment());
         boolean f32 = w.dtype() == DType.F32;
         for (int c = 0; c < C; c++)
             for (int kk = 0; kk < K; kk++)
@@ -800,9 +817,9 @@ final class VectorConv {
         if (OH != Hx - (KH - 1) * sp.dilationH() || OW != Wx - (KW - 1) * sp.dilationW()) return false;
         long plane = (long) Hx * Wx, img = C * plane;
         Tensor xp = ConvScratch.get(ConvScratch.COL, DType.F32, N * img);
-        MemorySegment xps = xp.segment();
+        MemorySegment xps = nat(xp.segment());
         long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
-        MemorySegment xs = x.segment();
+        MemorySegment xs = nat(x.segment());
         if (N * img <= PAD_SERIAL_MAX) { // a copy of this size costs less than handing it to the workers
             for (int n = 0; n < N; n++) padImage(xs, xOff + n * x0, x1, x2, x3, C, H, W, ph, pw, xps, n * img, Hx, Wx);
         } else {
@@ -879,6 +896,7 @@ final class VectorConv {
 
     /** Sum of the L floats of vector slot v of red, in lane order (as {@link Lanes#sum}). */
     private static float laneSum(MemorySegment red, int v) {
+        red = nat(red); // see NativeSegments
         long b = (long) v * L;
         float s = red.getAtIndex(F, b);
         for (int i = 1; i < L; i++) s += red.getAtIndex(F, b + i);
@@ -894,6 +912,7 @@ final class VectorConv {
     /** xp image at element d = x image at xb, zero-padded by ph rows / pw columns on each side. */
     private static void padImage(MemorySegment xs, long xb, long x1, long x2, long x3, int C, int H, int W, int ph, int pw,
                                  MemorySegment xps, long d, int Hx, int Wx) {
+        xs = nat(xs); xps = nat(xps); // see NativeSegments
         if (ph > 0 || pw > 0) zeroF32(xps, d, C * Hx * Wx);
         for (int c = 0; c < C; c++)
             for (int h = 0; h < H; h++) {
@@ -905,6 +924,7 @@ final class VectorConv {
 
     /** True when no element of seg[0, len) is NaN or infinite. */
     private static boolean allFinite(MemorySegment seg, long len) {
+        seg = nat(seg); // see NativeSegments
         // Scalar on purpose: the vector form (max of |x| in lanes) sometimes stayed C1-compiled in a warm JVM and
         // boxed every vector (640 KB per MNIST backward-weight call at 2 threads, ConvTrainingAllocationTest;
         // ~310 KB per call in ConvCpuTimeCompare). An exponent test on the bits never allocates, in any tier, and
@@ -919,6 +939,7 @@ final class VectorConv {
     private static void rowsTaps4(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
                                   MemorySegment xs, long img, int Wx, long u0, long u1, long u2, long u3,
                                   int N, int OH, int OW, VectorMask<Float> keep, MemorySegment red, Tensor gradW, int t, int KH, int KW) {
+        gs = nat(gs); xs = nat(xs); red = nat(red); // see NativeSegments
         FloatVector a00 = FloatVector.zero(FS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector zero = a00;
         long b0 = 4 * u0, b1 = 4 * u1, b2 = 4 * u2, b3 = 4 * u3;
@@ -962,6 +983,7 @@ final class VectorConv {
     private static void rowsTap1Bias(MemorySegment gs, long gO, long gs0, long gs1, long gs2, int o0, int o1,
                                      MemorySegment xs, long img, int Wx, long u0, int N, int OH, int OW, VectorMask<Float> keep,
                                      MemorySegment red, Tensor gradW, int t, int KH, int KW, Tensor gradBias) {
+        gs = nat(gs); xs = nat(xs); red = nat(red); // see NativeSegments
         FloatVector a0 = FloatVector.zero(FS), a1 = a0, s0 = a0, s1 = a0, zero = a0;
         long b0 = 4 * u0;
         for (int n = 0; n < N; n++) {
@@ -1025,7 +1047,7 @@ final class VectorConv {
     /** Backward-weight dot products of output channels [lo, hi) over the whole batch (cols: all images' im2col). */
     private static void weightDotPart(Tensor gradOut, Tensor acc, Tensor cols, boolean wantBias, int N, int K, int R, int P, int lo, int hi) {
         long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
-        MemorySegment gs = gradOut.segment(), cs = cols.segment();
+        MemorySegment gs = nat(gradOut.segment()), cs = nat(cols.segment());
         for (int kk = lo; kk < hi; kk++)
             for (int r = 0; r < R; r++) acc.write((long) kk * R + r, 0);
         // Image-outer order: one image's columns (R*P floats) stay in cache while every k of this part uses them.
@@ -1075,7 +1097,7 @@ final class VectorConv {
         if (gradBias != null) {
             long gO = gradOut.offset(), gs0 = gradOut.stride(0), gs1 = gradOut.stride(1);
             boolean f32unit = dt == DType.F32 && unitRows(gradOut);
-            MemorySegment gs = gradOut.segment();
+            MemorySegment gs = nat(gradOut.segment());
             long gs2 = gradOut.stride(2), gs3 = gradOut.stride(3);
             for (int kk = 0; kk < K; kk++) {
                 double s = 0;
@@ -1103,7 +1125,7 @@ final class VectorConv {
             int n0 = (int) ((long) N * part / parts), n1 = (int) ((long) N * (part + 1) / parts);
             Tensor col = ConvScratch.get(ConvScratch.COL, dt, (long) R * P);
             Tensor gT = ConvScratch.get(ConvScratch.GT, dt, (long) P * K);
-            MemorySegment cs = col.segment(), ts = gT.segment(), as = acc.segment();
+            MemorySegment cs = nat(col.segment()), ts = nat(gT.segment()), as = nat(acc.segment());
             long ao = acc.offset() + part * RK;
             if (n0 == n1) {
                 for (long e = 0; e < RK; e++) acc.write(ao + e, 0);
@@ -1120,7 +1142,7 @@ final class VectorConv {
     private static void transposeImage(Tensor g, int n, int K, int OH, int OW, Tensor gT) {
         int P = OH * OW;
         long base = g.offset() + n * g.stride(0), s1 = g.stride(1), s2 = g.stride(2), s3 = g.stride(3);
-        MemorySegment src = g.segment(), dst = gT.segment();
+        MemorySegment src = nat(g.segment()), dst = nat(gT.segment());
         long d0 = 0;
         boolean unit = s3 == 1 && s2 == OW;
         if (g.dtype() == DType.F32 && unit && FS.vectorBitSize() >= 256) {
@@ -1159,6 +1181,7 @@ final class VectorConv {
      * of the mid layer's backward-weight.
      */
     private static void transposeBlocksF32(MemorySegment src, long base, long s1, int K, int P, MemorySegment dst, float[] t) {
+        src = nat(src); dst = nat(dst); // see NativeSegments
         int k8 = K - K % 8, p8 = P - P % 8;
         for (int k0 = 0; k0 < k8; k0 += 8) {
             for (int p0 = 0; p0 < p8; p0 += 8) {
@@ -1212,7 +1235,7 @@ final class VectorConv {
         }
         long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), x3 = x.stride(3);
         long o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2), o3 = out.stride(3);
-        MemorySegment xs = x.segment(), os = out.segment();
+        MemorySegment xs = nat(x.segment()), os = nat(out.segment());
         MemorySegment as = argmax == null ? null : argmax.segment();
         boolean f32 = x.dtype() == DType.F32;
         int planes = N * C;
@@ -1273,7 +1296,7 @@ final class VectorConv {
      * maximum wins ties, a NaN wins over a number), the argmax follows as an int vector.
      */
     private static void maxPool2x2(Tensor x, Tensor out, Tensor argmax, int N, int C, int W, int OH, int OW) {
-        MemorySegment xs = x.segment(), os = out.segment(), as = argmax == null ? null : argmax.segment();
+        MemorySegment xs = nat(x.segment()), os = nat(out.segment()), as = argmax == null ? null : argmax.segment();
         long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
         long a0 = argmax == null ? 0 : argmax.stride(0), a1 = argmax == null ? 0 : argmax.stride(1), a2 = argmax == null ? 0 : argmax.stride(2);
         long xOff = x.offset(), oOff = out.offset(), aOff = argmax == null ? 0 : argmax.offset();
@@ -1289,6 +1312,7 @@ final class VectorConv {
     private static void maxPool2x2Planes(MemorySegment xs, MemorySegment os, MemorySegment as, long x0, long x1, long x2, long o0,
                                          long o1, long o2, long a0, long a1, long a2, long xOff, long oOff, long aOff,
                                          int C, int W, int OH, int OW, int lo, int hi) {
+        xs = nat(xs); os = nat(os); as = nat(as); // see NativeSegments
         for (int pl = lo; pl < hi; pl++) {
             int n = pl / C, c = pl % C;
             long xb = xOff + n * x0 + c * x1, ob = oOff + n * o0 + c * o1, ab = aOff + n * a0 + c * a1;
@@ -1300,6 +1324,7 @@ final class VectorConv {
     /** One output row: input rows at r0 and r0 + rowStride (elements), argmax base index (2*oh*W) in the plane. */
     private static void maxPool2x2Row(MemorySegment xs, long r0, long rowStride, MemorySegment os, long ob, MemorySegment as, long ab,
                                       int idxBase, int W, int OW) {
+        xs = nat(xs); os = nat(os); as = nat(as); // see NativeSegments
         long r1 = r0 + rowStride;
         int ow = 0;
         // A row of fewer outputs than lanes (13 from 26 columns with 16 lanes) is one block whose lanes past OW are
@@ -1360,7 +1385,7 @@ final class VectorConv {
             k.scalarMaxPool2dBackward(gradOut, argmax, sp, gradIn);
             return;
         }
-        MemorySegment as = argmax.segment(), gis = gradIn.segment(), gos = gradOut.segment();
+        MemorySegment as = nat(argmax.segment()), gis = nat(gradIn.segment()), gos = nat(gradOut.segment());
         int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, H * W));
         // the task lambda only when the planes are split: made on every call it was the call's only allocation
         if (Parallel.splits(planes, grain)) {
@@ -1373,6 +1398,7 @@ final class VectorConv {
     /** Planes [lo, hi) of max-pool backward: zero the input gradient plane, then add each output gradient at its argmax. */
     private static void maxPoolBackwardPlanes(Tensor gradOut, Tensor argmax, Tensor gradIn, MemorySegment as, MemorySegment gis,
                                               MemorySegment gos, int lo, int hi) {
+        as = nat(as); gis = nat(gis); gos = nat(gos); // see NativeSegments
         int C = gradIn.dim(1), H = gradIn.dim(2), W = gradIn.dim(3), OH = gradOut.dim(2), OW = gradOut.dim(3);
         boolean f32 = gradIn.dtype() == DType.F32;
         long i2 = gradIn.stride(2), i3 = gradIn.stride(3), g2 = gradOut.stride(2), g3 = gradOut.stride(3);
@@ -1412,7 +1438,7 @@ final class VectorConv {
             return;
         }
         if (x.dtype() == DType.F32 && x.stride(3) == 1) {
-            MemorySegment xs = x.segment(), os = out.segment();
+            MemorySegment xs = nat(x.segment()), os = nat(out.segment());
             long xOff = x.offset(), x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2);
             long oOff = out.offset(), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2), o3 = out.stride(3);
             Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {
@@ -1451,6 +1477,7 @@ final class VectorConv {
      */
     private static void avgPoolPlaneF32(MemorySegment xs, long xb, long x2, MemorySegment os, long ob, long o2, long o3,
                                         int H, int W, int OH, int OW, Pool2dSpec sp) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         for (int oh = 0; oh < OH; oh++) {
             int h0 = oh * sp.strideH() - sp.padH();
             int ha = Math.max(h0, 0), hb = Math.min(h0 + sp.kernelH(), H);
@@ -1472,6 +1499,7 @@ final class VectorConv {
     /** One F32 plane of the average-pool backward: zero it, then add gradOut / count to each window, row by row. */
     private static void avgPoolBackPlaneF32(MemorySegment gos, long gb, long g2, long g3, MemorySegment gis, long ib, long i2,
                                             int H, int W, int OH, int OW, Pool2dSpec sp) {
+        gos = nat(gos); gis = nat(gis); // see NativeSegments
         if (i2 == W) zeroF32(gis, ib, H * W);
         else for (int h = 0; h < H; h++) zeroF32(gis, ib + h * i2, W);
         for (int oh = 0; oh < OH; oh++) {
@@ -1490,6 +1518,7 @@ final class VectorConv {
 
     /** seg[e, e + len) += v, F32 (element offsets). */
     private static void addRunF32(MemorySegment seg, long e, int len, float v) {
+        seg = nat(seg); // see NativeSegments
         int i = 0;
         if (len >= L) {
             FloatVector bv = FloatVector.broadcast(FS, v);
@@ -1503,6 +1532,7 @@ final class VectorConv {
 
     /** Sum of the F32 elements [e, e + len) (element offsets): vector lanes in lane order, then the tail. */
     private static float sumRunF32(MemorySegment s, long e, int len) {
+        s = nat(s); // see NativeSegments
         int i = 0;
         float t = 0;
         if (len >= L) {
@@ -1524,7 +1554,7 @@ final class VectorConv {
      * planes; inline (no task object) when it would not split.
      */
     private static void avgPool2x2(Tensor x, Tensor out, int N, int C, int OH, int OW) {
-        MemorySegment xs = x.segment(), os = out.segment();
+        MemorySegment xs = nat(x.segment()), os = nat(out.segment());
         long x0 = x.stride(0), x1 = x.stride(1), x2 = x.stride(2), o0 = out.stride(0), o1 = out.stride(1), o2 = out.stride(2);
         long xOff = x.offset(), oOff = out.offset();
         int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, OH * OW));
@@ -1537,6 +1567,7 @@ final class VectorConv {
 
     private static void avgPool2x2Planes(MemorySegment xs, MemorySegment os, long x0, long x1, long x2, long o0, long o1, long o2,
                                          long xOff, long oOff, int C, int OH, int OW, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         for (int pl = lo; pl < hi; pl++) {
             int n = pl / C, c = pl % C;
             long xb = xOff + n * x0 + c * x1, ob = oOff + n * o0 + c * o1;
@@ -1546,6 +1577,7 @@ final class VectorConv {
 
     /** One output row from input rows r0 and r0 + rowStride (elements). */
     private static void avgPool2x2Row(MemorySegment xs, long r0, long rowStride, MemorySegment os, long ob, int OW) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         long r1 = r0 + rowStride;
         int ow = 0;
         // As maxPool2x2Row: a row of fewer outputs than lanes is one block, masked store, where it fits the segments.
@@ -1575,7 +1607,7 @@ final class VectorConv {
      * and row no window covers (odd W, odd H) are zeroed.
      */
     private static void avgPool2x2Backward(Tensor gradOut, Tensor gradIn, int N, int C, int H, int W, int OH, int OW) {
-        MemorySegment gs = gradOut.segment(), is = gradIn.segment();
+        MemorySegment gs = nat(gradOut.segment()), is = nat(gradIn.segment());
         long g0 = gradOut.stride(0), g1 = gradOut.stride(1), g2 = gradOut.stride(2), i0 = gradIn.stride(0), i1 = gradIn.stride(1), i2 = gradIn.stride(2);
         long gOff = gradOut.offset(), iOff = gradIn.offset();
         int planes = N * C, grain = Math.max(1, 4096 / Math.max(1, H * W));
@@ -1588,6 +1620,7 @@ final class VectorConv {
 
     private static void avgPool2x2BackPlanes(MemorySegment gs, MemorySegment is, long g0, long g1, long g2, long i0, long i1, long i2,
                                              long gOff, long iOff, int C, int H, int W, int OH, int OW, int lo, int hi) {
+        gs = nat(gs); is = nat(is); // see NativeSegments
         for (int pl = lo; pl < hi; pl++) {
             int n = pl / C, c = pl % C;
             long gb = gOff + n * g0 + c * g1, ib = iOff + n * i0 + c * i1;
@@ -1598,6 +1631,7 @@ final class VectorConv {
 
     /** Input rows r0 and r0 + rowStride from one gradOut row (elements). */
     private static void avgPool2x2BackRow(MemorySegment gs, long gb, MemorySegment is, long r0, long rowStride, int OW, int W) {
+        gs = nat(gs); is = nat(is); // see NativeSegments
         long r1 = r0 + rowStride;
         int ow = 0;
         while (ow < OW && OW >= L) {
@@ -1632,7 +1666,7 @@ final class VectorConv {
             return;
         }
         if (gradIn.dtype() == DType.F32 && gradIn.stride(3) == 1) {
-            MemorySegment gis = gradIn.segment(), gos = gradOut.segment();
+            MemorySegment gis = nat(gradIn.segment()), gos = nat(gradOut.segment());
             long iOff = gradIn.offset(), i0 = gradIn.stride(0), i1 = gradIn.stride(1), i2 = gradIn.stride(2);
             long gOff = gradOut.offset(), g0 = gradOut.stride(0), g1 = gradOut.stride(1), g2 = gradOut.stride(2), g3 = gradOut.stride(3);
             Parallel.forRange(N * C, Math.max(1, 4096 / Math.max(1, H * W)), (lo, hi) -> {

@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -61,7 +63,7 @@ final class VectorElementwise {
         long n = out.numel();
         if (!x.isContiguous() || !out.isContiguous() || n > Integer.MAX_VALUE || !floating(x) || x.dtype() != out.dtype()) return false;
         if (n == 0) return true;
-        MemorySegment xs = x.segment(), os = out.segment();
+        MemorySegment xs = nat(x.segment()), os = nat(out.segment());
         long xo = x.offset(), oo = out.offset();
         boolean f32 = x.dtype() == DType.F32;
         int grain = heavy(op) ? PAR_HEAVY : PAR_CHEAP;
@@ -74,6 +76,7 @@ final class VectorElementwise {
     }
 
     static void unaryRange(UnaryOp op, boolean f32, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         if (f32) VectorLoops.unaryF(op, xs, xo, os, oo, lo, hi);
         else VectorLoops.unaryD(op, xs, xo, os, oo, lo, hi);
     }
@@ -94,7 +97,7 @@ final class VectorElementwise {
         if (!out.isContiguous() || n > Integer.MAX_VALUE || !floating(a) || a.dtype() != b.dtype() || a.dtype() != out.dtype()) return false;
         if (n == 0) return true;
         boolean f32 = a.dtype() == DType.F32;
-        MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
+        MemorySegment as = nat(a.segment()), bs = nat(b.segment()), os = nat(out.segment());
         long oo = out.offset();
         if (a.isContiguous() && b.isContiguous()) {
             flatBinary(op, f32, as, a.offset(), 1, 0, bs, b.offset(), 1, 0, os, oo, (int) n);
@@ -125,8 +128,9 @@ final class VectorElementwise {
 
     private static void binaryRows(BinaryOp op, boolean f32, Tensor a, Tensor b, int sa, int sb, MemorySegment os, long oo,
                                    int len, int r0, int r1) {
+        os = nat(os); // see NativeSegments
         int last = a.rank() - 1;
-        MemorySegment as = a.segment(), bs = b.segment();
+        MemorySegment as = nat(a.segment()), bs = nat(b.segment());
         for (int r = r0; r < r1; r++) {
             long ab = a.elementIndexOfFlatWithAxisZero(r, last), bb = b.elementIndexOfFlatWithAxisZero(r, last);
             double av = sa == 0 ? a.read(ab) : 0, bv = sb == 0 ? b.read(bb) : 0;
@@ -149,6 +153,7 @@ final class VectorElementwise {
      */
     static void binaryRange(BinaryOp op, boolean f32, MemorySegment as, long ao, int sa, double av,
                             MemorySegment bs, long bo, int sb, double bv, MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         if (f32) {
             int i = VectorLoops.binaryF(op, as, ao, sa, av, bs, bo, sb, bv, os, oo, lo, hi);
             float fa = (float) av, fb = (float) bv;
@@ -180,7 +185,7 @@ final class VectorElementwise {
         long n = out.numel();
         if (!a.isContiguous() || !b.isContiguous() || !out.isContiguous() || n > Integer.MAX_VALUE || !floating(a)
                 || a.dtype() != b.dtype() || a.dtype() != out.dtype()) return false;
-        MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
+        MemorySegment as = nat(a.segment()), bs = nat(b.segment()), os = nat(out.segment());
         long ao = a.offset(), bo = b.offset(), oo = out.offset();
         int len = (int) n;
         if (a.dtype() == DType.F32) {
@@ -198,7 +203,7 @@ final class VectorElementwise {
         long n = out.numel();
         if (!cond.isContiguous() || !a.isContiguous() || !b.isContiguous() || !out.isContiguous() || n > Integer.MAX_VALUE
                 || !floating(a) || cond.dtype() != a.dtype() || a.dtype() != b.dtype() || a.dtype() != out.dtype()) return false;
-        MemorySegment cs = cond.segment(), as = a.segment(), bs = b.segment(), os = out.segment();
+        MemorySegment cs = nat(cond.segment()), as = nat(a.segment()), bs = nat(b.segment()), os = nat(out.segment());
         long co = cond.offset(), ao = a.offset(), bo = b.offset(), oo = out.offset();
         int i = 0, len = (int) n;
         if (a.dtype() == DType.F32) {
@@ -225,7 +230,7 @@ final class VectorElementwise {
     static boolean fill(Tensor out, double v) {
         long n = out.numel();
         if (!out.isContiguous() || n > Integer.MAX_VALUE || !floating(out)) return false;
-        MemorySegment os = out.segment();
+        MemorySegment os = nat(out.segment());
         long oo = out.offset();
         int i = 0, len = (int) n;
         if (out.dtype() == DType.F32) {
@@ -250,7 +255,7 @@ final class VectorElementwise {
             return true;
         }
         if (!floating(src) || !floating(dst)) return false;
-        MemorySegment ss = src.segment(), ds = dst.segment();
+        MemorySegment ss = nat(src.segment()), ds = nat(dst.segment());
         long so = src.offset(), dO = dst.offset();
         int i = 0, len = (int) n;
         // Preferred shapes only (FL floats <-> two vectors of DL = FL / 2 doubles): a half-width float species here
@@ -278,6 +283,7 @@ final class VectorElementwise {
 
     /** Sum of n contiguous elements from storage index base; float partials are folded into a double every block. */
     static double sum(boolean f32, MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         double total = 0;
         if (f32) {
             for (int b0 = 0; b0 < n; b0 += SUM_BLOCK) {
@@ -316,6 +322,7 @@ final class VectorElementwise {
 
     /** Max (or min) of n >= 1 contiguous elements; NaN propagates (Math.max semantics). */
     static double extreme(boolean max, boolean f32, MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         if (f32) return max ? maxF(s, base, n) : minF(s, base, n);
         return max ? maxD(s, base, n) : minD(s, base, n);
     }
@@ -326,6 +333,7 @@ final class VectorElementwise {
     // shorter than a vector), C2 had no receiver profile for it, left lanewise as a virtual call and boxed
     // (softmax F32 in ShortRowsProfileProbe, 5 KB per 4 x 100 call). Addition and max are commutative, bits unchanged.
     private static double maxF(MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         int i = 0;
         FloatVector m = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         for (int bound = FS.loopBound(n); i < bound; i += FL) m = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).max(m);
@@ -335,6 +343,7 @@ final class VectorElementwise {
     }
 
     private static double minF(MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         int i = 0;
         FloatVector m = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
         for (int bound = FS.loopBound(n); i < bound; i += FL) m = FloatVector.fromMemorySegment(FS, s, (base + i) * 4, BO).min(m);
@@ -344,6 +353,7 @@ final class VectorElementwise {
     }
 
     private static double maxD(MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         int i = 0;
         DoubleVector m = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
         for (int bound = DS.loopBound(n); i < bound; i += DL) m = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).max(m);
@@ -353,6 +363,7 @@ final class VectorElementwise {
     }
 
     private static double minD(MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         int i = 0;
         DoubleVector m = DoubleVector.broadcast(DS, Double.POSITIVE_INFINITY);
         for (int bound = DS.loopBound(n); i < bound; i += DL) m = DoubleVector.fromMemorySegment(DS, s, (base + i) * 8, BO).min(m);
@@ -363,6 +374,7 @@ final class VectorElementwise {
 
     /** Index of the first maximum (first NaN if any) of n >= 1 contiguous elements. */
     static int argmax(boolean f32, MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         double m = extreme(true, f32, s, base, n);
         if (Double.isNaN(m)) {
             // NaN counts as the maximum: the first NaN wins (rare; a plain scan).
@@ -388,6 +400,7 @@ final class VectorElementwise {
 
     /** Population variance, two passes (mean, then squared deviations) as the scalar specification does. */
     static double variance(boolean f32, MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         double mean = sum(f32, s, base, n) / n;
         double total = 0;
         if (f32) {
@@ -423,6 +436,7 @@ final class VectorElementwise {
     }
 
     static double reduceLine(ReduceOp op, boolean f32, MemorySegment s, long base, int n) {
+        s = nat(s); // see NativeSegments
         return switch (op) {
             case SUM -> sum(f32, s, base, n);
             case MEAN -> sum(f32, s, base, n) / n;
@@ -450,7 +464,7 @@ final class VectorElementwise {
         int n = x.dim(axis);
         if (n == 0 || !floating(x) || x.numel() > Integer.MAX_VALUE) return false;
         boolean f32 = x.dtype() == DType.F32;
-        MemorySegment xs = x.segment();
+        MemorySegment xs = nat(x.segment());
         if (x.stride(axis) == 1 && n > 1) {
             long lines = out.numel();
             for (long o = 0; o < lines; o++) {
@@ -463,7 +477,7 @@ final class VectorElementwise {
         for (int d = axis + 1, r = x.rank(); d < r; d++) inner *= x.dim(d);
         int outer = (int) (out.numel() / Math.max(1, inner));
         if (inner == 0) return true;
-        MemorySegment os = out.segment();
+        MemorySegment os = nat(out.segment());
         long xo = x.offset(), oo = out.offset();
         BinaryOp acc = switch (op) {
             case SUM, MEAN -> BinaryOp.ADD;
@@ -499,7 +513,7 @@ final class VectorElementwise {
 
     private static void softmaxLines(Tensor x, int axis, Tensor out, boolean log, int n, int lo, int hi) {
         boolean f32 = x.dtype() == DType.F32;
-        MemorySegment xs = x.segment(), os = out.segment();
+        MemorySegment xs = nat(x.segment()), os = nat(out.segment());
         float[] lanes = f32 ? LANES.get() : null;
         double[] lanesD = f32 ? null : LANES_D.get();
         MemorySegment scratch = VMath.chunkScratch();
@@ -522,6 +536,7 @@ final class VectorElementwise {
      */
     private static void softmaxLineF(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, float[] lanes,
                                      MemorySegment scratch) {
+        xs = nat(xs); os = nat(os); scratch = nat(scratch); // see NativeSegments
         float max = (float) extreme(true, true, xs, xb, n);
         // A +inf in the row makes max +inf and (inf - inf) NaN: the row becomes NaN, as in the scalar spec.
         FloatVector vmax = FloatVector.broadcast(FS, max), acc = FloatVector.zero(FS);
@@ -560,6 +575,7 @@ final class VectorElementwise {
 
     private static void softmaxLineD(MemorySegment xs, long xb, MemorySegment os, long ob, int n, boolean log, double[] lanes,
                                      MemorySegment scratch) {
+        xs = nat(xs); os = nat(os); scratch = nat(scratch); // see NativeSegments
         double max = extreme(true, false, xs, xb, n);
         DoubleVector vmax = DoubleVector.broadcast(DS, max), acc = DoubleVector.zero(DS);
         MemorySegment es = log ? scratch : os;

@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -34,6 +36,7 @@ final class VectorLoops {
     // propagates); SIGMOID and GELU use the stable form e = exp(-|t|), t >= 0 ? 1 / (1 + e) : e / (1 + e).
 
     static void unaryF(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = switch (op) {
             case NEG -> negF(xs, xo, os, oo, lo, hi);
             case ABS -> absF(xs, xo, os, oo, lo, hi);
@@ -47,6 +50,7 @@ final class VectorLoops {
     }
 
     private static int negF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
@@ -57,6 +61,7 @@ final class VectorLoops {
     }
 
     private static int absF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
@@ -67,18 +72,21 @@ final class VectorLoops {
     }
 
     private static int expF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.expVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
     }
 
     private static int logF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.logVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
     }
 
     private static int sqrtF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
@@ -89,6 +97,7 @@ final class VectorLoops {
     }
 
     private static int squareF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
@@ -99,6 +108,7 @@ final class VectorLoops {
     }
 
     private static int reciprocalF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         FloatVector one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
@@ -110,6 +120,7 @@ final class VectorLoops {
     }
 
     private static int reluF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, BO), r;
@@ -120,12 +131,14 @@ final class VectorLoops {
     }
 
     private static int sigmoidF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.sigmoidVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
     }
 
     private static int tanhF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.tanhVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
@@ -137,6 +150,7 @@ final class VectorLoops {
      * operations, the same bits) and the quotient. In place is fine: x is read before the chunk's output is written.
      */
     private static int geluF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         MemorySegment s = VMath.chunkScratch();
         FloatVector one = FloatVector.broadcast(FS, 1f);
@@ -188,6 +202,7 @@ final class VectorLoops {
     }
 
     static void unaryD(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = switch (op) {
             case NEG -> negD(xs, xo, os, oo, lo, hi);
             case ABS -> absD(xs, xo, os, oo, lo, hi);
@@ -201,6 +216,7 @@ final class VectorLoops {
     }
 
     private static int negD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
@@ -211,6 +227,7 @@ final class VectorLoops {
     }
 
     private static int absD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
@@ -221,18 +238,21 @@ final class VectorLoops {
     }
 
     private static int expD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.expVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
     }
 
     private static int logD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.logVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
     }
 
     private static int sqrtD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
@@ -243,6 +263,7 @@ final class VectorLoops {
     }
 
     private static int squareD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
@@ -253,6 +274,7 @@ final class VectorLoops {
     }
 
     private static int reciprocalD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
@@ -264,6 +286,7 @@ final class VectorLoops {
     }
 
     private static int reluD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector v = DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, BO), r;
@@ -274,12 +297,14 @@ final class VectorLoops {
     }
 
     private static int sigmoidD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.sigmoidVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
     }
 
     private static int tanhD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.tanhVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
@@ -287,6 +312,7 @@ final class VectorLoops {
 
     /** As {@link #geluF}. */
     private static int geluD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         MemorySegment s = VMath.chunkScratch();
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
@@ -311,6 +337,7 @@ final class VectorLoops {
     /** Vector body of binary ops for float; returns the index where the scalar tail starts. */
     static int binaryF(BinaryOp op, MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                           MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         return switch (op) {
             case ADD -> addF(as, ao, sa, (float) av, bs, bo, sb, (float) bv, os, oo, lo, hi);
             case SUB -> subF(as, ao, sa, (float) av, bs, bo, sb, (float) bv, os, oo, lo, hi);
@@ -327,6 +354,7 @@ final class VectorLoops {
 
     private static int addF(MemorySegment as, long ao, int sa, float av, MemorySegment bs, long bo, int sb, float bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += FL) {
@@ -351,6 +379,7 @@ final class VectorLoops {
 
     private static int subF(MemorySegment as, long ao, int sa, float av, MemorySegment bs, long bo, int sb, float bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += FL) {
@@ -375,6 +404,7 @@ final class VectorLoops {
 
     private static int mulF(MemorySegment as, long ao, int sa, float av, MemorySegment bs, long bo, int sb, float bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += FL) {
@@ -399,6 +429,7 @@ final class VectorLoops {
 
     private static int divF(MemorySegment as, long ao, int sa, float av, MemorySegment bs, long bo, int sb, float bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += FL) {
@@ -423,6 +454,7 @@ final class VectorLoops {
 
     private static int maxF(MemorySegment as, long ao, int sa, float av, MemorySegment bs, long bo, int sb, float bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += FL) {
@@ -447,6 +479,7 @@ final class VectorLoops {
 
     private static int minF(MemorySegment as, long ao, int sa, float av, MemorySegment bs, long bo, int sb, float bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += FL) {
@@ -472,6 +505,7 @@ final class VectorLoops {
     /** Vector body of binary ops for double; returns the index where the scalar tail starts. */
     static int binaryD(BinaryOp op, MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                           MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         return switch (op) {
             case ADD -> addD(as, ao, sa, (double) av, bs, bo, sb, (double) bv, os, oo, lo, hi);
             case SUB -> subD(as, ao, sa, (double) av, bs, bo, sb, (double) bv, os, oo, lo, hi);
@@ -485,6 +519,7 @@ final class VectorLoops {
 
     private static int addD(MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += DL) {
@@ -509,6 +544,7 @@ final class VectorLoops {
 
     private static int subD(MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += DL) {
@@ -533,6 +569,7 @@ final class VectorLoops {
 
     private static int mulD(MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += DL) {
@@ -557,6 +594,7 @@ final class VectorLoops {
 
     private static int divD(MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += DL) {
@@ -581,6 +619,7 @@ final class VectorLoops {
 
     private static int maxD(MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += DL) {
@@ -605,6 +644,7 @@ final class VectorLoops {
 
     private static int minD(MemorySegment as, long ao, int sa, double av, MemorySegment bs, long bo, int sb, double bv,
                               MemorySegment os, long oo, int lo, int hi) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += DL) {
@@ -628,6 +668,7 @@ final class VectorLoops {
     }
 
     static int compareF(CompareOp op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         return switch (op) {
             case EQ -> eqF(as, ao, bs, bo, os, oo, len);
             case NE -> neF(as, ao, bs, bo, os, oo, len);
@@ -639,6 +680,7 @@ final class VectorLoops {
     }
 
     private static int eqF(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
@@ -649,6 +691,7 @@ final class VectorLoops {
     }
 
     private static int neF(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
@@ -659,6 +702,7 @@ final class VectorLoops {
     }
 
     private static int ltF(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
@@ -669,6 +713,7 @@ final class VectorLoops {
     }
 
     private static int leF(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
@@ -679,6 +724,7 @@ final class VectorLoops {
     }
 
     private static int gtF(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
@@ -689,6 +735,7 @@ final class VectorLoops {
     }
 
     private static int geF(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
         for (; i < bound; i += FL) {
@@ -699,6 +746,7 @@ final class VectorLoops {
     }
 
     static int compareD(CompareOp op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         return switch (op) {
             case EQ -> eqD(as, ao, bs, bo, os, oo, len);
             case NE -> neD(as, ao, bs, bo, os, oo, len);
@@ -710,6 +758,7 @@ final class VectorLoops {
     }
 
     private static int eqD(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = DS.loopBound(len);
         DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
@@ -720,6 +769,7 @@ final class VectorLoops {
     }
 
     private static int neD(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = DS.loopBound(len);
         DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
@@ -730,6 +780,7 @@ final class VectorLoops {
     }
 
     private static int ltD(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = DS.loopBound(len);
         DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
@@ -740,6 +791,7 @@ final class VectorLoops {
     }
 
     private static int leD(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = DS.loopBound(len);
         DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
@@ -750,6 +802,7 @@ final class VectorLoops {
     }
 
     private static int gtD(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = DS.loopBound(len);
         DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {
@@ -760,6 +813,7 @@ final class VectorLoops {
     }
 
     private static int geD(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int len) {
+        as = nat(as); bs = nat(bs); os = nat(os); // see NativeSegments
         int i = 0, bound = DS.loopBound(len);
         DoubleVector zero = DoubleVector.zero(DS), one = DoubleVector.broadcast(DS, 1.0);
         for (; i < bound; i += DL) {

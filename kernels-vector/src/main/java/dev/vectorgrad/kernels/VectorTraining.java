@@ -1,5 +1,7 @@
 package dev.vectorgrad.kernels;
 
+import static dev.vectorgrad.kernels.NativeSegments.nat;
+
 import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -64,15 +66,17 @@ final class VectorTraining {
     private static boolean fast(Tensor a, Tensor b, Tensor c, Tensor d) { return fast(a, b) && fast(c, d); }
 
     private static FloatVector load(MemorySegment s, long e, VectorMask<Float> m) {
+        s = nat(s); // see NativeSegments
         return FloatVector.fromMemorySegment(FS, s, e * 4, NO, m);
     }
 
     private static void store(FloatVector v, MemorySegment s, long e, VectorMask<Float> m) {
+        s = nat(s); // see NativeSegments
         v.intoMemorySegment(s, e * 4, NO, m);
     }
 
     private static MemorySegment seg(Tensor t) {
-        return t == null ? null : t.segment();
+        return t == null ? null : nat(t.segment());
     }
 
     // ------------------------------------------------------------------ fused activation
@@ -97,7 +101,7 @@ final class VectorTraining {
             k.scalarBiasActivation(x, bias, channelAxis, act, out);
             return;
         }
-        MemorySegment xs = x.segment(), os = out.segment(), bs = seg(bias);
+        MemorySegment xs = nat(x.segment()), os = nat(out.segment()), bs = seg(bias);
         long xo = x.offset(), oo = out.offset(), bo = bias == null ? 0 : bias.offset();
         if (act == Activation.SIGMOID || act == Activation.TANH) {
             // x + bias into out first (the IDENTITY path), then the activation over out in place: the fused op is
@@ -135,6 +139,7 @@ final class VectorTraining {
 
     /** out[c] = act(x[c] + bias[c]) for c < C (one dense row). */
     private static void biasActDenseRow(Activation act, MemorySegment xs, long xo, MemorySegment bs, long bo, MemorySegment os, long oo, int C) {
+        xs = nat(xs); bs = nat(bs); os = nat(os); // see NativeSegments
         float floor = reluFloor(act);
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) {
@@ -146,6 +151,7 @@ final class VectorTraining {
 
     /** out[i] = act(x[i] + b) for i < len (one conv plane). */
     private static void biasActPlane(Activation act, MemorySegment xs, long xo, float b, MemorySegment os, long oo, int len) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         float floor = reluFloor(act);
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).add(b).max(floor).intoMemorySegment(os, (oo + i) * 4, NO);
@@ -157,7 +163,7 @@ final class VectorTraining {
             k.scalarActivationBackward(act, y, gradOut, gradIn);
             return;
         }
-        MemorySegment ys = y.segment(), gs = gradOut.segment(), is = gradIn.segment();
+        MemorySegment ys = nat(y.segment()), gs = nat(gradOut.segment()), is = nat(gradIn.segment());
         long yo = y.offset(), go = gradOut.offset(), io = gradIn.offset();
         int n = Math.toIntExact(gradIn.numel());
         if (Parallel.splits(n, OPT_GRAIN)) Parallel.forRange(n, OPT_GRAIN, (lo, hi) -> activationGradRange(act, ys, yo, gs, go, is, io, lo, hi));
@@ -166,6 +172,7 @@ final class VectorTraining {
 
     /** out[i] = act(x[i]) for i in [lo, hi): full vectors, then the same formula per element. */
     private static void activateRange(Activation act, MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         float floor = reluFloor(act);
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += L) FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).max(floor).intoMemorySegment(os, (oo + i) * 4, NO);
@@ -192,6 +199,7 @@ final class VectorTraining {
 
     /** out[i] = sigmoid(x[i]) for i in [lo, hi): whole vectors in VMath's range (its own compilation), then the tail. */
     private static void sigmoidRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / L, i = lo + vectors * L;
         VMath.sigmoidVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, activate(Activation.SIGMOID, xs.getAtIndex(F, xo + i)));
@@ -199,6 +207,7 @@ final class VectorTraining {
 
     /** out[i] = tanh(x[i]) for i in [lo, hi). */
     private static void tanhRange(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
+        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / L, i = lo + vectors * L;
         VMath.tanhVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         for (; i < hi; i++) os.setAtIndex(F, oo + i, (float) Math.tanh(xs.getAtIndex(F, xo + i)));
@@ -207,6 +216,7 @@ final class VectorTraining {
     /** gradIn = gradOut * act'(y) over [lo, hi): one vector loop per activation (no helper takes a vector), then the tail. */
     private static void activationGradRange(Activation act, MemorySegment ys, long yo, MemorySegment gs, long go,
                                             MemorySegment is, long io, int lo, int hi) {
+        ys = nat(ys); gs = nat(gs); is = nat(is); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         switch (act) {
             case IDENTITY -> {
@@ -260,6 +270,7 @@ final class VectorTraining {
 
     /** Maximum of row [base, base + C) of s. */
     private static float rowMax(MemorySegment s, long base, int C) {
+        s = nat(s); // see NativeSegments
         FloatVector mx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         for (int c = 0; c < C; c += L) {
             VectorMask<Float> m = FS.indexInRange(c, C);
@@ -270,6 +281,7 @@ final class VectorTraining {
 
     /** log(sum exp(x - max)) of the row; the log-sum-exp is max + this, kept apart so x - max stays exact. */
     private static float rowLogSum(MemorySegment s, long base, int C, float max, float[] lanes, MemorySegment scratch) {
+        s = nat(s); scratch = nat(scratch); // see NativeSegments
         // Full vectors, then a scalar tail: masked operations here pushed C2 past its inlining node budget and
         // the vectors were boxed (8 KB per 32 x 10 call). Math.exp is the same stub in every tier.
         FloatVector sum = FloatVector.zero(FS);
@@ -292,7 +304,7 @@ final class VectorTraining {
         if (!fast(logits, grad) || labels.dtype() != DType.I32) return k.scalarSoftmaxCrossEntropy(logits, labels, r, grad);
         int N = logits.dim(0), C = logits.dim(1);
         float scale = r == Reduction.MEAN && N > 0 ? 1f / N : 1f;
-        MemorySegment xs = logits.segment(), gs = seg(grad);
+        MemorySegment xs = nat(logits.segment()), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         float[] lanes = LANES.get();
@@ -314,6 +326,7 @@ final class VectorTraining {
     /** grad row = softmax(x) * scale; its own method (and no masks) so C2 inlines everything in it. */
     private static void ceRowGrad(MemorySegment xs, long base, MemorySegment gs, long gb, int C, float max, float ls,
                                   float scale) {
+        xs = nat(xs); gs = nat(gs); // see NativeSegments
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) {
             long at = (gb + c) * 4;
@@ -329,7 +342,7 @@ final class VectorTraining {
         if (!fast(logits, targets, grad)) return k.scalarSoftmaxCrossEntropyProbs(logits, targets, r, grad);
         int N = logits.dim(0), C = logits.dim(1);
         float scale = r == Reduction.MEAN && N > 0 ? 1f / N : 1f;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
+        MemorySegment xs = nat(logits.segment()), ts = nat(targets.segment()), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         float[] lanes = LANES.get();
@@ -345,6 +358,7 @@ final class VectorTraining {
 
     /** sum over the row of t * (lse - x), where t == 0 contributes nothing (even where lse - x is infinite). */
     private static float probsRowLoss(MemorySegment xs, long base, MemorySegment ts, long tb, int C, float lse) {
+        xs = nat(xs); ts = nat(ts); // see NativeSegments
         FloatVector loss = FloatVector.zero(FS);
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) {
@@ -363,6 +377,7 @@ final class VectorTraining {
     /** grad = (softmax(x) * sum(t) - t) * scale over the row. */
     private static void probsRowGrad(MemorySegment xs, long base, MemorySegment ts, long tb, MemorySegment gs, long gb, int C,
                                      float max, float ls, float scale) {
+        xs = nat(xs); ts = nat(ts); gs = nat(gs); // see NativeSegments
         FloatVector tsum = FloatVector.zero(FS);
         int c = 0, bound = FS.loopBound(C);
         for (; c < bound; c += L) tsum = FloatVector.fromMemorySegment(FS, ts, (tb + c) * 4, NO).add(tsum);
@@ -405,7 +420,7 @@ final class VectorTraining {
         if (!fast(logits, targets, grad)) return k.scalarBceWithLogits(logits, targets, r, grad);
         long n = logits.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad), es = BCE_SCRATCH_F.get(), scratch = VMath.chunkScratch();
+        MemorySegment xs = nat(logits.segment()), ts = nat(targets.segment()), gs = seg(grad), es = BCE_SCRATCH_F.get(), scratch = VMath.chunkScratch();
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
@@ -419,6 +434,7 @@ final class VectorTraining {
 
     /** e[0, len) = exp(-|x|): -|x| into es, then VMath's exp range over es in place. */
     private static void bceExpF32(MemorySegment xs, long xo, MemorySegment es, int len) {
+        xs = nat(xs); es = nat(es); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO).abs().neg().intoMemorySegment(es, i * 4L, NO);
         VMath.expVectorsF(es, 0, es, 0, bound / L);
@@ -427,6 +443,7 @@ final class VectorTraining {
 
     /** Stable BCE with logits summed over [0, len): max(x, 0) - x*t + log1p(e), e = exp(-|x|) in (0, 1]. */
     private static float bceLossF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, int len, MemorySegment scratch) {
+        xs = nat(xs); ts = nat(ts); es = nat(es); scratch = nat(scratch); // see NativeSegments
         FloatVector acc = FloatVector.zero(FS);
         int i = 0, bound = FS.loopBound(len), vectors = bound / L;
         for (int k = 0; k < vectors; k += VMath.CHUNK) {
@@ -454,6 +471,7 @@ final class VectorTraining {
     /** grad[0, len) = (sigmoid(x) - t) * scale with sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e). */
     private static void bceGradF32(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, MemorySegment gs, long go,
                                    int len, float scale) {
+        xs = nat(xs); ts = nat(ts); es = nat(es); gs = nat(gs); // see NativeSegments
         int i = 0, bound = FS.loopBound(len);
         for (; i < bound; i += L) {
             FloatVector x = FloatVector.fromMemorySegment(FS, xs, (xo + i) * 4, NO), t = FloatVector.fromMemorySegment(FS, ts, (to + i) * 4, NO);
@@ -473,6 +491,7 @@ final class VectorTraining {
 
     /** Maximum of the F64 row [base, base + C) (NaN propagates, as Math.max in the oracle). */
     private static double rowMaxF64(MemorySegment s, long base, int C) {
+        s = nat(s); // see NativeSegments
         int c = 0, bound = DS.loopBound(C);
         double m = Double.NEGATIVE_INFINITY;
         if (bound > 0) {
@@ -489,6 +508,7 @@ final class VectorTraining {
      * the lanes leave through a store into {@code lanes} (Lanes.sum here was not inlined, and boxed a vector per row).
      */
     private static double rowSumExpF64(MemorySegment s, long base, int C, double max, double[] lanes, MemorySegment scratch) {
+        s = nat(s); scratch = nat(scratch); // see NativeSegments
         DoubleVector sum = DoubleVector.zero(DS);
         int c = 0, bound = DS.loopBound(C), vectors = bound / DL;
         for (int k = 0; k < vectors; k += VMath.CHUNK) { // scratch: VMath.chunkScratch(), CHUNK vectors
@@ -513,6 +533,7 @@ final class VectorTraining {
      * before writing it, so grad may be the logits.
      */
     private static void ceRowGradF64(MemorySegment xs, long base, MemorySegment gs, long gb, int C, double max, double ls, double scale) {
+        xs = nat(xs); gs = nat(gs); // see NativeSegments
         int c = 0, bound = DS.loopBound(C);
         for (; c < bound; c += DL) DoubleVector.fromMemorySegment(DS, xs, (base + c) * 8, NO).sub(max).sub(ls).intoMemorySegment(gs, (gb + c) * 8, NO);
         VMath.expVectorsD(gs, gb * 8, gs, gb * 8, bound / DL);
@@ -524,7 +545,7 @@ final class VectorTraining {
     private static double softmaxCrossEntropyF64(Tensor logits, Tensor labels, Reduction r, Tensor grad) {
         int N = logits.dim(0), C = logits.dim(1);
         double scale = r == Reduction.MEAN && N > 0 ? 1.0 / N : 1.0;
-        MemorySegment xs = logits.segment(), gs = seg(grad);
+        MemorySegment xs = nat(logits.segment()), gs = seg(grad);
         long xo = logits.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         double[] lanes = LANES64.get();
@@ -546,7 +567,7 @@ final class VectorTraining {
     private static double softmaxCrossEntropyProbsF64(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         int N = logits.dim(0), C = logits.dim(1);
         double scale = r == Reduction.MEAN && N > 0 ? 1.0 / N : 1.0;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
+        MemorySegment xs = nat(logits.segment()), ts = nat(targets.segment()), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         double[] lanes = LANES64.get();
@@ -562,6 +583,7 @@ final class VectorTraining {
 
     /** sum over the F64 row of t * (lse - x), where t == 0 contributes nothing (even where lse - x is infinite). */
     private static double probsRowLossF64(MemorySegment xs, long base, MemorySegment ts, long tb, int C, double lse) {
+        xs = nat(xs); ts = nat(ts); // see NativeSegments
         DoubleVector loss = DoubleVector.zero(DS);
         int c = 0, bound = DS.loopBound(C);
         for (; c < bound; c += DL) {
@@ -583,6 +605,7 @@ final class VectorTraining {
      */
     private static void probsRowGradF64(MemorySegment xs, long base, MemorySegment ts, long tb, MemorySegment gs, long gb, int C,
                                         double max, double ls, double scale, MemorySegment scratch) {
+        xs = nat(xs); ts = nat(ts); gs = nat(gs); scratch = nat(scratch); // see NativeSegments
         DoubleVector tsum = DoubleVector.zero(DS);
         int c = 0, bound = DS.loopBound(C);
         for (; c < bound; c += DL) tsum = DoubleVector.fromMemorySegment(DS, ts, (tb + c) * 8, NO).add(tsum);
@@ -620,7 +643,7 @@ final class VectorTraining {
     private static double bceWithLogitsF64(Tensor logits, Tensor targets, Reduction r, Tensor grad) {
         long n = logits.numel();
         double scale = r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
-        MemorySegment xs = logits.segment(), ts = targets.segment(), gs = seg(grad);
+        MemorySegment xs = nat(logits.segment()), ts = nat(targets.segment()), gs = seg(grad);
         long xo = logits.offset(), to = targets.offset(), go = grad == null ? 0 : grad.offset();
         boolean eInGrad = gs != null && gs != xs && gs != ts;
         MemorySegment es = eInGrad ? gs : BCE_SCRATCH.get(), scratch = VMath.chunkScratch();
@@ -637,6 +660,7 @@ final class VectorTraining {
 
     /** e[0, len) = exp(-|x|), as {@link #bceExpF32}. */
     private static void bceExpF64(MemorySegment xs, long xo, MemorySegment es, long eo, int len) {
+        xs = nat(xs); es = nat(es); // see NativeSegments
         int i = 0, bound = DS.loopBound(len);
         for (; i < bound; i += DL) DoubleVector.fromMemorySegment(DS, xs, (xo + i) * 8, NO).abs().neg().intoMemorySegment(es, (eo + i) * 8, NO);
         VMath.expVectorsD(es, eo * 8, es, eo * 8, bound / DL);
@@ -645,6 +669,7 @@ final class VectorTraining {
 
     /** Sum of log1p(e) over [0, len). */
     private static double bceLog1pSumF64(MemorySegment es, long eo, int len, MemorySegment scratch) {
+        es = nat(es); scratch = nat(scratch); // see NativeSegments
         DoubleVector acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(len), vectors = bound / DL;
         for (int k = 0; k < vectors; k += VMath.CHUNK) { // not in place: the gradient pass reads e again
@@ -663,6 +688,7 @@ final class VectorTraining {
     /** Sum of max(x, 0) - x*t over [0, len); with gs, also the gradient from e = exp(-|x|) (gs may be es). */
     private static double bceLinearF64(MemorySegment xs, long xo, MemorySegment ts, long to, MemorySegment es, long eo,
                                        MemorySegment gs, long go, int len, double scale) {
+        xs = nat(xs); ts = nat(ts); es = nat(es); gs = nat(gs); // see NativeSegments
         boolean writeGrad = gs != null;
         DoubleVector acc = DoubleVector.zero(DS);
         int i = 0, bound = DS.loopBound(len);
@@ -694,7 +720,7 @@ final class VectorTraining {
         if (!fast(pred, target, grad)) return k.scalarMse(pred, target, r, grad);
         long n = pred.numel();
         float scale = r == Reduction.MEAN && n > 0 ? 1f / n : 1f;
-        MemorySegment ps = pred.segment(), ts = target.segment(), gs = seg(grad);
+        MemorySegment ps = nat(pred.segment()), ts = nat(target.segment()), gs = seg(grad);
         long po = pred.offset(), to = target.offset(), go = grad == null ? 0 : grad.offset();
         double total = 0;
         for (long i = 0; i < n; i += SUM_CHUNK) {
@@ -708,12 +734,13 @@ final class VectorTraining {
     private static double mseF64(Tensor pred, Tensor target, Reduction r, Tensor grad) {
         long n = pred.numel();
         double scale = r == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
-        MemorySegment ps = pred.segment(), ts = target.segment(), gs = seg(grad);
+        MemorySegment ps = nat(pred.segment()), ts = nat(target.segment()), gs = seg(grad);
         long po = pred.offset(), to = target.offset(), go = grad == null ? 0 : grad.offset();
         return mseRangeF64(ps, po, ts, to, gs, go, Math.toIntExact(n), scale) * scale;
     }
 
     private static double mseRangeF64(MemorySegment ps, long po, MemorySegment ts, long to, MemorySegment gs, long go, int n, double scale) {
+        ps = nat(ps); ts = nat(ts); gs = nat(gs); // see NativeSegments
         DoubleVector acc = DoubleVector.zero(VectorKernels.DS);
         int dl = VectorKernels.DS.length();
         boolean g = gs != null;
@@ -735,6 +762,7 @@ final class VectorTraining {
 
     /** sum of (p - t)^2 over [0, len); with gs, also grad = (p - t) * gScale. */
     private static float mseChunk(MemorySegment ps, long po, MemorySegment ts, long to, MemorySegment gs, long go, int len, float gScale) {
+        ps = nat(ps); ts = nat(ts); gs = nat(gs); // see NativeSegments
         FloatVector acc = FloatVector.zero(FS);
         boolean g = gs != null;
         int i = 0, bound = FS.loopBound(len);
@@ -764,7 +792,7 @@ final class VectorTraining {
             k.scalarSgdUpdate(p, g, buf, s);
             return;
         }
-        MemorySegment ps = p.segment(), gs = g.segment(), bs = mom ? buf.segment() : null;
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), bs = mom ? buf.segment() : null;
         long po = p.offset(), go = g.offset(), bo = mom ? buf.offset() : 0;
         float lr = (float) s.lr(), wd = (float) s.weightDecay(), mu = (float) s.momentum(), damp = (float) (1 - s.dampening());
         boolean nesterov = s.nesterov();
@@ -777,6 +805,7 @@ final class VectorTraining {
 
     private static void sgdRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment bs, long bo, int lo, int hi,
                                  boolean mom, boolean nesterov, float lr, float wd, float mu, float damp) {
+        ps = nat(ps); gs = nat(gs); bs = nat(bs); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += L) {
             FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
@@ -809,7 +838,7 @@ final class VectorTraining {
             k.scalarAdamUpdate(p, g, mt, vt, s);
             return;
         }
-        MemorySegment ps = p.segment(), gs = g.segment(), ms = mt.segment(), vs = vt.segment();
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), ms = nat(mt.segment()), vs = nat(vt.segment());
         long po = p.offset(), go = g.offset(), mo = mt.offset(), vo = vt.offset();
         float lr = (float) s.lr(), b1 = (float) s.beta1(), b2 = (float) s.beta2(), eps = (float) s.eps(), wd = (float) s.weightDecay();
         float c1 = (float) (1 - s.beta1()), c2 = (float) (1 - s.beta2());
@@ -830,6 +859,7 @@ final class VectorTraining {
     private static void adamRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ms, long mo,
             MemorySegment vs, long vo, int lo, int hi, boolean decoupled, float decay, float wd, float b1, float c1,
             float b2, float c2, float invSqrtBc2, float eps, float stepScale) {
+        ps = nat(ps); gs = nat(gs); ms = nat(ms); vs = nat(vs); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += L) {
             FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
@@ -866,7 +896,7 @@ final class VectorTraining {
             k.scalarRmsPropUpdate(p, g, sq, buf, s);
             return;
         }
-        MemorySegment ps = p.segment(), gs = g.segment(), ss = sq.segment(), bs = mom ? buf.segment() : null;
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), ss = nat(sq.segment()), bs = mom ? buf.segment() : null;
         long po = p.offset(), go = g.offset(), so = sq.offset(), bo = mom ? buf.offset() : 0;
         float lr = (float) s.lr(), alpha = (float) s.alpha(), c = (float) (1 - s.alpha()), eps = (float) s.eps();
         float wd = (float) s.weightDecay(), mu = (float) s.momentum();
@@ -878,6 +908,7 @@ final class VectorTraining {
     private static void rmsPropRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
                                      MemorySegment bs, long bo, int lo, int hi, boolean mom, float lr, float alpha, float c,
                                      float eps, float wd, float mu) {
+        ps = nat(ps); gs = nat(gs); ss = nat(ss); bs = nat(bs); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += L) {
             FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
@@ -914,7 +945,7 @@ final class VectorTraining {
             k.scalarAdadeltaUpdate(p, g, sq, acc, s);
             return;
         }
-        MemorySegment ps = p.segment(), gs = g.segment(), ss = sq.segment(), as = acc.segment();
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), ss = nat(sq.segment()), as = nat(acc.segment());
         long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
         float lr = (float) s.lr(), rho = (float) s.rho(), c = (float) (1 - s.rho()), eps = (float) s.eps(), wd = (float) s.weightDecay();
         int n = Math.toIntExact(p.numel());
@@ -924,6 +955,7 @@ final class VectorTraining {
 
     private static void adadeltaRange(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
                                       MemorySegment as, long ao, int lo, int hi, float lr, float rho, float c, float eps, float wd) {
+        ps = nat(ps); gs = nat(gs); ss = nat(ss); as = nat(as); // see NativeSegments
         int i = lo, bound = lo + FS.loopBound(hi - lo);
         for (; i < bound; i += L) {
             FloatVector pv = FloatVector.fromMemorySegment(FS, ps, (po + i) * 4, NO);
@@ -957,7 +989,7 @@ final class VectorTraining {
 
     private static void sgdUpdateF64(Tensor p, Tensor g, Tensor buf, OptimizerSteps.Sgd s) {
         boolean mom = s.momentum() != 0, nesterov = s.nesterov();
-        MemorySegment ps = p.segment(), gs = g.segment(), bs = mom ? buf.segment() : null;
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), bs = mom ? buf.segment() : null;
         long po = p.offset(), go = g.offset(), bo = mom ? buf.offset() : 0;
         double lr = s.lr(), wd = s.weightDecay(), mu = s.momentum(), damp = 1 - s.dampening();
         int n = Math.toIntExact(p.numel());
@@ -967,6 +999,7 @@ final class VectorTraining {
 
     private static void sgdRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment bs, long bo, int lo, int hi,
                                     boolean mom, boolean nesterov, double lr, double wd, double mu, double damp) {
+        ps = nat(ps); gs = nat(gs); bs = nat(bs); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
@@ -991,7 +1024,7 @@ final class VectorTraining {
     }
 
     private static void adamUpdateF64(Tensor p, Tensor g, Tensor mt, Tensor vt, OptimizerSteps.Adam s) {
-        MemorySegment ps = p.segment(), gs = g.segment(), ms = mt.segment(), vs = vt.segment();
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), ms = nat(mt.segment()), vs = nat(vt.segment());
         long po = p.offset(), go = g.offset(), mo = mt.offset(), vo = vt.offset();
         double lr = s.lr(), b1 = s.beta1(), b2 = s.beta2(), eps = s.eps(), wd = s.weightDecay();
         double c1 = 1 - b1, c2 = 1 - b2, lrWd = lr * wd;
@@ -1007,6 +1040,7 @@ final class VectorTraining {
     private static void adamRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ms, long mo,
             MemorySegment vs, long vo, int lo, int hi, boolean decoupled, double lr, double lrWd, double wd, double b1, double c1,
             double b2, double c2, double bc1, double bc2, double eps) {
+        ps = nat(ps); gs = nat(gs); ms = nat(ms); vs = nat(vs); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
@@ -1035,7 +1069,7 @@ final class VectorTraining {
 
     private static void rmsPropUpdateF64(Tensor p, Tensor g, Tensor sq, Tensor buf, OptimizerSteps.RmsProp s) {
         boolean mom = s.momentum() != 0;
-        MemorySegment ps = p.segment(), gs = g.segment(), ss = sq.segment(), bs = mom ? buf.segment() : null;
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), ss = nat(sq.segment()), bs = mom ? buf.segment() : null;
         long po = p.offset(), go = g.offset(), so = sq.offset(), bo = mom ? buf.offset() : 0;
         double lr = s.lr(), alpha = s.alpha(), c = 1 - s.alpha(), eps = s.eps(), wd = s.weightDecay(), mu = s.momentum();
         int n = Math.toIntExact(p.numel());
@@ -1046,6 +1080,7 @@ final class VectorTraining {
     private static void rmsPropRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
                                         MemorySegment bs, long bo, int lo, int hi, boolean mom, double lr, double alpha, double c,
                                         double eps, double wd, double mu) {
+        ps = nat(ps); gs = nat(gs); ss = nat(ss); bs = nat(bs); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
@@ -1078,7 +1113,7 @@ final class VectorTraining {
     }
 
     private static void adadeltaUpdateF64(Tensor p, Tensor g, Tensor sq, Tensor acc, OptimizerSteps.Adadelta s) {
-        MemorySegment ps = p.segment(), gs = g.segment(), ss = sq.segment(), as = acc.segment();
+        MemorySegment ps = nat(p.segment()), gs = nat(g.segment()), ss = nat(sq.segment()), as = nat(acc.segment());
         long po = p.offset(), go = g.offset(), so = sq.offset(), ao = acc.offset();
         double lr = s.lr(), rho = s.rho(), c = 1 - s.rho(), eps = s.eps(), wd = s.weightDecay();
         int n = Math.toIntExact(p.numel());
@@ -1088,6 +1123,7 @@ final class VectorTraining {
 
     private static void adadeltaRangeF64(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ss, long so,
                                          MemorySegment as, long ao, int lo, int hi, double lr, double rho, double c, double eps, double wd) {
+        ps = nat(ps); gs = nat(gs); ss = nat(ss); as = nat(as); // see NativeSegments
         int i = lo, bound = lo + DS.loopBound(hi - lo);
         for (; i < bound; i += DL) {
             DoubleVector pv = DoubleVector.fromMemorySegment(DS, ps, (po + i) * 8, NO);
