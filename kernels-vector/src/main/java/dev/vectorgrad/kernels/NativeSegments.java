@@ -10,7 +10,9 @@ import java.lang.foreign.MemorySegment;
  * those profiles name two classes and C2 compiles each of our loads and stores with checks for both: measured, 64^3
  * GEMM 4.6-7.0 us instead of 2.8, the MNIST conv layer's three passes 180-186 us instead of 109 (bench/README
  * "Session 19"). Cast to the native class, a segment's calls bind directly and those profiles no longer matter.
- * Every tensor's storage and every kernel scratch is native (Scope and the scratch allocate from arenas).
+ * Every tensor's storage and every kernel scratch is native (Scope and the scratch allocate from arenas). A kernel
+ * method casts the segments it reads or writes itself; one that only hands them on through VMath's MethodHandle
+ * boundary does not (the known class does not cross it: the range body casts again).
  */
 final class NativeSegments {
     private NativeSegments() {}

@@ -120,7 +120,6 @@ final class VMath {
      * (see "ranges"), so it runs in two, {@link #logSplitF} and {@link #logFinishF}, with e and f in memory between.
      */
     static void logF(MemorySegment src, long so, MemorySegment dst, long do_) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         logVectorsF(src, so, dst, do_, 1);
     }
 
@@ -168,7 +167,6 @@ final class VMath {
      * alone is right; where u == 1, log1p(x) rounds to x (keeps -0).
      */
     static void log1pF(MemorySegment src, long so, MemorySegment dst, long do_) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         log1pVectorsF(src, so, dst, do_, 1);
     }
 
@@ -270,7 +268,6 @@ final class VMath {
     }
 
     private static void call(MethodHandle unit, MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         try {
             unit.invokeExact(src, so, dst, do_, vectors);
         } catch (RuntimeException | Error e) {
@@ -282,7 +279,6 @@ final class VMath {
 
     /** e^x ({@link #expF}) over {@code vectors} whole vectors from src at so to dst at do_ (in place is fine). */
     static void expVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(expVectorsUnitF, src, so, dst, do_, vectors);
     }
 
@@ -291,7 +287,6 @@ final class VMath {
      * (1 + e) with e = exp(-|x|). dst may be src.
      */
     static void sigmoidVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(sigmoidVectorsUnitF, src, so, dst, do_, vectors);
     }
 
@@ -301,13 +296,11 @@ final class VMath {
      * NaN. dst may be src.
      */
     static void tanhVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(tanhVectorsUnitF, src, so, dst, do_, vectors);
     }
 
     /** {@link #log1pUnitF} over whole vectors (x in [0, 1]; F32 BCE's log1p(exp(-|x|))). dst may be src. */
     static void log1pUnitVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(log1pUnitVectorsUnitF, src, so, dst, do_, vectors);
     }
 
@@ -367,13 +360,11 @@ final class VMath {
 
     /** e^x ({@link #expD}) over {@code vectors} whole vectors, as {@link #expVectorsF}. */
     static void expVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(expVectorsUnitD, src, so, dst, do_, vectors);
     }
 
     /** sigmoid for double lanes over whole vectors: 1 / (1 + e), or e / (1 + e) where x < 0, e = exp(-|x|). dst may be src. */
     static void sigmoidVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(sigmoidVectorsUnitD, src, so, dst, do_, vectors);
     }
 
@@ -383,7 +374,6 @@ final class VMath {
      * be src.
      */
     static void tanhVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(tanhVectorsUnitD, src, so, dst, do_, vectors);
     }
 
@@ -445,12 +435,10 @@ final class VMath {
      * (the second half reads x before it writes).
      */
     static void logVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(logVectorsUnitF, src, so, dst, do_, vectors);
     }
 
     static void logVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(logVectorsUnitD, src, so, dst, do_, vectors);
     }
 
@@ -496,12 +484,10 @@ final class VMath {
      * over it, then the correction. dst may be src.
      */
     static void log1pVectorsF(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(log1pVectorsUnitF, src, so, dst, do_, vectors);
     }
 
     static void log1pVectorsD(MemorySegment src, long so, MemorySegment dst, long do_, int vectors) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         call(log1pVectorsUnitD, src, so, dst, do_, vectors);
     }
 
@@ -575,7 +561,6 @@ final class VMath {
      * two halves through memory, as {@link #logF} (in one piece ~26,000 C2 nodes).
      */
     static void logD(MemorySegment src, long so, MemorySegment dst, long do_) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         logVectorsD(src, so, dst, do_, 1);
     }
 
@@ -620,7 +605,6 @@ final class VMath {
 
     /** log(1 + x) for double lanes, as {@link #log1pF}. */
     static void log1pD(MemorySegment src, long so, MemorySegment dst, long do_) {
-        src = nat(src); dst = nat(dst); // see NativeSegments
         log1pVectorsD(src, so, dst, do_, 1);
     }
 }

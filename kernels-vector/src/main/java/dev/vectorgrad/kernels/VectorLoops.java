@@ -72,14 +72,12 @@ final class VectorLoops {
     }
 
     private static int expF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.expVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
     }
 
     private static int logF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.logVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
@@ -131,14 +129,12 @@ final class VectorLoops {
     }
 
     private static int sigmoidF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.sigmoidVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
     }
 
     private static int tanhF(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / FL;
         VMath.tanhVectorsF(xs, (xo + lo) * 4, os, (oo + lo) * 4, vectors);
         return lo + vectors * FL;
@@ -238,14 +234,12 @@ final class VectorLoops {
     }
 
     private static int expD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.expVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
     }
 
     private static int logD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.logVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
@@ -297,14 +291,12 @@ final class VectorLoops {
     }
 
     private static int sigmoidD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.sigmoidVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
     }
 
     private static int tanhD(MemorySegment xs, long xo, MemorySegment os, long oo, int lo, int hi) {
-        xs = nat(xs); os = nat(os); // see NativeSegments
         int vectors = (hi - lo) / DL;
         VMath.tanhVectorsD(xs, (xo + lo) * 8, os, (oo + lo) * 8, vectors);
         return lo + vectors * DL;
