@@ -1136,10 +1136,13 @@ final class GemmF64 {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             long base = j.ao + (i0 + ir) * as0 + p0 * as1;
-            if (mr == MR && as1 == 1 && L == 8 && MR == 4 && vectorPack) {
-                // Row-major A: 4 rows x 8 elements interleaved in registers per step
+            if (mr == MR && as1 == 1 && (L == 8 && MR == 4 || L == 16 && MR == 8) && vectorPack) {
+                // Row-major A: MR rows x L elements interleaved in registers per step
                 int p = 0;
-                for (; p + L <= kc; p += L) interleave4(as, base + p, as0, ap, dst + p * MR);
+                for (; p + L <= kc; p += L) {
+                    if (MR == 4) interleave4(as, base + p, as0, ap, dst + p * MR);
+                    else interleave8(as, base + p, as0, ap, dst + p * MR);
+                }
                 for (; p < kc; p++) {
                     for (int r = 0; r < MR; r++) ap[dst + p * MR + r] = as.getAtIndex(E, base + r * as0 + p);
                 }
@@ -1374,6 +1377,53 @@ final class GemmF64 {
         t0.rearrange(SWAP2).blend(t1, BIT1).rearrange(ROTATE3).intoArray(ap, d + 2 * MR);
         t2.blend(t3.rearrange(SWAP2), BIT1).rearrange(ROTATE3).intoArray(ap, d + 4 * MR);
         t2.rearrange(SWAP2).blend(t3, BIT1).rearrange(ROTATE3).intoArray(ap, d + 6 * MR);
+    }
+
+    /**
+     * {@link #interleave8}'s lane indexes, two per level ({@code index.selectFrom(a, b)}: lane i is lane index[i] of the
+     * concatenation [a, b]). Level 1 pairs rows 4 apart, level 2 rows 2 apart, level 3 rows 1 apart; each takes one
+     * bit of the row index into the lanes and puts one bit of p into which output it makes (see interleave8).
+     */
+    private static final DoubleVector IL1_0 = laneIndex(l -> (l & 1) * 16 + (l >> 1)), IL1_1 = laneIndex(l -> (l & 1) * 16 + 8 + (l >> 1)),
+            IL2_0 = laneIndex(l -> (l & 1) * 16 + (l >> 2) * 2 + (l >> 1 & 1)),
+            IL2_1 = laneIndex(l -> (l & 1) * 16 + (4 | l >> 2) * 2 + (l >> 1 & 1)),
+            IL3_0 = laneIndex(l -> (l & 1) * 16 + (l >> 3) * 4 + (l >> 1 & 3)),
+            IL3_1 = laneIndex(l -> (l & 1) * 16 + (2 | l >> 3) * 4 + (l >> 1 & 3));
+
+    /** A vector of lane indexes for the two-vector selectFrom, wrapped to [0, 2L) (the formulas above are for L == 16). */
+    private static DoubleVector laneIndex(java.util.function.IntUnaryOperator f) {
+        double[] v = new double[L];
+        for (int l = 0; l < L; l++) v[l] = f.applyAsInt(l) & (2 * L - 1);
+        return DoubleVector.fromArray(S, v, 0);
+    }
+
+    /**
+     * L == 16 and MR == 8 only: the 8 rows of 16 elements at element {@code e + r * stride} of {@code s} go to {@code ap}
+     * as the packed A sliver stores them (element p of rows 0-7 at {@code d + 8p}). Row r, lane p: three levels of
+     * two-vector selects (one vpermt2ps each), 24 for 128 doubles, instead of a load and a store per element. Level 1
+     * makes X[r][h] (r < 4, h = bit 3 of p) with lanes (p mod 8, bit 2 of the row) from rows r and r + 4; level 2 makes
+     * Y[r0][h][g] (g = bit 2 of p) with lanes (p mod 4, row bits 2 and 1); level 3 the output with lanes (bit 0 of p,
+     * row bits 2, 1, 0), that is steps 2q and 2q + 1, q = (h, g, f) with f = bit 1 of p.
+     */
+    private static void interleave8(MemorySegment s, long e, long stride, double[] ap, int d) {
+        s = nat(s); // see NativeSegments
+        DoubleVector r0 = DoubleVector.fromMemorySegment(S, s, e * ES, BO), r1 = DoubleVector.fromMemorySegment(S, s, (e + stride) * ES, BO);
+        DoubleVector r2 = DoubleVector.fromMemorySegment(S, s, (e + 2 * stride) * ES, BO), r3 = DoubleVector.fromMemorySegment(S, s, (e + 3 * stride) * ES, BO);
+        DoubleVector r4 = DoubleVector.fromMemorySegment(S, s, (e + 4 * stride) * ES, BO), r5 = DoubleVector.fromMemorySegment(S, s, (e + 5 * stride) * ES, BO);
+        DoubleVector r6 = DoubleVector.fromMemorySegment(S, s, (e + 6 * stride) * ES, BO), r7 = DoubleVector.fromMemorySegment(S, s, (e + 7 * stride) * ES, BO);
+        DoubleVector x00 = IL1_0.selectFrom(r0, r4), x01 = IL1_1.selectFrom(r0, r4), x10 = IL1_0.selectFrom(r1, r5), x11 = IL1_1.selectFrom(r1, r5);
+        DoubleVector x20 = IL1_0.selectFrom(r2, r6), x21 = IL1_1.selectFrom(r2, r6), x30 = IL1_0.selectFrom(r3, r7), x31 = IL1_1.selectFrom(r3, r7);
+        // y[r0][h][g]
+        DoubleVector y000 = IL2_0.selectFrom(x00, x20), y001 = IL2_1.selectFrom(x00, x20), y100 = IL2_0.selectFrom(x10, x30), y101 = IL2_1.selectFrom(x10, x30);
+        DoubleVector y010 = IL2_0.selectFrom(x01, x21), y011 = IL2_1.selectFrom(x01, x21), y110 = IL2_0.selectFrom(x11, x31), y111 = IL2_1.selectFrom(x11, x31);
+        IL3_0.selectFrom(y000, y100).intoArray(ap, d);
+        IL3_1.selectFrom(y000, y100).intoArray(ap, d + L);
+        IL3_0.selectFrom(y001, y101).intoArray(ap, d + 2 * L);
+        IL3_1.selectFrom(y001, y101).intoArray(ap, d + 3 * L);
+        IL3_0.selectFrom(y010, y110).intoArray(ap, d + 4 * L);
+        IL3_1.selectFrom(y010, y110).intoArray(ap, d + 5 * L);
+        IL3_0.selectFrom(y011, y111).intoArray(ap, d + 6 * L);
+        IL3_1.selectFrom(y011, y111).intoArray(ap, d + 7 * L);
     }
 
     /**

@@ -314,9 +314,9 @@ class GemmTest {
     }
 
     /**
-     * Where the vector width is 8 floats, a row-major A is packed by 4 x 8 register interleaves and a transposed B with
-     * its k axis contiguous (x @ W^T) by 8 x 8 register transposes: the packed panels, hence every output bit, must be
-     * the element-by-element copies'. Both packed paths, k with and without a tail of the 8-element steps and across
+     * A row-major A is packed by register interleaves (4 x 8 where the vector width is 8 floats, 8 x 16 by two-vector
+     * selects where it is 16) and a transposed B with its k axis contiguous (x @ W^T) by register transposes (8 x 8,
+     * 16 x 16): the packed panels, hence every output bit, must be the element-by-element copies'. Both packed paths, k with and without a tail of the 8-element steps and across
      * KC, m and n with partial last slivers (packed element-wise), operands with padded row strides.
      */
     @Test
