@@ -129,6 +129,9 @@ final class GemmF32 {
         /** {@link #directNarrow}'s copy of B (grows on demand, kept) and its staging rows (8 rows < 2L apart + 2L). */
         float[] bnarrow = new float[0];
         final float[] stage = new float[16 * L];
+        /** {@link #transposeNarrowB}'s copy of B^T's rows (16 rows k apart + L, grows on demand, kept) and its result. */
+        MemorySegment ntRows = MemorySegment.NULL;
+        float[] ntB = new float[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -148,6 +151,9 @@ final class GemmF32 {
         boolean splitCols, prepack, directRows;
         /** The direct path over a copy of B padded to 2 vectors of columns (L < n < 2L); see {@link #packSmallB}. */
         boolean padded;
+        /** The rows run {@link #directNarrow} over {@link #ntB}, the calling thread's transposed B (see {@link #narrowNT}). */
+        boolean narrowNT;
+        float[] ntB;
         int units, chunks;
         final AtomicInteger next = new AtomicInteger();
         /** The prepacked path's copy of all of B (grows on demand, kept) and its padded width. */
@@ -169,7 +175,7 @@ final class GemmF32 {
             while ((claimed = claim()) >= 0) {
                 int u0 = (int) (claimed >>> 32), u1 = (int) claimed;
                 if (directRows) {
-                    if (staged(this)) directNarrow(this, buf, u0 * MR, Math.min(m, u1 * MR));
+                    if (narrowNT || staged(this)) directNarrow(this, buf, u0 * MR, Math.min(m, u1 * MR));
                     else direct(this, u0 * MR, Math.min(m, u1 * MR));
                 } else if (prepack) {
                     prepacked(this, buf, u0 * MR, Math.min(m, u1 * MR));
@@ -225,6 +231,7 @@ final class GemmF32 {
         j.co = co; j.cs0 = cs0; j.cs1 = cs1;
         j.m = m; j.n = n; j.k = k;
         j.padded = false;
+        j.narrowNT = false;
         j.alpha = (float) alpha;
         j.beta = (float) beta;
         try {
@@ -277,7 +284,8 @@ final class GemmF32 {
             }
             boolean smallB = (long) k * n <= directBMax && eightRows(j) && rowsEnough;
             if (j.cs1 == 1 && (work <= DIRECT_MAX || shortK || smallB) && (j.bs1 == 1 || (long) k * n <= DIRECT_PACK_B)) {
-                if (j.bs1 != 1) packSmallB(j);
+                if (narrowNT(j)) transposeNarrowB(j, BUFFERS.get());
+                else if (j.bs1 != 1) packSmallB(j);
                 j.directRows = true;
                 j.prepack = false;
                 runRowBlocks(j, parallel, threads);
@@ -313,6 +321,7 @@ final class GemmF32 {
             Parallel.forRange(threads, 1, j);
         } finally {
             j.as = j.bs = j.cs = null;
+            j.ntB = null;
         }
     }
 
@@ -326,7 +335,7 @@ final class GemmF32 {
      */
     private static void runRowBlocks(Job j, boolean parallel, int threads) {
         if (!parallel && j.directRows) {
-            if (staged(j)) directNarrow(j, BUFFERS.get(), 0, j.m);
+            if (j.narrowNT || staged(j)) directNarrow(j, BUFFERS.get(), 0, j.m);
             else direct(j, 0, j.m);
             return;
         }
@@ -478,23 +487,34 @@ final class GemmF32 {
      * contiguous (4^3, 8^3, 20^3, the conv backward-data product): B copied whole to the heap, then per 8 rows (the
      * last block fewer) A's rows copied, {@link #directRows8Tail} (one vector) or {@link #directRows8x2Stage} (two)
      * with B's rows n apart and its result rows n apart in a staging buffer, and those rows copied to C in one piece.
+     * Also, with C's rows any distance apart, for a transposed B made narrow by {@link #transposeNarrowB} (its rows L
+     * apart; see {@link #narrowNT}).
      * Every vector load and store is whole and inside a heap array: no mask, and none past a segment's end (the
      * JDK's checking path), and no per-row flush. The lanes past n read the next rows of B and are written over by
      * the next row's store; the last row's spill lands in the buffer's spare room.
      */
     private static void directNarrow(Job j, Buffers buf, int i0, int i1) {
-        int k = j.k, n = j.n;
-        float[] ab = aRows(buf, k);
-        if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new float[k * n + 2 * L];
-        float[] bh = buf.bnarrow, st = buf.stage;
-        MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
+        int k = j.k, n = j.n, bw = n;
+        float[] ab = aRows(buf, k), bh, st = buf.stage;
+        if (j.narrowNT) {
+            bh = j.ntB; // B^T transposed once by the calling thread, rows L apart
+            bw = L;
+        } else {
+            if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new float[k * n + 2 * L];
+            bh = buf.bnarrow;
+            MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
+        }
         MemorySegment cs = nat(j.cs);
         for (int i = i0; i < i1; i += 8) {
             int rows = Math.min(8, i1 - i);
             copyRows(j, ab, i, rows);
-            if (n < L) directRows8Tail(j, ab, bh, n, st, n);
+            if (n < L) directRows8Tail(j, ab, bh, bw, st, n);
             else directRows8x2Stage(ab, k, bh, n, st, n);
-            MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
+            if (j.cs0 == n) {
+                MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
+            } else {
+                for (int r = 0; r < rows; r++) MemorySegment.copy(st, r * n, cs, E, (j.co + (i + r) * j.cs0) * ES, n);
+            }
         }
     }
 
@@ -535,6 +555,42 @@ final class GemmF32 {
                 for (int r = 0; r < rows; r++) MemorySegment.copy(st, r * n, cs, E, (j.co + (i + r) * cs0) * ES, n);
             }
         }
+    }
+
+    /**
+     * Whether {@link #directNarrow} runs over B^T transposed by {@link #transposeNarrowB}: c = a @ b (alpha 1, beta 0) of
+     * a row-major A and a transposed B (k contiguous: x @ W^T, a Linear layer's forward) into a C of 2 to L - 1 columns
+     * with unit column stride (a classifier's few outputs). L == 16 and MR == 8 only ({@link #transpose16}); elsewhere
+     * {@link #packSmallB} transposes B element by element.
+     */
+    private static boolean narrowNT(Job j) {
+        return L == 16 && MR == 8 && j.n > 1 && j.n < L && j.bs0 == 1 && j.bs1 != 1 && j.cs1 == 1 && eightRows(j);
+    }
+
+    /**
+     * B^T's n rows (k contiguous floats each) copied into this thread's off-heap scratch (rows k apart: one copy when
+     * they are contiguous), then transposed 16 x 16 at a time into {@link Job#ntB}, step p's n floats at p * L. The
+     * transposes read whole 16-row, 16-step blocks: rows n..15 and the steps past k are what the scratch holds there
+     * (zeros, or an earlier call's finite values), which only reach the lanes past n and the steps past k, neither
+     * stored nor read. Before (packSmallB): the rows copied to the heap, transposed there one float at a time and copied
+     * twice more (32x128x10:NT, JFR: 31% of the call).
+     */
+    private static void transposeNarrowB(Job j, Buffers buf) {
+        int n = j.n, k = j.k, kv = (k + L - 1) / L * L;
+        long bytes = ((long) L * k + L) * ES;
+        if (buf.ntRows.byteSize() < bytes) buf.ntRows = Arena.ofAuto().allocate(bytes, 64);
+        if (buf.ntB.length < kv * L) buf.ntB = new float[kv * L];
+        MemorySegment rows = buf.ntRows, src = nat(j.bs);
+        if (j.bs1 == k) {
+            MemorySegment.copy(src, j.bo * ES, rows, 0, (long) n * k * ES);
+        } else {
+            for (int c = 0; c < n; c++) MemorySegment.copy(src, (j.bo + c * j.bs1) * ES, rows, (long) c * k * ES, (long) k * ES);
+        }
+        float[] bt = buf.ntB;
+        MemorySegment t16 = TRANSPOSE16.get();
+        for (int p = 0; p < k; p += L) transpose16(rows, p, k, bt, p * L, L, t16);
+        j.ntB = bt;
+        j.narrowNT = true;
     }
 
     /**
@@ -1227,8 +1283,8 @@ final class GemmF32 {
                 int p = 0;
                 MemorySegment t16 = TRANSPOSE16.get();
                 for (; p + L <= kc; p += L) {
-                    transpose16(bs, base + p, bs1, bp, dst + p * NR, t16);
-                    transpose16(bs, base + L * bs1 + p, bs1, bp, dst + p * NR + L, t16);
+                    transpose16(bs, base + p, bs1, bp, dst + p * NR, NR, t16);
+                    transpose16(bs, base + L * bs1 + p, bs1, bp, dst + p * NR + L, NR, t16);
                 }
                 for (; p < kc; p++) {
                     int d = dst + p * NR;
@@ -1324,14 +1380,14 @@ final class GemmF32 {
     static final ThreadLocal<MemorySegment> TRANSPOSE16 = ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate((long) L * L * ES, 64));
 
     /**
-     * L == 16 only: as {@link #transpose8} for a 16 x 16 block, in four butterfly steps (rows 1, 2, 4, 8 apart
+     * L == 16 only: as {@link #transpose8} for a 16 x 16 block (output rows {@code ds} floats apart), in four butterfly steps (rows 1, 2, 4, 8 apart
      * exchange their 1-, 2-, 4-, 8-lane halves, a one-vector shuffle and a blend per vector and step; the steps commute,
      * each swaps one bit of the row index with the same bit of the lane index). Steps 1 and 2 stay within groups of
      * 4 rows, 4 and 8 within the rows of equal index mod 4, so each half is a loop over 4 groups with t in between:
      * written out flat (16 vectors, a shuffle and a blend per vector and step) this method parsed to 22,000-43,000 C2
      * nodes, past the inlining cutoff (see VMath "ranges").
      */
-    private static void transpose16(MemorySegment s, long e, long stride, float[] bp, int d, MemorySegment t) {
+    private static void transpose16(MemorySegment s, long e, long stride, float[] bp, int d, int ds, MemorySegment t) {
         s = nat(s); // see NativeSegments
         t = nat(t);
         for (int g = 0; g < L; g += 4) {
@@ -1351,10 +1407,10 @@ final class GemmF32 {
             FloatVector r8 = FloatVector.fromMemorySegment(S, t, (q + 8) * L * ES, BO), r12 = FloatVector.fromMemorySegment(S, t, (q + 12) * L * ES, BO);
             FloatVector a0 = r0.blend(r8.rearrange(SWAP8), LANES8), a8 = r0.rearrange(SWAP8).blend(r8, LANES8);
             FloatVector a4 = r4.blend(r12.rearrange(SWAP8), LANES8), a12 = r4.rearrange(SWAP8).blend(r12, LANES8);
-            a0.blend(a4.rearrange(SWAP4), LANES4).intoArray(bp, d + q * NR);
-            a0.rearrange(SWAP4).blend(a4, LANES4).intoArray(bp, d + (q + 4) * NR);
-            a8.blend(a12.rearrange(SWAP4), LANES4).intoArray(bp, d + (q + 8) * NR);
-            a8.rearrange(SWAP4).blend(a12, LANES4).intoArray(bp, d + (q + 12) * NR);
+            a0.blend(a4.rearrange(SWAP4), LANES4).intoArray(bp, d + q * ds);
+            a0.rearrange(SWAP4).blend(a4, LANES4).intoArray(bp, d + (q + 4) * ds);
+            a8.blend(a12.rearrange(SWAP4), LANES4).intoArray(bp, d + (q + 8) * ds);
+            a8.rearrange(SWAP4).blend(a12, LANES4).intoArray(bp, d + (q + 12) * ds);
         }
     }
 

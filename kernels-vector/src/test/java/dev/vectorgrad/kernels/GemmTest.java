@@ -265,6 +265,34 @@ class GemmTest {
         }
     }
 
+    /**
+     * directNarrowNT: c = a @ b of a row-major A and a transposed B (x @ W^T) into a C of 2 to L - 1 columns: rows
+     * around the 8-row blocks, k around the 16-step interleaves and transposes, B^T's rows contiguous or further apart,
+     * A's rows further apart, C plain or with wider rows; one and two threads (the row split); F64 takes the old path.
+     */
+    @Test
+    void transposedBNarrowC() {
+        Layout[] al = {Layout.PLAIN, new Layout(false, 1, 1, 3), new Layout(false, 2, 1, 0)};
+        Layout[] bl = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 2)};
+        Layout[] cl = {Layout.PLAIN, new Layout(false, 1, 1, 1)};
+        qt().withExamples(150).withShrinkCycles(20)
+                .forAll(integers().between(1, 100), integers().between(2, GemmF32.L - 1), integers().between(1, 300), longs().all())
+                .assuming((m, n, k, seed) -> (long) k * n <= GemmF32.DIRECT_PACK_B)
+                .checkAssert((m, n, k, seed) -> {
+                    DType dt = Math.floorMod(seed, 5L) == 0 ? DType.F64 : DType.F32;
+                    int c = (int) Math.floorMod(seed >> 3, 12L);
+                    check(dt, m, n, k, 1.0, 0.0, al[c % 3], bl[c / 3 % 2], cl[c / 6], seed);
+                });
+        for (int m : new int[] {1, 7, 8, 9, 17, 64}) {
+            for (int k : new int[] {1, 15, 16, 17, 33, 128}) check(DType.F32, m, 10, k, 1.0, 0.0, Layout.PLAIN, bl[0], Layout.PLAIN, m * 1000L + k);
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            Parallel.setThreads(threads);
+            check(DType.F32, 600, 10, 784, 1.0, 0.0, Layout.PLAIN, bl[0], Layout.PLAIN, 77 + threads);
+            check(DType.F32, 333, 7, 100, 1.0, 0.0, al[1], bl[1], cl[1], 99 + threads);
+        }
+    }
+
     @Test
     void smallShapesF32() {
         // The direct (unpacked) path and tiny edge tiles.
