@@ -570,8 +570,8 @@ final class GemmF32 {
     /**
      * B^T's n rows (k contiguous floats each) copied into this thread's off-heap scratch (rows k apart: one copy when
      * they are contiguous), then transposed 16 x 16 at a time into {@link Job#ntB}, step p's n floats at p * L. The
-     * transposes read whole 16-row, 16-step blocks: rows n..15 and the steps past k are what the scratch holds there
-     * (zeros, or an earlier call's finite values), which only reach the lanes past n and the steps past k, neither
+     * transposes read whole 16-row, 16-step blocks: rows n..15 and the steps past k are whatever the scratch holds
+     * there (zeros, or what an earlier call left), which only reach the lanes past n and the steps past k, neither
      * stored nor read. Before (packSmallB): the rows copied to the heap, transposed there one float at a time and copied
      * twice more (32x128x10:NT, JFR: 31% of the call).
      */
@@ -1380,12 +1380,12 @@ final class GemmF32 {
     static final ThreadLocal<MemorySegment> TRANSPOSE16 = ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate((long) L * L * ES, 64));
 
     /**
-     * L == 16 only: as {@link #transpose8} for a 16 x 16 block (output rows {@code ds} floats apart), in four butterfly steps (rows 1, 2, 4, 8 apart
-     * exchange their 1-, 2-, 4-, 8-lane halves, a one-vector shuffle and a blend per vector and step; the steps commute,
-     * each swaps one bit of the row index with the same bit of the lane index). Steps 1 and 2 stay within groups of
-     * 4 rows, 4 and 8 within the rows of equal index mod 4, so each half is a loop over 4 groups with t in between:
-     * written out flat (16 vectors, a shuffle and a blend per vector and step) this method parsed to 22,000-43,000 C2
-     * nodes, past the inlining cutoff (see VMath "ranges").
+     * L == 16 only: as {@link #transpose8} for a 16 x 16 block, its output rows {@code ds} floats apart, in four
+     * butterfly steps (rows 1, 2, 4, 8 apart exchange their 1-, 2-, 4-, 8-lane halves, a one-vector shuffle and a blend
+     * per vector and step; the steps commute, each swaps one bit of the row index with the same bit of the lane index).
+     * Steps 1 and 2 stay within groups of 4 rows, 4 and 8 within the rows of equal index mod 4, so each half is a loop
+     * over 4 groups with t in between: written out flat (16 vectors, a shuffle and a blend per vector and step) this
+     * method parsed to 22,000-43,000 C2 nodes, past the inlining cutoff (see VMath "ranges").
      */
     private static void transpose16(MemorySegment s, long e, long stride, float[] bp, int d, int ds, MemorySegment t) {
         s = nat(s); // see NativeSegments
@@ -1440,7 +1440,8 @@ final class GemmF32 {
      * concatenation [a, b]). Level 1 pairs rows 4 apart, level 2 rows 2 apart, level 3 rows 1 apart; each takes one
      * bit of the row index into the lanes and puts one bit of p into which output it makes (see interleave8).
      */
-    private static final FloatVector IL1_0 = laneIndex(l -> (l & 1) * 16 + (l >> 1)), IL1_1 = laneIndex(l -> (l & 1) * 16 + 8 + (l >> 1)),
+    private static final FloatVector IL1_0 = laneIndex(l -> (l & 1) * 16 + (l >> 1)),
+            IL1_1 = laneIndex(l -> (l & 1) * 16 + 8 + (l >> 1)),
             IL2_0 = laneIndex(l -> (l & 1) * 16 + (l >> 2) * 2 + (l >> 1 & 1)),
             IL2_1 = laneIndex(l -> (l & 1) * 16 + (4 | l >> 2) * 2 + (l >> 1 & 1)),
             IL3_0 = laneIndex(l -> (l & 1) * 16 + (l >> 3) * 4 + (l >> 1 & 3)),
