@@ -151,8 +151,7 @@ final class GemmF64 {
         boolean splitCols, prepack, directRows;
         /** The direct path over a copy of B padded to 2 vectors of columns (L < n < 2L); see {@link #packSmallB}. */
         boolean padded;
-        /** The rows run {@link #directNarrow} over {@link #ntB}, the calling thread's transposed B (see {@link #narrowNT}). */
-        boolean narrowNT;
+        /** Non-null: the rows run {@link #directNarrow} over this, the calling thread's transposed B (see {@link #narrowNT}). */
         double[] ntB;
         int units, chunks;
         final AtomicInteger next = new AtomicInteger();
@@ -175,7 +174,7 @@ final class GemmF64 {
             while ((claimed = claim()) >= 0) {
                 int u0 = (int) (claimed >>> 32), u1 = (int) claimed;
                 if (directRows) {
-                    if (narrowNT || staged(this)) directNarrow(this, buf, u0 * MR, Math.min(m, u1 * MR));
+                    if (ntB != null || staged(this)) directNarrow(this, buf, u0 * MR, Math.min(m, u1 * MR));
                     else direct(this, u0 * MR, Math.min(m, u1 * MR));
                 } else if (prepack) {
                     prepacked(this, buf, u0 * MR, Math.min(m, u1 * MR));
@@ -231,7 +230,6 @@ final class GemmF64 {
         j.co = co; j.cs0 = cs0; j.cs1 = cs1;
         j.m = m; j.n = n; j.k = k;
         j.padded = false;
-        j.narrowNT = false;
         j.alpha = alpha;
         j.beta = beta;
         try {
@@ -335,7 +333,7 @@ final class GemmF64 {
      */
     private static void runRowBlocks(Job j, boolean parallel, int threads) {
         if (!parallel && j.directRows) {
-            if (j.narrowNT || staged(j)) directNarrow(j, BUFFERS.get(), 0, j.m);
+            if (j.ntB != null || staged(j)) directNarrow(j, BUFFERS.get(), 0, j.m);
             else direct(j, 0, j.m);
             return;
         }
@@ -496,13 +494,11 @@ final class GemmF64 {
     private static void directNarrow(Job j, Buffers buf, int i0, int i1) {
         int k = j.k, n = j.n, bw = n;
         double[] ab = aRows(buf, k), bh, st = buf.stage;
-        if (j.narrowNT) {
+        if (j.ntB != null) {
             bh = j.ntB; // B^T transposed once by the calling thread, rows L apart
             bw = L;
         } else {
-            if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new double[k * n + 2 * L];
-            bh = buf.bnarrow;
-            MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
+            bh = heapB(j, buf);
         }
         MemorySegment cs = nat(j.cs);
         for (int i = i0; i < i1; i += 8) {
@@ -510,11 +506,25 @@ final class GemmF64 {
             copyRows(j, ab, i, rows);
             if (n < L) directRows8Tail(j, ab, bh, bw, st, n);
             else directRows8x2Stage(ab, k, bh, n, st, n);
-            if (j.cs0 == n) {
-                MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
-            } else {
-                for (int r = 0; r < rows; r++) MemorySegment.copy(st, r * n, cs, E, (j.co + (i + r) * j.cs0) * ES, n);
-            }
+            stagedToC(j, st, cs, i, rows);
+        }
+    }
+
+    /** B (k rows of n, contiguous) copied to this thread's heap buffer, with 2L spare doubles for whole-vector reads. */
+    private static double[] heapB(Job j, Buffers buf) {
+        int k = j.k, n = j.n;
+        if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new double[k * n + 2 * L];
+        MemorySegment.copy(j.bs, E, j.bo * ES, buf.bnarrow, 0, k * n);
+        return buf.bnarrow;
+    }
+
+    /** Rows [i, i + rows) of C from the staging rows (n doubles apart): one copy when C's rows are contiguous. */
+    private static void stagedToC(Job j, double[] st, MemorySegment cs, int i, int rows) {
+        int n = j.n;
+        if (j.cs0 == n) {
+            MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
+        } else {
+            for (int r = 0; r < rows; r++) MemorySegment.copy(st, r * n, cs, E, (j.co + (i + r) * j.cs0) * ES, n);
         }
     }
 
@@ -538,22 +548,13 @@ final class GemmF64 {
      */
     private static void directNarrowTN(Job j, Buffers buf) {
         int m = j.m, n = j.n, k = j.k;
-        double[] ah = transposedARows(j, buf, 0, m);
-        if (buf.bnarrow.length < k * n + 2 * L) buf.bnarrow = new double[k * n + 2 * L];
-        double[] bh = buf.bnarrow;
-        MemorySegment.copy(j.bs, E, j.bo * ES, bh, 0, k * n);
+        double[] ah = transposedARows(j, buf, 0, m), bh = heapB(j, buf);
         double[] a8 = a8Buffer(buf, k), st = buf.stage;
         MemorySegment cs = nat(j.cs);
-        long cs0 = j.cs0;
         for (int i = 0; i < m; i += 8) {
-            int rows = Math.min(8, m - i);
             packRows8(ah, i, m, k, a8);
             directRows8TailP(a8, k, bh, n, st, n);
-            if (cs0 == n) {
-                MemorySegment.copy(st, 0, cs, E, (j.co + (long) i * n) * ES, rows * n);
-            } else {
-                for (int r = 0; r < rows; r++) MemorySegment.copy(st, r * n, cs, E, (j.co + (i + r) * cs0) * ES, n);
-            }
+            stagedToC(j, st, cs, i, Math.min(8, m - i));
         }
     }
 
@@ -590,7 +591,6 @@ final class GemmF64 {
         MemorySegment t16 = TRANSPOSE16.get();
         for (int p = 0; p < k; p += L) transpose16(rows, p, k, bt, p * L, L, t16);
         j.ntB = bt;
-        j.narrowNT = true;
     }
 
     /**
