@@ -114,6 +114,22 @@ final class GemmF64 {
     /** Largest packed copy of B (elements) the prepacked path keeps; beyond it the BLIS-order path runs. */
     static final long PREPACK_MAX_FLOATS = 1L << 23;
 
+    /**
+     * The dot path ({@link #dotNT}) runs for x @ W^T with at most this many rows of x (a training batch, an inference
+     * batch) and at least {@link #DOT_K} steps; {@code -Dvectorgrad.gemm.dotm=rows} overrides, 0 turns it off.
+     * Package-private and mutable so the tests can force it on or off.
+     */
+    static int dotM = Integer.getInteger("vectorgrad.gemm.dotm", 32);
+    static final int DOT_K = 128;
+    /** Largest A (elements) the dot path copies (per thread, kept): 8 MB. */
+    static final long DOT_X_MAX = 1L << 21;
+    /** k per block of the dot path: 4 rows of B^T (16 KB) stay in L1 while all rows of A's block pass from L2. */
+    static final int DOT_KB = Integer.getInteger("vectorgrad.gemm.dotkb", 2048) / L * L;
+    /** Columns of C per pass of the dot path: their accumulators (16 vectors per 4 x 4 outputs) stay in cache over k. */
+    static final int DOT_NC = Integer.getInteger("vectorgrad.gemm.dotnc", 64) / 4 * 4;
+    /** Distance of the rows of {@link Buffers#dotX} in a block: up to DOT_KB + L - 1 steps (a short last block joins the one before). */
+    static final int DOT_XS = DOT_KB + L;
+
     /** Per-thread packing buffers and an edge-tile buffer; allocated once per thread (apanel grows on demand). */
     private static final class Buffers {
         final double[] ap = new double[MC * KC];
@@ -132,6 +148,10 @@ final class GemmF64 {
         /** {@link #transposeNarrowB}'s copy of B^T's rows (16 rows k apart + L, grows on demand, kept) and its result. */
         MemorySegment ntRows = MemorySegment.NULL;
         double[] ntB = new double[0];
+        /** {@link #dotColumns}' copy of A's rows for one k block, rows {@link #DOT_XS} apart (grows on demand, kept). */
+        double[] dotX = new double[0];
+        /** {@link #dotColumns}' accumulators: 16 vectors per 4 rows of A (grows on demand, kept). */
+        double[] dotAcc = new double[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -148,7 +168,7 @@ final class GemmF64 {
         long ao, as0, as1, bo, bs0, bs1, co, cs0, cs1;
         int m, n, k;
         double alpha, beta;
-        boolean splitCols, prepack, directRows;
+        boolean splitCols, prepack, directRows, dot;
         /** The direct path over a copy of B padded to 2 vectors of columns (L < n < 2L); see {@link #packSmallB}. */
         boolean padded;
         /** Non-null: the rows run {@link #directNarrow} over this, the calling thread's transposed B (see {@link #narrowNT}). */
@@ -173,7 +193,9 @@ final class GemmF64 {
             long claimed;
             while ((claimed = claim()) >= 0) {
                 int u0 = (int) (claimed >>> 32), u1 = (int) claimed;
-                if (directRows) {
+                if (dot) {
+                    dotColumns(this, buf, u0 * 4, Math.min(n, u1 * 4));
+                } else if (directRows) {
                     if (ntB != null || staged(this)) directNarrow(this, buf, u0 * MR, Math.min(m, u1 * MR));
                     else direct(this, u0 * MR, Math.min(m, u1 * MR));
                 } else if (prepack) {
@@ -247,6 +269,18 @@ final class GemmF64 {
             if (work <= DIRECT_MAX && narrowTN(j)) {
                 if (j.bs1 != 1 || j.bs0 != n) packSmallB(j);
                 directNarrowTN(j, BUFFERS.get());
+                return;
+            }
+            // x @ W^T with few rows of x past the direct path's sizes: dot products of rows read in place (see dotNT);
+            // threads take equal runs of 4 columns, each copying A once.
+            j.dot = false;
+            if (work > DIRECT_MAX && dotNT(j)) {
+                j.dot = true;
+                j.units = (n + 3) / 4;
+                j.chunks = parallel ? threads : 1;
+                j.next.set(0);
+                if (parallel) Parallel.forRange(threads, 1, j);
+                else dotColumns(j, BUFFERS.get(), 0, n);
                 return;
             }
             // A C narrower than a vector goes direct too where the 8-row blocks run (see direct()): they use n / L of
@@ -556,6 +590,201 @@ final class GemmF64 {
             directRows8TailP(a8, k, bh, n, st, n);
             stagedToC(j, st, cs, i, Math.min(8, m - i));
         }
+    }
+
+    /**
+     * Whether the dot path runs: c = alpha * a @ b + beta * c with A's rows and B^T's rows contiguous along k (x @ W^T,
+     * a Linear layer's forward, W [out, in] row-major), few rows of A ({@link #dotM}), a long k and C at least a
+     * vector wide (narrower ones run {@link #narrowNT}). Each output is then a dot product of two contiguous rows, and
+     * {@link #dotColumns} reads B^T in place, once: the packed path transposes all of B^T (n x k) for m rows to use,
+     * which at 32x5408x64:NT (the MNIST model's fc1) took 29% of the call (JFR) and at 4x4096x1024:NT most of it. The
+     * dot kernel needs 8 vector loads per 16 FMAs (the packed one 2 and 8 broadcasts) and runs at ~90 GFLOPS on
+     * L1-resident data here against ~200 (microbenchmark), so it loses where the transpose is cheap per row: 64 rows
+     * (64x1024x256:NT 420-430 us packed, 440-530 dot; bench compare, 1 thread). L == 16 only (the lane folds); F64
+     * and AVX2 take the other paths.
+     */
+    private static boolean dotNT(Job j) {
+        return L == 16 && j.as1 == 1 && j.bs0 == 1 && j.bs1 != 1 && j.m <= dotM && j.n >= L && j.k >= DOT_K
+                && (long) j.m * j.k <= DOT_X_MAX;
+    }
+
+    /**
+     * The dot path over the output columns [j0, j1) (a multiple of 4 from j0, or n), all rows. A's m rows are first
+     * copied to the heap in k blocks of about {@link #DOT_KB} (a last block shorter than L joins the one before), rows
+     * {@link #DOT_XS} apart inside a block, so {@link #dotAcc} addresses four rows with one register and constant
+     * offsets (read in place, the eight row offsets went to the stack and each load took two more). Then per 4 columns
+     * (4 rows of B^T, read in place: L1-resident over a block) every block runs against every 4 rows of A, the 16
+     * accumulators of each row group kept in {@link Buffers#dotAcc} between blocks (L1: 4 KB per 4 rows), and folded
+     * into C at the end: alpha times the sum, plus beta times C. Edge groups repeat B^T's last row and read whatever
+     * the copy holds past row m, and store only the outputs that exist. Threads split the columns; a C element's value
+     * does not depend on which thread made it.
+     */
+    private static void dotColumns(Job j, Buffers buf, int j0, int j1) {
+        int m = j.m, n = j.n, k = j.k, mPad = (m + 3) / 4 * 4, blocks = dotBlocks(k), groups = mPad / 4;
+        if (buf.dotX.length < blocks * mPad * DOT_XS) buf.dotX = new double[blocks * mPad * DOT_XS];
+        if (buf.dotAcc.length < groups * DOT_NC * 4 * L) buf.dotAcc = new double[groups * DOT_NC * 4 * L];
+        double[] t = buf.tile, xb = buf.dotX, acc = buf.dotAcc;
+        MemorySegment cs = nat(j.cs), as = nat(j.as);
+        double alpha = j.alpha, beta = j.beta;
+        long ao = j.ao, as0 = j.as0, bo = j.bo, bs1 = j.bs1, co = j.co, cs0 = j.cs0, cs1 = j.cs1;
+        for (int p0 = 0, p1, x = 0; p0 < k; p0 = p1, x += mPad * DOT_XS) {
+            p1 = dotBlockEnd(p0, k);
+            for (int i = 0; i < m; i++) MemorySegment.copy(as, E, (ao + i * as0 + p0) * ES, xb, x + i * DOT_XS, p1 - p0);
+        }
+        for (int jc = j0; jc < j1; jc += DOT_NC) {
+            int jEnd = Math.min(j1, jc + DOT_NC);
+            java.util.Arrays.fill(acc, 0, groups * ((jEnd - jc + 3) / 4) * 16 * L, 0f);
+            for (int p0 = 0, p1, x = 0; p0 < k; p0 = p1, x += mPad * DOT_XS) {
+                p1 = dotBlockEnd(p0, k);
+                for (int jb = jc, ai = 0; jb < jEnd; jb += 4) {
+                    long b0 = bo + jb * bs1 + p0, b1 = bo + Math.min(jb + 1, n - 1) * bs1 + p0,
+                            b2 = bo + Math.min(jb + 2, n - 1) * bs1 + p0, b3 = bo + Math.min(jb + 3, n - 1) * bs1 + p0;
+                    for (int ib = 0; ib < m; ib += 4, ai += 16 * L) dotAcc(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, p1 - p0, acc, ai);
+                }
+            }
+            for (int jb = jc, ai = 0; jb < jEnd; jb += 4) {
+                int cols = Math.min(4, n - jb);
+                for (int ib = 0; ib < m; ib += 4, ai += 16 * L) {
+                    dotFold(acc, ai, t);
+                    int rows = Math.min(4, m - ib);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            long e = co + (ib + r) * cs0 + (jb + c) * cs1;
+                            double v = alpha * t[4 * r + c];
+                            if (beta != 0) v = Math.fma(beta, cs.getAtIndex(E, e), v);
+                            cs.setAtIndex(E, e, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The end of the dot path's k block from p0: DOT_KB on, or k where fewer than DOT_KB + L steps are left. */
+    private static int dotBlockEnd(int p0, int k) {
+        return k - p0 < DOT_KB + L ? k : p0 + DOT_KB;
+    }
+
+    private static int dotBlocks(int k) {
+        int b = 0;
+        for (int p0 = 0; p0 < k; p0 = dotBlockEnd(p0, k)) b++;
+        return b;
+    }
+
+    /**
+     * Adds to the 16 accumulators at acc[ai + (4r + c) * L] the products over {@code len} (>= L) steps of the 4 rows of A
+     * copied at xb[xo + r * DOT_XS] with B^T's rows at element offsets b0..b3: whole vectors, then the len mod L steps left
+     * as the top lanes of one more vector at len - L, blended in.
+     */
+    private static void dotAcc(double[] xb, int xo, MemorySegment bs, long b0, long b1, long b2, long b3, int len, double[] acc, int ai) {
+        bs = nat(bs); // see NativeSegments
+        DoubleVector s00 = DoubleVector.fromArray(S, acc, ai), s01 = DoubleVector.fromArray(S, acc, ai + L),
+                s02 = DoubleVector.fromArray(S, acc, ai + 2 * L), s03 = DoubleVector.fromArray(S, acc, ai + 3 * L),
+                s10 = DoubleVector.fromArray(S, acc, ai + 4 * L), s11 = DoubleVector.fromArray(S, acc, ai + 5 * L),
+                s12 = DoubleVector.fromArray(S, acc, ai + 6 * L), s13 = DoubleVector.fromArray(S, acc, ai + 7 * L),
+                s20 = DoubleVector.fromArray(S, acc, ai + 8 * L), s21 = DoubleVector.fromArray(S, acc, ai + 9 * L),
+                s22 = DoubleVector.fromArray(S, acc, ai + 10 * L), s23 = DoubleVector.fromArray(S, acc, ai + 11 * L),
+                s30 = DoubleVector.fromArray(S, acc, ai + 12 * L), s31 = DoubleVector.fromArray(S, acc, ai + 13 * L),
+                s32 = DoubleVector.fromArray(S, acc, ai + 14 * L), s33 = DoubleVector.fromArray(S, acc, ai + 15 * L);
+        int lv = len / L * L;
+        for (int q = 0; q < lv; q += L) {
+            DoubleVector x0 = DoubleVector.fromArray(S, xb, xo + q), x1 = DoubleVector.fromArray(S, xb, xo + DOT_XS + q),
+                    x2 = DoubleVector.fromArray(S, xb, xo + 2 * DOT_XS + q), x3 = DoubleVector.fromArray(S, xb, xo + 3 * DOT_XS + q);
+            DoubleVector w = DoubleVector.fromMemorySegment(S, bs, (b0 + q) * ES, BO);
+            s00 = x0.fma(w, s00);
+            s10 = x1.fma(w, s10);
+            s20 = x2.fma(w, s20);
+            s30 = x3.fma(w, s30);
+            w = DoubleVector.fromMemorySegment(S, bs, (b1 + q) * ES, BO);
+            s01 = x0.fma(w, s01);
+            s11 = x1.fma(w, s11);
+            s21 = x2.fma(w, s21);
+            s31 = x3.fma(w, s31);
+            w = DoubleVector.fromMemorySegment(S, bs, (b2 + q) * ES, BO);
+            s02 = x0.fma(w, s02);
+            s12 = x1.fma(w, s12);
+            s22 = x2.fma(w, s22);
+            s32 = x3.fma(w, s32);
+            w = DoubleVector.fromMemorySegment(S, bs, (b3 + q) * ES, BO);
+            s03 = x0.fma(w, s03);
+            s13 = x1.fma(w, s13);
+            s23 = x2.fma(w, s23);
+            s33 = x3.fma(w, s33);
+        }
+        if (lv < len) {
+            VectorMask<Double> top = S.indexInRange(len - lv - L, len - lv); // lanes L - (len - lv) .. L - 1
+            int q = len - L;
+            DoubleVector x0 = DoubleVector.fromArray(S, xb, xo + q), x1 = DoubleVector.fromArray(S, xb, xo + DOT_XS + q),
+                    x2 = DoubleVector.fromArray(S, xb, xo + 2 * DOT_XS + q), x3 = DoubleVector.fromArray(S, xb, xo + 3 * DOT_XS + q);
+            DoubleVector w = DoubleVector.fromMemorySegment(S, bs, (b0 + q) * ES, BO);
+            s00 = s00.blend(x0.fma(w, s00), top);
+            s10 = s10.blend(x1.fma(w, s10), top);
+            s20 = s20.blend(x2.fma(w, s20), top);
+            s30 = s30.blend(x3.fma(w, s30), top);
+            w = DoubleVector.fromMemorySegment(S, bs, (b1 + q) * ES, BO);
+            s01 = s01.blend(x0.fma(w, s01), top);
+            s11 = s11.blend(x1.fma(w, s11), top);
+            s21 = s21.blend(x2.fma(w, s21), top);
+            s31 = s31.blend(x3.fma(w, s31), top);
+            w = DoubleVector.fromMemorySegment(S, bs, (b2 + q) * ES, BO);
+            s02 = s02.blend(x0.fma(w, s02), top);
+            s12 = s12.blend(x1.fma(w, s12), top);
+            s22 = s22.blend(x2.fma(w, s22), top);
+            s32 = s32.blend(x3.fma(w, s32), top);
+            w = DoubleVector.fromMemorySegment(S, bs, (b3 + q) * ES, BO);
+            s03 = s03.blend(x0.fma(w, s03), top);
+            s13 = s13.blend(x1.fma(w, s13), top);
+            s23 = s23.blend(x2.fma(w, s23), top);
+            s33 = s33.blend(x3.fma(w, s33), top);
+        }
+        s00.intoArray(acc, ai);
+        s01.intoArray(acc, ai + L);
+        s02.intoArray(acc, ai + 2 * L);
+        s03.intoArray(acc, ai + 3 * L);
+        s10.intoArray(acc, ai + 4 * L);
+        s11.intoArray(acc, ai + 5 * L);
+        s12.intoArray(acc, ai + 6 * L);
+        s13.intoArray(acc, ai + 7 * L);
+        s20.intoArray(acc, ai + 8 * L);
+        s21.intoArray(acc, ai + 9 * L);
+        s22.intoArray(acc, ai + 10 * L);
+        s23.intoArray(acc, ai + 11 * L);
+        s30.intoArray(acc, ai + 12 * L);
+        s31.intoArray(acc, ai + 13 * L);
+        s32.intoArray(acc, ai + 14 * L);
+        s33.intoArray(acc, ai + 15 * L);
+    }
+
+    /**
+     * The 16 accumulators at acc[ai + (4r + c) * L], each one's lanes summed by folding halves (lane i + lane i ^ h for
+     * h = 8, 4, 2, 1, the sixteen merged by blends on the way), so lane 4r + c of the result, stored to out[0..16), is
+     * row r times column c: a fixed order, whichever thread or compiler tier runs it (reduceLanes' order is unspecified).
+     */
+    private static void dotFold(double[] acc, int ai, double[] out) {
+        DoubleVector s00 = DoubleVector.fromArray(S, acc, ai), s01 = DoubleVector.fromArray(S, acc, ai + L),
+                s02 = DoubleVector.fromArray(S, acc, ai + 2 * L), s03 = DoubleVector.fromArray(S, acc, ai + 3 * L),
+                s10 = DoubleVector.fromArray(S, acc, ai + 4 * L), s11 = DoubleVector.fromArray(S, acc, ai + 5 * L),
+                s12 = DoubleVector.fromArray(S, acc, ai + 6 * L), s13 = DoubleVector.fromArray(S, acc, ai + 7 * L),
+                s20 = DoubleVector.fromArray(S, acc, ai + 8 * L), s21 = DoubleVector.fromArray(S, acc, ai + 9 * L),
+                s22 = DoubleVector.fromArray(S, acc, ai + 10 * L), s23 = DoubleVector.fromArray(S, acc, ai + 11 * L),
+                s30 = DoubleVector.fromArray(S, acc, ai + 12 * L), s31 = DoubleVector.fromArray(S, acc, ai + 13 * L),
+                s32 = DoubleVector.fromArray(S, acc, ai + 14 * L), s33 = DoubleVector.fromArray(S, acc, ai + 15 * L);
+        // Accumulator 4r + c folds into lane 4r + c: bit 3 of the lane picks r >= 2, bit 2 r odd, bit 1 c >= 2, bit 0 c odd.
+        DoubleVector h0 = s00.add(s00.rearrange(SWAP8)).blend(s20.add(s20.rearrange(SWAP8)), LANES8);
+        DoubleVector h1 = s01.add(s01.rearrange(SWAP8)).blend(s21.add(s21.rearrange(SWAP8)), LANES8);
+        DoubleVector h2 = s02.add(s02.rearrange(SWAP8)).blend(s22.add(s22.rearrange(SWAP8)), LANES8);
+        DoubleVector h3 = s03.add(s03.rearrange(SWAP8)).blend(s23.add(s23.rearrange(SWAP8)), LANES8);
+        DoubleVector h4 = s10.add(s10.rearrange(SWAP8)).blend(s30.add(s30.rearrange(SWAP8)), LANES8);
+        DoubleVector h5 = s11.add(s11.rearrange(SWAP8)).blend(s31.add(s31.rearrange(SWAP8)), LANES8);
+        DoubleVector h6 = s12.add(s12.rearrange(SWAP8)).blend(s32.add(s32.rearrange(SWAP8)), LANES8);
+        DoubleVector h7 = s13.add(s13.rearrange(SWAP8)).blend(s33.add(s33.rearrange(SWAP8)), LANES8);
+        DoubleVector q0 = h0.add(h0.rearrange(SWAP4)).blend(h4.add(h4.rearrange(SWAP4)), LANES4);
+        DoubleVector q1 = h1.add(h1.rearrange(SWAP4)).blend(h5.add(h5.rearrange(SWAP4)), LANES4);
+        DoubleVector q2 = h2.add(h2.rearrange(SWAP4)).blend(h6.add(h6.rearrange(SWAP4)), LANES4);
+        DoubleVector q3 = h3.add(h3.rearrange(SWAP4)).blend(h7.add(h7.rearrange(SWAP4)), LANES4);
+        DoubleVector u0 = q0.add(q0.rearrange(SWAP2)).blend(q2.add(q2.rearrange(SWAP2)), LANES2);
+        DoubleVector u1 = q1.add(q1.rearrange(SWAP2)).blend(q3.add(q3.rearrange(SWAP2)), LANES2);
+        u0.add(u0.rearrange(SWAP1)).blend(u1.add(u1.rearrange(SWAP1)), LANES1).intoArray(out, 0);
     }
 
     /**

@@ -24,6 +24,7 @@ class GemmTest {
     private final int savedThreads = Parallel.threads();
     private static final long PREPACK32 = GemmF32.prepackMin, PREPACK64 = GemmF64.prepackMin;
     private static final long DIRECT_B32 = GemmF32.directBMax, DIRECT_B64 = GemmF64.directBMax;
+    private static final int DOT_M32 = GemmF32.dotM;
 
     @AfterEach
     void restoreThreads() {
@@ -33,6 +34,7 @@ class GemmTest {
         GemmF64.prepackMin = PREPACK64;
         GemmF32.directBMax = DIRECT_B32;
         GemmF64.directBMax = DIRECT_B64;
+        GemmF32.dotM = DOT_M32;
     }
 
     /**
@@ -293,6 +295,42 @@ class GemmTest {
         }
     }
 
+    /**
+     * The dot path (x @ W^T with few rows of x, F32 at 16 lanes): A's rows contiguous (plain, or further apart), B^T's
+     * rows contiguous (k apart or further), C plain, with wider rows or transposed; m not a multiple of 4 (edge row
+     * groups), n not a multiple of 4 (edge columns), k around the vector width and the k blocks (a last block shorter than
+     * L joins the one before), alpha and beta from the seed; one and two threads (the column split). Its rows limit is
+     * raised to 64 so every m here takes it; F64 (the old path) runs the same cases.
+     */
+    @Test
+    void dotPathTransposedB() {
+        GemmF32.dotM = 64;
+        Layout[] al = {Layout.PLAIN, new Layout(false, 1, 1, 3), new Layout(false, 2, 1, 0)};
+        Layout[] bl = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 2)};
+        Layout[] cl = {Layout.PLAIN, new Layout(false, 1, 1, 1), new Layout(true, 1, 1, 0)};
+        qt().withExamples(80).withShrinkCycles(20)
+                .forAll(integers().between(1, 40), integers().between(GemmF32.L, 80), integers().between(GemmF32.DOT_K, 700), longs().all())
+                .checkAssert((m, n, k0, seed) -> {
+                    // past the direct path's size, which small products take first
+                    int k = Math.max(k0, (int) (GemmF32.DIRECT_MAX / ((long) m * n)) + 1);
+                    int c = (int) Math.floorMod(seed >> 3, 18L);
+                    java.util.Random r = new java.util.Random(seed);
+                    Parallel.setThreads(1 + (int) Math.floorMod(seed >> 8, 2L));
+                    DType dt = Math.floorMod(seed, 7L) == 0 ? DType.F64 : DType.F32;
+                    check(dt, m, n, k, GemmTestSupport.ALPHAS[1 + r.nextInt(GemmTestSupport.ALPHAS.length - 1)],
+                            GemmTestSupport.BETAS[r.nextInt(GemmTestSupport.BETAS.length)], al[c % 3], bl[c / 3 % 2], cl[c / 6], seed);
+                });
+        int kb = GemmF32.DOT_KB, l = GemmF32.L;
+        for (int threads = 1; threads <= 2; threads++) {
+            Parallel.setThreads(threads);
+            for (int k : new int[] {kb + l - 1, kb + l, kb + l + 5, 2 * kb + 7}) {
+                check(DType.F32, 7, 21, k, 1.0, 0.0, Layout.PLAIN, bl[0], Layout.PLAIN, k + threads);
+                check(DType.F32, 32, 64, k, 0.5, 1.0, al[1], bl[1], cl[1], 3L * k + threads);
+            }
+            check(DType.F32, 32, 64, 5408, 1.0, 0.0, Layout.PLAIN, bl[0], Layout.PLAIN, 11 + threads);
+        }
+    }
+
     @Test
     void smallShapesF32() {
         // The direct (unpacked) path and tiny edge tiles.
@@ -395,7 +433,8 @@ class GemmTest {
      */
     @Test
     void twoThreadsGiveOneThreadsBits() {
-        int[][] shapes = {{GemmF32.MR * 40 + 5, GemmF32.NR * 3 + 7, GemmF32.KC + 30}, {24, 700, 300}, {8001, 35, 9}};
+        // the last with B transposed (x @ W^T): the dot path splits its columns
+        int[][] shapes = {{GemmF32.MR * 40 + 5, GemmF32.NR * 3 + 7, GemmF32.KC + 30}, {24, 700, 300}, {8001, 35, 9}, {30, 203, 2101, 1}};
         for (int mode = 0; mode < 3; mode++) {
             String prepack = mode == 0 ? "true" : mode == 1 ? "false" : "default";
             if (mode < 2) forcePrepacked(mode == 0);
@@ -403,7 +442,8 @@ class GemmTest {
             for (int[] sh : shapes) {
                 int m = sh[0], n = sh[1], k = sh[2];
                 try (Scope s = Scope.open()) {
-                    Tensor a = view(DType.F32, m, k, Layout.PLAIN, m, false), b = view(DType.F32, k, n, Layout.PLAIN, n, false);
+                    Layout lb = sh.length > 3 ? new Layout(true, 1, 1, 0) : Layout.PLAIN;
+                    Tensor a = view(DType.F32, m, k, Layout.PLAIN, m, false), b = view(DType.F32, k, n, lb, n, false);
                     Tensor one = Tensor.zeros(s, DType.F32, m, n), two = Tensor.zeros(s, DType.F32, m, n);
                     Parallel.setThreads(1);
                     VEC.gemm(1.0, a, b, 0.0, one);
@@ -460,8 +500,13 @@ class GemmTest {
                 tiny[3 * t + 1] = view(DType.F32, d, d, Layout.PLAIN, 30 + t, false);
                 tiny[3 * t + 2] = Tensor.zeros(s, DType.F32, d, d);
             }
+            // x @ W^T with few rows of x: the dot path (its copy of x and its accumulators grow on the first call).
+            Tensor xd = view(DType.F32, 21, 400, Layout.PLAIN, 40, false), wdt = view(DType.F32, 400, 42, new Layout(true, 1, 1, 0), 41, false);
+            Tensor cdot = Tensor.zeros(s, DType.F32, 21, 42);
             Runnable calls = () -> {
                 VEC.gemm(1, a, b, 0, c);
+                VEC.gemm(1, xd, wdt, 0, cdot);
+                VEC.gemm(0.5, xd, wdt, 1, cdot);
                 VEC.gemm(0.5, at, b, 1, c);
                 VEC.gemm(1, a, btr, 0, c);
                 VEC.gemm(1, ad, bd, 0.5, cd);
