@@ -121,6 +121,12 @@ final class GemmF64 {
      */
     static int dotM = Integer.getInteger("vectorgrad.gemm.dotm", 32);
     static final int DOT_K = 128;
+    /**
+     * From this many elements of B (8 MB) the dot path runs for up to 3 {@link #dotM} rows: transposing a B past the
+     * caches costs more per element (bench compare, 1 thread, two alternations, packed / dot: 64x4096x1024:NT 9.1-11.0 /
+     * 6.4-6.6 ms, 128x4096x1024:NT 14.2-15.2 / 12.6-13.0 ms; with a 4 MB B 64x1024x1024:NT 1.66-1.73 / 1.72-1.84 ms).
+     */
+    static final long DOT_WIDE_B = 1L << 21;
     /** Largest A (elements) the dot path copies (per thread, kept): 8 MB. */
     static final long DOT_X_MAX = 1L << 21;
     /** k per block of the dot path: 4 rows of B^T (16 KB) stay in L1 while all rows of A's block pass from L2. */
@@ -600,12 +606,12 @@ final class GemmF64 {
      * which at 32x5408x64:NT (the MNIST model's fc1) took 29% of the call (JFR) and at 4x4096x1024:NT most of it. The
      * dot kernel needs 8 vector loads per 16 FMAs (the packed one 2 and 8 broadcasts) and runs at ~90 GFLOPS on
      * L1-resident data here against ~200 (microbenchmark), so it loses where the transpose is cheap per row: 64 rows
-     * (64x1024x256:NT 420-430 us packed, 440-530 dot; bench compare, 1 thread). L == 16 only (the lane folds); F64
-     * and AVX2 take the other paths.
+     * of a B that fits the caches (64x1024x256:NT 420-430 us packed, 440-530 dot; bench compare, 1 thread), but not of a
+     * larger one ({@link #DOT_WIDE_B}). L == 16 only (the lane folds); F64 and AVX2 take the other paths.
      */
     private static boolean dotNT(Job j) {
-        return L == 16 && j.as1 == 1 && j.bs0 == 1 && j.bs1 != 1 && j.m <= dotM && j.n >= L && j.k >= DOT_K
-                && (long) j.m * j.k <= DOT_X_MAX;
+        return L == 16 && j.as1 == 1 && j.bs0 == 1 && j.bs1 != 1 && j.n >= L && j.k >= DOT_K && (long) j.m * j.k <= DOT_X_MAX
+                && (j.m <= dotM || j.m <= 3 * dotM && (long) j.n * j.k >= DOT_WIDE_B);
     }
 
     /**
