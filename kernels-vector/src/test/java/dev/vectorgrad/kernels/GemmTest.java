@@ -331,6 +331,25 @@ class GemmTest {
         }
     }
 
+    /**
+     * A few rows (at most two 8-row blocks) against a B past the small-B limit: the direct path, B read in place. Rows
+     * around the 4- and 8-row blocks, B's column tail, A's rows further apart, C with wider rows; F64 too.
+     */
+    @Test
+    void fewRowsLargeB() {
+        Layout[] al = {Layout.PLAIN, new Layout(false, 1, 1, 3)};
+        Layout[] cl = {Layout.PLAIN, new Layout(false, 1, 1, 1)};
+        int[][] kn = {{300, 500}, {517, 301}, {64, 2100}};
+        for (int m : new int[] {1, 3, 4, 7, 8, 9, 12, 15, 16}) {
+            for (int t = 0; t < kn.length; t++) {
+                int k = kn[t][0], n = kn[t][1];
+                assertTrue((long) k * n > GemmF32.directBMax);
+                check(DType.F32, m, n, k, 1.0, 0.0, al[(m + t) % 2], Layout.PLAIN, cl[t % 2], 1000L * m + t);
+                if (t == 0) check(DType.F64, m, n, k, 1.0, 0.0, al[m % 2], Layout.PLAIN, Layout.PLAIN, 7000L * m + t);
+            }
+        }
+    }
+
     @Test
     void smallShapesF32() {
         // The direct (unpacked) path and tiny edge tiles.
