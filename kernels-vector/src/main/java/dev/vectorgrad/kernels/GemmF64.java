@@ -129,9 +129,9 @@ final class GemmF64 {
     static final long DOT_WIDE_B = 1L << 21;
     /** Largest A (elements) the dot path copies (per thread, kept): 8 MB. */
     static final long DOT_X_MAX = 1L << 21;
-    /** k per block of the dot path: 4 rows of B^T (16 KB) stay in L1 while all rows of A's block pass from L2. */
+    /** k per block of the dot path: 1024 and up measured alike, 256 and 512 slower (the accumulators' round trips). */
     static final int DOT_KB = Integer.getInteger("vectorgrad.gemm.dotkb", 2048) / L * L;
-    /** Columns of C per pass of the dot path: their accumulators (16 vectors per 4 x 4 outputs) stay in cache over k. */
+    /** Columns of C per pass of the dot path: their accumulators (16 vectors per 4 x 4 outputs) stay in L2 over k. */
     static final int DOT_NC = Integer.getInteger("vectorgrad.gemm.dotnc", 64) / 4 * 4;
     /** Distance of the rows of {@link Buffers#dotX} in a block: up to DOT_KB + L - 1 steps (a short last block joins the one before). */
     static final int DOT_XS = DOT_KB + L;
@@ -154,9 +154,9 @@ final class GemmF64 {
         /** {@link #transposeNarrowB}'s copy of B^T's rows (16 rows k apart + L, grows on demand, kept) and its result. */
         MemorySegment ntRows = MemorySegment.NULL;
         double[] ntB = new double[0];
-        /** {@link #dotColumns}' copy of A's rows for one k block, rows {@link #DOT_XS} apart (grows on demand, kept). */
+        /** {@link #dotColumns}' copy of A, k block after k block, rows {@link #DOT_XS} apart in each (grows on demand, kept). */
         double[] dotX = new double[0];
-        /** {@link #dotColumns}' accumulators: 16 vectors per 4 rows of A (grows on demand, kept). */
+        /** {@link #dotColumns}' accumulators: 16 vectors per 4 rows of A and 4 of {@link #DOT_NC} columns (grows on demand, kept). */
         double[] dotAcc = new double[0];
     }
 
@@ -623,12 +623,12 @@ final class GemmF64 {
      * The dot path over the output columns [j0, j1) (a multiple of 4 from j0, or n), all rows. A's m rows are first
      * copied to the heap in k blocks of about {@link #DOT_KB} (a last block shorter than L joins the one before), rows
      * {@link #DOT_XS} apart inside a block, so {@link #dotAcc} addresses four rows with one register and constant
-     * offsets (read in place, the eight row offsets went to the stack and each load took two more). Then per 4 columns
-     * (4 rows of B^T, read in place: L1-resident over a block) every block runs against every 4 rows of A, the 16
-     * accumulators of each row group kept in {@link Buffers#dotAcc} between blocks (L1: 4 KB per 4 rows), and folded
-     * into C at the end: alpha times the sum, plus beta times C. Edge groups repeat B^T's last row and read whatever
-     * the copy holds past row m, and store only the outputs that exist. Threads split the columns; a C element's value
-     * does not depend on which thread made it.
+     * offsets (read in place, the eight row offsets went to the stack and each load took two more). Then per
+     * {@link #DOT_NC} columns, k block by k block, each 4 columns (4 rows of B^T, read in place: from L1 after the first
+     * 4 rows of A) run against every 4 rows of A, the 16 accumulators of each 4 x 4 outputs kept in
+     * {@link Buffers#dotAcc} between blocks and folded into C at the end: alpha times the sum, plus beta times C. Edge
+     * groups repeat B^T's last row and read whatever the copy holds past row m, and store only the outputs that exist.
+     * Threads split the columns; a C element's value does not depend on which thread made it.
      */
     private static void dotColumns(Job j, Buffers buf, int j0, int j1) {
         int m = j.m, n = j.n, k = j.k, mPad = (m + 3) / 4 * 4, blocks = dotBlocks(k), groups = mPad / 4;
@@ -650,7 +650,13 @@ final class GemmF64 {
                 for (int jb = jc, ai = 0; jb < jEnd; jb += 4) {
                     long b0 = bo + jb * bs1 + p0, b1 = bo + Math.min(jb + 1, n - 1) * bs1 + p0,
                             b2 = bo + Math.min(jb + 2, n - 1) * bs1 + p0, b3 = bo + Math.min(jb + 3, n - 1) * bs1 + p0;
-                    for (int ib = 0; ib < m; ib += 4, ai += 16 * L) dotAcc(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, p1 - p0, acc, ai);
+                    for (int ib = 0, len = p1 - p0; ib < m; ib += 4, ai += 16 * L) {
+                        dotAcc(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, acc, ai);
+                        if (len % L != 0) {
+                            dotAccTail(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, acc, ai, 0);
+                            dotAccTail(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, acc, ai, 2);
+                        }
+                    }
                 }
             }
             for (int jb = jc, ai = 0; jb < jEnd; jb += 4) {
@@ -683,9 +689,9 @@ final class GemmF64 {
     }
 
     /**
-     * Adds to the 16 accumulators at acc[ai + (4r + c) * L] the products over {@code len} (>= L) steps of the 4 rows of A
-     * copied at xb[xo + r * DOT_XS] with B^T's rows at element offsets b0..b3: whole vectors, then the len mod L steps left
-     * as the top lanes of one more vector at len - L, blended in.
+     * Adds to the 16 accumulators at acc[ai + (4r + c) * L] the products over the whole vectors of {@code len} steps of
+     * the 4 rows of A copied at xb[xo + r * DOT_XS] with B^T's rows at element offsets b0..b3 (the rest:
+     * {@link #dotAccTail}).
      */
     private static void dotAcc(double[] xb, int xo, MemorySegment bs, long b0, long b1, long b2, long b3, int len, double[] acc, int ai) {
         bs = nat(bs); // see NativeSegments
@@ -722,32 +728,6 @@ final class GemmF64 {
             s23 = x2.fma(w, s23);
             s33 = x3.fma(w, s33);
         }
-        if (lv < len) {
-            VectorMask<Double> top = S.indexInRange(len - lv - L, len - lv); // lanes L - (len - lv) .. L - 1
-            int q = len - L;
-            DoubleVector x0 = DoubleVector.fromArray(S, xb, xo + q), x1 = DoubleVector.fromArray(S, xb, xo + DOT_XS + q),
-                    x2 = DoubleVector.fromArray(S, xb, xo + 2 * DOT_XS + q), x3 = DoubleVector.fromArray(S, xb, xo + 3 * DOT_XS + q);
-            DoubleVector w = DoubleVector.fromMemorySegment(S, bs, (b0 + q) * ES, BO);
-            s00 = s00.blend(x0.fma(w, s00), top);
-            s10 = s10.blend(x1.fma(w, s10), top);
-            s20 = s20.blend(x2.fma(w, s20), top);
-            s30 = s30.blend(x3.fma(w, s30), top);
-            w = DoubleVector.fromMemorySegment(S, bs, (b1 + q) * ES, BO);
-            s01 = s01.blend(x0.fma(w, s01), top);
-            s11 = s11.blend(x1.fma(w, s11), top);
-            s21 = s21.blend(x2.fma(w, s21), top);
-            s31 = s31.blend(x3.fma(w, s31), top);
-            w = DoubleVector.fromMemorySegment(S, bs, (b2 + q) * ES, BO);
-            s02 = s02.blend(x0.fma(w, s02), top);
-            s12 = s12.blend(x1.fma(w, s12), top);
-            s22 = s22.blend(x2.fma(w, s22), top);
-            s32 = s32.blend(x3.fma(w, s32), top);
-            w = DoubleVector.fromMemorySegment(S, bs, (b3 + q) * ES, BO);
-            s03 = s03.blend(x0.fma(w, s03), top);
-            s13 = s13.blend(x1.fma(w, s13), top);
-            s23 = s23.blend(x2.fma(w, s23), top);
-            s33 = s33.blend(x3.fma(w, s33), top);
-        }
         s00.intoArray(acc, ai);
         s01.intoArray(acc, ai + L);
         s02.intoArray(acc, ai + 2 * L);
@@ -767,35 +747,48 @@ final class GemmF64 {
     }
 
     /**
-     * The 16 accumulators at acc[ai + (4r + c) * L], each one's lanes summed by folding halves (lane i + lane i ^ h for
-     * h = 8, 4, 2, 1, the sixteen merged by blends on the way), so lane 4r + c of the result, stored to out[0..16), is
-     * row r times column c: a fixed order, whichever thread or compiler tier runs it (reduceLanes' order is unspecified).
+     * The last {@code len mod L} steps of {@link #dotAcc}'s len (>= L) for rows r and r + 1 of the same 4 x 4 outputs, as
+     * the top lanes of one more vector at len - L (inside the rows), the lanes below zeroed in both operands (0 * 0 adds
+     * nothing; zeroing one alone would turn a counted Inf into NaN). Two rows per call, in its own method: all four in
+     * dotAcc, or in one method, took the parse past C2's inlining cutoff with the vector calls inlined late (c2-probe).
+     */
+    private static void dotAccTail(double[] xb, int xo, MemorySegment bs, long b0, long b1, long b2, long b3, int len, double[] acc,
+                                   int ai, int r) {
+        bs = nat(bs); // see NativeSegments
+        int a0 = ai + 4 * r * L, a1 = a0 + 4 * L, lv = len / L * L, q = len - L;
+        VectorMask<Double> top = S.indexInRange(len - lv - L, len - lv); // lanes L - (len - lv) .. L - 1
+        DoubleVector z = DoubleVector.zero(S);
+        DoubleVector x0 = z.blend(DoubleVector.fromArray(S, xb, xo + r * DOT_XS + q), top),
+                x1 = z.blend(DoubleVector.fromArray(S, xb, xo + (r + 1) * DOT_XS + q), top);
+        DoubleVector w0 = z.blend(DoubleVector.fromMemorySegment(S, bs, (b0 + q) * ES, BO), top),
+                w1 = z.blend(DoubleVector.fromMemorySegment(S, bs, (b1 + q) * ES, BO), top),
+                w2 = z.blend(DoubleVector.fromMemorySegment(S, bs, (b2 + q) * ES, BO), top),
+                w3 = z.blend(DoubleVector.fromMemorySegment(S, bs, (b3 + q) * ES, BO), top);
+        x0.fma(w0, DoubleVector.fromArray(S, acc, a0)).intoArray(acc, a0);
+        x0.fma(w1, DoubleVector.fromArray(S, acc, a0 + L)).intoArray(acc, a0 + L);
+        x0.fma(w2, DoubleVector.fromArray(S, acc, a0 + 2 * L)).intoArray(acc, a0 + 2 * L);
+        x0.fma(w3, DoubleVector.fromArray(S, acc, a0 + 3 * L)).intoArray(acc, a0 + 3 * L);
+        x1.fma(w0, DoubleVector.fromArray(S, acc, a1)).intoArray(acc, a1);
+        x1.fma(w1, DoubleVector.fromArray(S, acc, a1 + L)).intoArray(acc, a1 + L);
+        x1.fma(w2, DoubleVector.fromArray(S, acc, a1 + 2 * L)).intoArray(acc, a1 + 2 * L);
+        x1.fma(w3, DoubleVector.fromArray(S, acc, a1 + 3 * L)).intoArray(acc, a1 + 3 * L);
+    }
+
+    /**
+     * The 16 accumulators at acc[ai + v * L] summed, v = 4r + c into out[v] (row r times column c), each by folding halves
+     * in registers (lane i plus lane i ^ h for h = 8, 4, 2, 1; L == 16, as the dot path requires): a fixed order,
+     * whichever thread or compiler tier runs it (reduceLanes' order is unspecified). A loop over the accumulators: the
+     * sixteen folded at once and merged by blends parsed to 29,000 C2 nodes and was inlined late (c2-probe), and a
+     * scalar fold took 32x784x128:NT from 78 to 116-144 us.
      */
     private static void dotFold(double[] acc, int ai, double[] out) {
-        DoubleVector s00 = DoubleVector.fromArray(S, acc, ai), s01 = DoubleVector.fromArray(S, acc, ai + L),
-                s02 = DoubleVector.fromArray(S, acc, ai + 2 * L), s03 = DoubleVector.fromArray(S, acc, ai + 3 * L),
-                s10 = DoubleVector.fromArray(S, acc, ai + 4 * L), s11 = DoubleVector.fromArray(S, acc, ai + 5 * L),
-                s12 = DoubleVector.fromArray(S, acc, ai + 6 * L), s13 = DoubleVector.fromArray(S, acc, ai + 7 * L),
-                s20 = DoubleVector.fromArray(S, acc, ai + 8 * L), s21 = DoubleVector.fromArray(S, acc, ai + 9 * L),
-                s22 = DoubleVector.fromArray(S, acc, ai + 10 * L), s23 = DoubleVector.fromArray(S, acc, ai + 11 * L),
-                s30 = DoubleVector.fromArray(S, acc, ai + 12 * L), s31 = DoubleVector.fromArray(S, acc, ai + 13 * L),
-                s32 = DoubleVector.fromArray(S, acc, ai + 14 * L), s33 = DoubleVector.fromArray(S, acc, ai + 15 * L);
-        // Accumulator 4r + c folds into lane 4r + c: bit 3 of the lane picks r >= 2, bit 2 r odd, bit 1 c >= 2, bit 0 c odd.
-        DoubleVector h0 = s00.add(s00.rearrange(SWAP8)).blend(s20.add(s20.rearrange(SWAP8)), LANES8);
-        DoubleVector h1 = s01.add(s01.rearrange(SWAP8)).blend(s21.add(s21.rearrange(SWAP8)), LANES8);
-        DoubleVector h2 = s02.add(s02.rearrange(SWAP8)).blend(s22.add(s22.rearrange(SWAP8)), LANES8);
-        DoubleVector h3 = s03.add(s03.rearrange(SWAP8)).blend(s23.add(s23.rearrange(SWAP8)), LANES8);
-        DoubleVector h4 = s10.add(s10.rearrange(SWAP8)).blend(s30.add(s30.rearrange(SWAP8)), LANES8);
-        DoubleVector h5 = s11.add(s11.rearrange(SWAP8)).blend(s31.add(s31.rearrange(SWAP8)), LANES8);
-        DoubleVector h6 = s12.add(s12.rearrange(SWAP8)).blend(s32.add(s32.rearrange(SWAP8)), LANES8);
-        DoubleVector h7 = s13.add(s13.rearrange(SWAP8)).blend(s33.add(s33.rearrange(SWAP8)), LANES8);
-        DoubleVector q0 = h0.add(h0.rearrange(SWAP4)).blend(h4.add(h4.rearrange(SWAP4)), LANES4);
-        DoubleVector q1 = h1.add(h1.rearrange(SWAP4)).blend(h5.add(h5.rearrange(SWAP4)), LANES4);
-        DoubleVector q2 = h2.add(h2.rearrange(SWAP4)).blend(h6.add(h6.rearrange(SWAP4)), LANES4);
-        DoubleVector q3 = h3.add(h3.rearrange(SWAP4)).blend(h7.add(h7.rearrange(SWAP4)), LANES4);
-        DoubleVector u0 = q0.add(q0.rearrange(SWAP2)).blend(q2.add(q2.rearrange(SWAP2)), LANES2);
-        DoubleVector u1 = q1.add(q1.rearrange(SWAP2)).blend(q3.add(q3.rearrange(SWAP2)), LANES2);
-        u0.add(u0.rearrange(SWAP1)).blend(u1.add(u1.rearrange(SWAP1)), LANES1).intoArray(out, 0);
+        for (int v = 0; v < 16; v++) {
+            DoubleVector s = DoubleVector.fromArray(S, acc, ai + v * L);
+            s = s.add(s.rearrange(SWAP8));
+            s = s.add(s.rearrange(SWAP4));
+            s = s.add(s.rearrange(SWAP2));
+            out[v] = s.add(s.rearrange(SWAP1)).lane(0);
+        }
     }
 
     /**

@@ -332,6 +332,29 @@ class GemmTest {
     }
 
     /**
+     * The dot path's k tail re-reads steps already counted (the vector at k - L): an infinity there must stay an infinity,
+     * not become 0 * Inf = NaN.
+     */
+    @Test
+    void dotPathKeepsInfinities() {
+        GemmF32.dotM = 64;
+        int m = 20, n = 40, k = 340; // k mod 16 = 4: the tail vector covers steps 324..339, of which 324..335 are counted
+        try (Scope s = Scope.open()) {
+            Tensor a = Tensor.zeros(s, DType.F32, m, k), w = Tensor.zeros(s, DType.F32, n, k);
+            for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) a.setDouble(1, i, p);
+            for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) w.setDouble(0.5, j, p);
+            w.setDouble(Double.POSITIVE_INFINITY, 2, 330);
+            Tensor c = Tensor.zeros(s, DType.F32, m, n), ref = Tensor.zeros(s, DType.F32, m, n);
+            VEC.gemm(1, a, w.t(), 0, c);
+            ORACLE.gemm(1, a, w.t(), 0, ref);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) assertEquals(ref.getDouble(i, j), c.getDouble(i, j), "c[" + i + "," + j + "]");
+            }
+            assertEquals(Double.POSITIVE_INFINITY, c.getDouble(0, 2));
+        }
+    }
+
+    /**
      * A few rows (at most two 8-row blocks) against a B past the small-B limit: the direct path, B read in place. Rows
      * around the 4- and 8-row blocks, B's column tail, A's rows further apart, C with wider rows; F64 too.
      */
@@ -520,7 +543,7 @@ class GemmTest {
                 tiny[3 * t + 2] = Tensor.zeros(s, DType.F32, d, d);
             }
             // x @ W^T with few rows of x: the dot path (its copy of x and its accumulators grow on the first call).
-            Tensor xd = view(DType.F32, 21, 400, Layout.PLAIN, 40, false), wdt = view(DType.F32, 400, 42, new Layout(true, 1, 1, 0), 41, false);
+            Tensor xd = view(DType.F32, 21, 407, Layout.PLAIN, 40, false), wdt = view(DType.F32, 407, 42, new Layout(true, 1, 1, 0), 41, false);
             Tensor cdot = Tensor.zeros(s, DType.F32, 21, 42);
             Runnable calls = () -> {
                 VEC.gemm(1, a, b, 0, c);
