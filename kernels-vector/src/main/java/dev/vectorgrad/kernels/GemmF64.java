@@ -127,6 +127,8 @@ final class GemmF64 {
      * 6.4-6.6 ms, 128x4096x1024:NT 14.2-15.2 / 12.6-13.0 ms; with a 4 MB B 64x1024x1024:NT 1.66-1.73 / 1.72-1.84 ms).
      */
     static final long DOT_WIDE_B = 1L << 21;
+    /** Sixteen vectors of zeros: {@link #dotAcc}'s starting accumulators in the first k block (no fill of the buffer). */
+    private static final double[] DOT_ZEROS = new double[16 * L];
     /** Largest A (elements) the dot path copies (per thread, kept): 8 MB. */
     static final long DOT_X_MAX = 1L << 21;
     /** k per block of the dot path: 1024 and up measured alike, 256 and 512 slower (the accumulators' round trips). */
@@ -644,14 +646,14 @@ final class GemmF64 {
         }
         for (int jc = j0; jc < j1; jc += DOT_NC) {
             int jEnd = Math.min(j1, jc + DOT_NC);
-            java.util.Arrays.fill(acc, 0, groups * ((jEnd - jc + 3) / 4) * 16 * L, 0f);
             for (int p0 = 0, p1, x = 0; p0 < k; p0 = p1, x += mPad * DOT_XS) {
                 p1 = dotBlockEnd(p0, k);
                 for (int jb = jc, ai = 0; jb < jEnd; jb += 4) {
                     long b0 = bo + jb * bs1 + p0, b1 = bo + Math.min(jb + 1, n - 1) * bs1 + p0,
                             b2 = bo + Math.min(jb + 2, n - 1) * bs1 + p0, b3 = bo + Math.min(jb + 3, n - 1) * bs1 + p0;
                     for (int ib = 0, len = p1 - p0; ib < m; ib += 4, ai += 16 * L) {
-                        dotAcc(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, acc, ai);
+                        if (p0 == 0) dotAcc(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, DOT_ZEROS, 0, acc, ai);
+                        else dotAcc(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, acc, ai, acc, ai);
                         if (len % L != 0) {
                             dotAccTail(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, acc, ai, 0);
                             dotAccTail(xb, x + ib * DOT_XS, j.bs, b0, b1, b2, b3, len, acc, ai, 2);
@@ -689,20 +691,22 @@ final class GemmF64 {
     }
 
     /**
-     * Adds to the 16 accumulators at acc[ai + (4r + c) * L] the products over the whole vectors of {@code len} steps of
-     * the 4 rows of A copied at xb[xo + r * DOT_XS] with B^T's rows at element offsets b0..b3 (the rest:
-     * {@link #dotAccTail}).
+     * The 16 accumulators from src[si + (4r + c) * L] (the previous k block's, or {@link #DOT_ZEROS} for the first) plus
+     * the products over the whole vectors of {@code len} steps of the 4 rows of A copied at xb[xo + r * DOT_XS] with B^T's
+     * rows at element offsets b0..b3, stored to acc[ai + (4r + c) * L] (the rest: {@link #dotAccTail}). The source is
+     * chosen by the caller, not by a branch in here (see {@link #tile8C}).
      */
-    private static void dotAcc(double[] xb, int xo, MemorySegment bs, long b0, long b1, long b2, long b3, int len, double[] acc, int ai) {
+    private static void dotAcc(double[] xb, int xo, MemorySegment bs, long b0, long b1, long b2, long b3, int len, double[] src, int si,
+                               double[] acc, int ai) {
         bs = nat(bs); // see NativeSegments
-        DoubleVector s00 = DoubleVector.fromArray(S, acc, ai), s01 = DoubleVector.fromArray(S, acc, ai + L),
-                s02 = DoubleVector.fromArray(S, acc, ai + 2 * L), s03 = DoubleVector.fromArray(S, acc, ai + 3 * L),
-                s10 = DoubleVector.fromArray(S, acc, ai + 4 * L), s11 = DoubleVector.fromArray(S, acc, ai + 5 * L),
-                s12 = DoubleVector.fromArray(S, acc, ai + 6 * L), s13 = DoubleVector.fromArray(S, acc, ai + 7 * L),
-                s20 = DoubleVector.fromArray(S, acc, ai + 8 * L), s21 = DoubleVector.fromArray(S, acc, ai + 9 * L),
-                s22 = DoubleVector.fromArray(S, acc, ai + 10 * L), s23 = DoubleVector.fromArray(S, acc, ai + 11 * L),
-                s30 = DoubleVector.fromArray(S, acc, ai + 12 * L), s31 = DoubleVector.fromArray(S, acc, ai + 13 * L),
-                s32 = DoubleVector.fromArray(S, acc, ai + 14 * L), s33 = DoubleVector.fromArray(S, acc, ai + 15 * L);
+        DoubleVector s00 = DoubleVector.fromArray(S, src, si), s01 = DoubleVector.fromArray(S, src, si + L),
+                s02 = DoubleVector.fromArray(S, src, si + 2 * L), s03 = DoubleVector.fromArray(S, src, si + 3 * L),
+                s10 = DoubleVector.fromArray(S, src, si + 4 * L), s11 = DoubleVector.fromArray(S, src, si + 5 * L),
+                s12 = DoubleVector.fromArray(S, src, si + 6 * L), s13 = DoubleVector.fromArray(S, src, si + 7 * L),
+                s20 = DoubleVector.fromArray(S, src, si + 8 * L), s21 = DoubleVector.fromArray(S, src, si + 9 * L),
+                s22 = DoubleVector.fromArray(S, src, si + 10 * L), s23 = DoubleVector.fromArray(S, src, si + 11 * L),
+                s30 = DoubleVector.fromArray(S, src, si + 12 * L), s31 = DoubleVector.fromArray(S, src, si + 13 * L),
+                s32 = DoubleVector.fromArray(S, src, si + 14 * L), s33 = DoubleVector.fromArray(S, src, si + 15 * L);
         int lv = len / L * L;
         for (int q = 0; q < lv; q += L) {
             DoubleVector x0 = DoubleVector.fromArray(S, xb, xo + q), x1 = DoubleVector.fromArray(S, xb, xo + DOT_XS + q),
