@@ -268,7 +268,8 @@ class GemmTest {
     }
 
     /**
-     * directNarrowNT: c = a @ b of a row-major A and a transposed B (x @ W^T) into a C of 2 to L - 1 columns: rows
+     * narrowNT (B^T transposed by transposeNarrowB, then directNarrow): c = a @ b of a row-major A and a transposed B
+     * (x @ W^T) into a C of 2 to L - 1 columns: rows
      * around the 8-row blocks, k around the 16-step interleaves and transposes, B^T's rows contiguous or further apart,
      * A's rows further apart, C plain or with wider rows; one and two threads (the row split); F64 takes the old path.
      */
