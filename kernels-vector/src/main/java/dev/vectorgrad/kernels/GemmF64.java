@@ -70,6 +70,8 @@ final class GemmF64 {
     static final int NC2 = Math.max(NR, Integer.getInteger("vectorgrad.gemm.nc2", 192) / NR * NR);
     static final long ES = 8; // bytes per element
     private static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
+    /** Unaligned: a get through it checks no alignment ({@link #tiny}'s in-loop loads of A). */
+    private static final ValueLayout.OfDouble EU = ValueLayout.JAVA_DOUBLE_UNALIGNED;
     private static final ByteOrder BO = ByteOrder.nativeOrder();
 
     /** Below this many multiply-adds (m*n*k) a call runs on one thread. */
@@ -105,6 +107,24 @@ final class GemmF64 {
     static final long DIRECT_PACK_B = 1L << 14;
     /** Largest padded copy of B (k x 2L elements) for a C of one to two vectors of columns. */
     static final long DIRECT_PAD_B = 1L << 18;
+
+    /**
+     * At or below this many multiply-adds, c = a @ b with C at most one vector wide runs
+     * {@link #tiny}; {@code -Dvectorgrad.gemm.tiny=0} turns it off. Package-private and mutable so the tests can
+     * force it on or off.
+     */
+    static long tinyMax = Long.getLong("vectorgrad.gemm.tiny", 32L * 32 * 32);
+    /**
+     * As {@link #tinyMax} for a C narrower than a vector ({@link #tinyRowsMasked}, 4-row blocks), with at most
+     * {@link #TINY_MASKED_ROWS} rows; {@code -Dvectorgrad.gemm.tinymasked}. Bench compare, 1 thread, tinymasked 0
+     * (the staged path) against 4096, us, two alternations: 4^3 0.068-0.069 / 0.051-0.054, 8^3 0.094-0.098 /
+     * 0.087-0.088, 12^3 0.203-0.205 / 0.152-0.155, 8x16x8 0.129-0.139 / 0.130, 8x32x8 0.198-0.215 / 0.213-0.215;
+     * from 16 rows it lost (16x8x8 0.145-0.147 / 0.154-0.155, 32x8x8 0.244-0.246 / 0.287-0.289, 16x16x12 0.230-0.233 /
+     * 0.239-0.240), and with longer k more (32x64x10 1.08-1.10 / 1.47-1.50, 100x20x7 1.23-1.28 / 1.72-1.73): each
+     * 4-row block is a chain of k dependent FMAs per accumulator.
+     */
+    static long tinyMaskedMax = Long.getLong("vectorgrad.gemm.tinymasked", 4096);
+    static final int TINY_MASKED_ROWS = 12;
 
     /**
      * From this many multiply-adds (and with the packed B below {@link #PREPACK_MAX_FLOATS}) the prepacked path
@@ -251,6 +271,7 @@ final class GemmF64 {
     static void gemm(double alpha, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0, long bs1,
                      double beta, MemorySegment cs, long co, long cs0, long cs1, int m, int n, int k) {
         if (m == 0 || n == 0) return;
+        if (tiny(alpha, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k)) return;
         Job j = JOBS.get();
         j.as = as;
         j.bs = bs;
@@ -367,6 +388,96 @@ final class GemmF64 {
         } finally {
             j.as = j.bs = j.cs = null;
             j.ntB = null;
+        }
+    }
+
+    /**
+     * The tiny path: c = a @ b (alpha 1, beta 0) of at most {@link #tinyMax} multiply-adds whose C is at most one
+     * vector wide (n <= L), B's and C's rows unit-stride, A any strides. It runs before anything else of a call (no
+     * thread-local job or buffers, no copies): rows of C in registers (8 at a time for n == L, 4 below), A's elements
+     * read in place and broadcast, B's and C's rows read and stored in place (below L with the lanes past n masked
+     * off; the JDK checks the lanes one by one only where a whole vector would pass the segment's end). The rows
+     * past m of the last block repeat row m - 1 (the same values stored again). A's and B's offsets walk the k loop as
+     * their own sums (steps that are values, not constants), so C2 keeps each load's bounds check in the loop instead
+     * of splitting it into pre, main and post loops for range-check elimination: per call that split cost more than
+     * the k steps of a tiny product (a 16^3 prototype: 150 ns with the indices p-linear, 123 ns with walked offsets;
+     * with -XX:-RangeCheckElimination 130). Only the preferred species: a second shape (256-bit rows for n = 8) made
+     * the JDK's shared profiles name two vector classes, and one C2 compile in four then left this method's 512-bit
+     * stores boxed (20 KB per 16^3 call).
+     */
+    private static boolean tiny(double alpha, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo,
+                                long bs0, long bs1, double beta, MemorySegment cs, long co, long cs0, long cs1,
+                                int m, int n, int k) {
+        long work = (long) m * n * k;
+        if (alpha != 1 || beta != 0 || bs1 != 1 || cs1 != 1 || n > L || k == 0
+                || (n == L ? work > tinyMax : work > tinyMaskedMax || m > TINY_MASKED_ROWS)) {
+            return false;
+        }
+        if (n == L) tinyRows(nat(as), ao, as0, as1, nat(bs), bo, bs0, nat(cs), co, cs0, m, k);
+        else tinyRowsMasked(nat(as), ao, as0, as1, nat(bs), bo, bs0, nat(cs), co, cs0, m, n, k);
+        return true;
+    }
+
+    /** {@link #tiny} for n == L: 8 accumulators of S per 8 rows of C, whole-vector loads and stores. */
+    private static void tinyRows(MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0,
+                                 MemorySegment cs, long co, long cs0, int m, int k) {
+        long sa = as1 * ES, sb = bs0 * ES;
+        for (int i = 0; i < m; i += 8) {
+            int last = m - 1;
+            long r0 = i, r1 = Math.min(i + 1, last), r2 = Math.min(i + 2, last), r3 = Math.min(i + 3, last),
+                    r4 = Math.min(i + 4, last), r5 = Math.min(i + 5, last), r6 = Math.min(i + 6, last), r7 = Math.min(i + 7, last);
+            long a0 = (ao + r0 * as0) * ES, a1 = (ao + r1 * as0) * ES, a2 = (ao + r2 * as0) * ES, a3 = (ao + r3 * as0) * ES,
+                    a4 = (ao + r4 * as0) * ES, a5 = (ao + r5 * as0) * ES, a6 = (ao + r6 * as0) * ES, a7 = (ao + r7 * as0) * ES;
+            DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            long pa = 0, pb = bo * ES;
+            for (int p = 0; p < k; p++, pa += sa, pb += sb) {
+                DoubleVector bv = DoubleVector.fromMemorySegment(S, bs, pb, BO);
+                c0 = DoubleVector.broadcast(S, as.get(EU, a0 + pa)).fma(bv, c0);
+                c1 = DoubleVector.broadcast(S, as.get(EU, a1 + pa)).fma(bv, c1);
+                c2 = DoubleVector.broadcast(S, as.get(EU, a2 + pa)).fma(bv, c2);
+                c3 = DoubleVector.broadcast(S, as.get(EU, a3 + pa)).fma(bv, c3);
+                c4 = DoubleVector.broadcast(S, as.get(EU, a4 + pa)).fma(bv, c4);
+                c5 = DoubleVector.broadcast(S, as.get(EU, a5 + pa)).fma(bv, c5);
+                c6 = DoubleVector.broadcast(S, as.get(EU, a6 + pa)).fma(bv, c6);
+                c7 = DoubleVector.broadcast(S, as.get(EU, a7 + pa)).fma(bv, c7);
+            }
+            c0.intoMemorySegment(cs, (co + r0 * cs0) * ES, BO);
+            c1.intoMemorySegment(cs, (co + r1 * cs0) * ES, BO);
+            c2.intoMemorySegment(cs, (co + r2 * cs0) * ES, BO);
+            c3.intoMemorySegment(cs, (co + r3 * cs0) * ES, BO);
+            c4.intoMemorySegment(cs, (co + r4 * cs0) * ES, BO);
+            c5.intoMemorySegment(cs, (co + r5 * cs0) * ES, BO);
+            c6.intoMemorySegment(cs, (co + r6 * cs0) * ES, BO);
+            c7.intoMemorySegment(cs, (co + r7 * cs0) * ES, BO);
+        }
+    }
+
+    /**
+     * {@link #tiny} for n < L: 4 accumulators of S per 4 rows of C, B's rows read and C's stored with the lanes past n
+     * masked off. Not 8 rows: with the masked loads and stores, C1 ran out of registers compiling that ("COMPILE
+     * SKIPPED: out of virtual registers"), and the method could stay in code that boxes every vector for seconds.
+     */
+    private static void tinyRowsMasked(MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0,
+                                       MemorySegment cs, long co, long cs0, int m, int n, int k) {
+        long sa = as1 * ES, sb = bs0 * ES;
+        VectorMask<Double> cols = S.indexInRange(0, n);
+        for (int i = 0; i < m; i += 4) {
+            int last = m - 1;
+            long r0 = i, r1 = Math.min(i + 1, last), r2 = Math.min(i + 2, last), r3 = Math.min(i + 3, last);
+            long a0 = (ao + r0 * as0) * ES, a1 = (ao + r1 * as0) * ES, a2 = (ao + r2 * as0) * ES, a3 = (ao + r3 * as0) * ES;
+            DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+            long pa = 0, pb = bo * ES;
+            for (int p = 0; p < k; p++, pa += sa, pb += sb) {
+                DoubleVector bv = DoubleVector.fromMemorySegment(S, bs, pb, BO, cols);
+                c0 = DoubleVector.broadcast(S, as.get(EU, a0 + pa)).fma(bv, c0);
+                c1 = DoubleVector.broadcast(S, as.get(EU, a1 + pa)).fma(bv, c1);
+                c2 = DoubleVector.broadcast(S, as.get(EU, a2 + pa)).fma(bv, c2);
+                c3 = DoubleVector.broadcast(S, as.get(EU, a3 + pa)).fma(bv, c3);
+            }
+            c0.intoMemorySegment(cs, (co + r0 * cs0) * ES, BO, cols);
+            c1.intoMemorySegment(cs, (co + r1 * cs0) * ES, BO, cols);
+            c2.intoMemorySegment(cs, (co + r2 * cs0) * ES, BO, cols);
+            c3.intoMemorySegment(cs, (co + r3 * cs0) * ES, BO, cols);
         }
     }
 

@@ -245,6 +245,56 @@ class GemmTest {
     }
 
     /**
+     * The tiny path (GemmF32.tiny): c = a @ b with C at most one vector wide, up to tinyMax multiply-adds. Rows around
+     * its 4- and 8-row blocks (the last block repeating row m - 1), n == L (whole vectors) and below (masked), A plain,
+     * transposed or strided, B alone in its segment (its last rows' whole vectors would pass the end), offset, or with
+     * wider rows; F32 and F64. Then C inside a larger tensor, whose elements outside the view must keep their values.
+     */
+    @Test
+    void tinyPath() {
+        Layout[] al = {Layout.PLAIN, new Layout(true, 1, 1, 0), new Layout(false, 2, 3, 1)};
+        Layout[] bl = {Layout.PLAIN, new Layout(false, 1, 1, 1), new Layout(false, 2, 1, 0)};
+        qt().withExamples(200).withShrinkCycles(20)
+                .forAll(integers().between(1, 40), integers().between(1, 16), integers().between(1, 64), longs().all())
+                .checkAssert((m, nn, k, seed) -> {
+                    DType dt = (seed & 1) == 0 ? DType.F32 : DType.F64;
+                    int l = dt == DType.F32 ? GemmF32.L : GemmF64.L, n = (seed & 2) == 0 ? l : 1 + (nn - 1) % l;
+                    int ai = (int) Math.floorMod(seed >> 2, 3L), bi = (int) Math.floorMod(seed >> 4, 3L);
+                    check(dt, m, n, k, 1.0, 0.0, al[ai], bl[bi], Layout.PLAIN, seed);
+                });
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            int l = dt == DType.F32 ? GemmF32.L : GemmF64.L;
+            for (int n : new int[] {1, l / 4, l / 2, l - 1, l}) {
+                for (int m : new int[] {1, 3, 4, 5, 8, 9, 13, 16}) {
+                    for (int k : new int[] {1, 7, 16}) tinyInsideLarger(dt, m, Math.max(1, n), k);
+                }
+            }
+        }
+    }
+
+    /** c = a @ b into rows 1..m, columns 1..n of an (m + 2) x (n + 2) tensor: the result, and the border unchanged. */
+    private static void tinyInsideLarger(DType dt, int m, int n, int k) {
+        try (Scope s = Scope.open()) {
+            long seed = m * 10_000L + n * 100L + k;
+            Tensor a = view(dt, m, k, Layout.PLAIN, seed, false), b = view(dt, k, n, Layout.PLAIN, seed + 1, false);
+            Tensor base = view(dt, m + 2, n + 2, Layout.PLAIN, seed + 2, false), before = view(dt, m + 2, n + 2, Layout.PLAIN, seed + 2, false);
+            Tensor c = base.slice(0, 1, m + 1, 1).slice(1, 1, n + 1, 1), ref = Tensor.zeros(s, dt, m, n);
+            VEC.gemm(1, a, b, 0, c);
+            ORACLE.gemm(1, a, b, 0, ref);
+            double u = dt == DType.F32 ? 0x1p-24 : 0x1p-53;
+            for (int i = 0; i < m + 2; i++) {
+                for (int j = 0; j < n + 2; j++) {
+                    boolean inside = i >= 1 && i <= m && j >= 1 && j <= n;
+                    double got = base.getDouble(i, j), want = inside ? ref.getDouble(i - 1, j - 1) : before.getDouble(i, j);
+                    double bound = inside ? (k + 6) * u * k + Double.MIN_NORMAL : 0;
+                    assertTrue(Math.abs(got - want) <= bound, dt + " " + m + "x" + n + "x" + k + ": element [" + i + ", " + j
+                            + "] of the larger tensor is " + got + ", want " + want + (inside ? "" : " (outside C)"));
+                }
+            }
+        }
+    }
+
+    /**
      * directNarrowTN: c = a @ b of a transposed A (x^T @ dY) and a C narrower than a vector, up to DIRECT_MAX
      * multiply-adds: rows around the 8-row blocks, A's rows m apart or further (an offset, every other row), B plain,
      * transposed or offset, C plain or with wider rows; F32 and F64.
@@ -536,9 +586,11 @@ class GemmTest {
             int l = GemmF32.L;
             Tensor bl = view(DType.F32, 9, l, Layout.PLAIN, 13, false), bl3 = view(DType.F32, 9, l + 3, Layout.PLAIN, 14, false);
             Tensor cl = Tensor.zeros(s, DType.F32, 1001, l), cl3 = Tensor.zeros(s, DType.F32, 1001, l + 3);
-            // Small squares: 4^3 and 8^3 staged (directNarrow at 16 lanes), 20^3 a vector and a tail.
-            Tensor[] tiny = new Tensor[9];
-            for (int t = 0, d = l / 4; t < 3; t++, d = t == 1 ? l / 2 : l + l / 4) {
+            // Small squares: 4^3 and 8^3 (tinyRowsMasked at 16 lanes), 16^3 (tinyRows), 20^3 a vector and a tail.
+            int[] dims = {l / 4, l / 2, l, l + l / 4};
+            Tensor[] tiny = new Tensor[3 * dims.length];
+            for (int t = 0; t < dims.length; t++) {
+                int d = dims[t];
                 tiny[3 * t] = view(DType.F32, d, d, Layout.PLAIN, 20 + t, false);
                 tiny[3 * t + 1] = view(DType.F32, d, d, Layout.PLAIN, 30 + t, false);
                 tiny[3 * t + 2] = Tensor.zeros(s, DType.F32, d, d);
@@ -560,7 +612,7 @@ class GemmTest {
                 VEC.gemm(0.5, tall, b10t, 1, cn);
                 VEC.gemm(1, tall, bl, 0, cl);
                 VEC.gemm(0.5, tall, bl3, 1, cl3);
-                for (int t = 0; t < 9; t += 3) VEC.gemm(1, tiny[t], tiny[t + 1], 0, tiny[t + 2]);
+                for (int t = 0; t < tiny.length; t += 3) VEC.gemm(1, tiny[t], tiny[t + 1], 0, tiny[t + 2]);
             };
             double perCall = Double.MAX_VALUE;
             // C2 may take a while on a loaded machine: warm up in rounds until a round is allocation-free.
