@@ -116,15 +116,17 @@ final class GemmF64 {
     static long tinyMax = Long.getLong("vectorgrad.gemm.tiny", 32L * 32 * 32);
     /**
      * As {@link #tinyMax} for a C narrower than a vector ({@link #tinyRowsMasked}, 4-row blocks), with at most
-     * {@link #TINY_MASKED_ROWS} rows; {@code -Dvectorgrad.gemm.tinymasked}. Bench compare, 1 thread, tinymasked 0
-     * (the staged path) against 4096, us, two alternations: 4^3 0.068-0.069 / 0.051-0.054, 8^3 0.094-0.098 /
-     * 0.087-0.088, 12^3 0.203-0.205 / 0.152-0.155, 8x16x8 0.129-0.139 / 0.130, 8x32x8 0.198-0.215 / 0.213-0.215;
-     * from 16 rows it lost (16x8x8 0.145-0.147 / 0.154-0.155, 32x8x8 0.244-0.246 / 0.287-0.289, 16x16x12 0.230-0.233 /
-     * 0.239-0.240), and with longer k more (32x64x10 1.08-1.10 / 1.47-1.50, 100x20x7 1.23-1.28 / 1.72-1.73): each
+     * {@link #TINY_MASKED_ROWS} rows; {@code -Dvectorgrad.gemm.tinymasked} and {@code .tinyrows} override. Bench
+     * compare, 1 thread, tinymasked 0 (the staged and direct paths) against on, us, two alternations each: 8^3
+     * 0.094-0.098 / 0.081-0.082, 12^3 0.203-0.205 / 0.133, 8x32x8 0.198-0.215 / 0.161, 16x16x8 0.215-0.223 /
+     * 0.191-0.196, 20x20x7 0.339-0.349 / 0.287-0.290, 24x24x10 0.394-0.398 / 0.361-0.362, 8x128x8 0.547-0.560 /
+     * 0.469-0.471, 4x256x8 0.98-0.99 / 0.45-0.47, 24x32x10 0.49-0.50 / 0.44-0.48; 4^3 0.068-0.069 / 0.055-0.056;
+     * 16x8x8 0.145-0.150 / 0.139-0.148. It lost at 32 rows (32x8x8 0.231-0.241 / 0.257-0.262) and with more work
+     * (32x64x10 1.08-1.10 / 1.47-1.50 and 100x20x7 1.23-1.28 / 1.72-1.73 with the first, one-loop kernel): each
      * 4-row block is a chain of k dependent FMAs per accumulator.
      */
-    static long tinyMaskedMax = Long.getLong("vectorgrad.gemm.tinymasked", 4096);
-    static final int TINY_MASKED_ROWS = 12;
+    static long tinyMaskedMax = Long.getLong("vectorgrad.gemm.tinymasked", 8192);
+    static final int TINY_MASKED_ROWS = Integer.getInteger("vectorgrad.gemm.tinyrows", 24);
 
     /**
      * From this many multiply-adds (and with the packed B below {@link #PREPACK_MAX_FLOATS}) the prepacked path
@@ -453,21 +455,34 @@ final class GemmF64 {
     }
 
     /**
-     * {@link #tiny} for n < L: 4 accumulators of S per 4 rows of C, B's rows read and C's stored with the lanes past n
-     * masked off. Not 8 rows: with the masked loads and stores, C1 ran out of registers compiling that ("COMPILE
+     * {@link #tiny} for n < L: 4 accumulators of S per 4 rows of C. B's rows are read as whole vectors while one fits
+     * inside B's segment (the lanes past n hold the next row's elements and are not stored), then masked (two loops:
+     * the whole loads took 8^3 from 0.087 to 0.081 us and 12^3 from 0.152 to 0.133); C's rows are stored with the
+     * lanes past n masked off. Not 8 rows: with the masked loads and stores, C1 ran out of registers compiling that ("COMPILE
      * SKIPPED: out of virtual registers"), and the method could stay in code that boxes every vector for seconds.
      */
     private static void tinyRowsMasked(MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0,
                                        MemorySegment cs, long co, long cs0, int m, int n, int k) {
         long sa = as1 * ES, sb = bs0 * ES;
         VectorMask<Double> cols = S.indexInRange(0, n);
+        // Steps [0, whole) read B's row as a whole vector inside the segment (its lanes past n are not stored).
+        long room = bs.byteSize() / ES - bo - L; // elements past a whole vector at B's first row
+        int whole = room < 0 || bs0 < 0 ? 0 : bs0 == 0 ? k : (int) Math.min(k, room / bs0 + 1);
         for (int i = 0; i < m; i += 4) {
             int last = m - 1;
             long r0 = i, r1 = Math.min(i + 1, last), r2 = Math.min(i + 2, last), r3 = Math.min(i + 3, last);
             long a0 = (ao + r0 * as0) * ES, a1 = (ao + r1 * as0) * ES, a2 = (ao + r2 * as0) * ES, a3 = (ao + r3 * as0) * ES;
             DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
             long pa = 0, pb = bo * ES;
-            for (int p = 0; p < k; p++, pa += sa, pb += sb) {
+            int p = 0;
+            for (; p < whole; p++, pa += sa, pb += sb) {
+                DoubleVector bv = DoubleVector.fromMemorySegment(S, bs, pb, BO);
+                c0 = DoubleVector.broadcast(S, as.get(EU, a0 + pa)).fma(bv, c0);
+                c1 = DoubleVector.broadcast(S, as.get(EU, a1 + pa)).fma(bv, c1);
+                c2 = DoubleVector.broadcast(S, as.get(EU, a2 + pa)).fma(bv, c2);
+                c3 = DoubleVector.broadcast(S, as.get(EU, a3 + pa)).fma(bv, c3);
+            }
+            for (; p < k; p++, pa += sa, pb += sb) {
                 DoubleVector bv = DoubleVector.fromMemorySegment(S, bs, pb, BO, cols);
                 c0 = DoubleVector.broadcast(S, as.get(EU, a0 + pa)).fma(bv, c0);
                 c1 = DoubleVector.broadcast(S, as.get(EU, a1 + pa)).fma(bv, c1);

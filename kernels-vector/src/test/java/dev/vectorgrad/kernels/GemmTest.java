@@ -248,7 +248,8 @@ class GemmTest {
      * The tiny path (GemmF32.tiny): c = a @ b with C at most one vector wide, up to tinyMax multiply-adds. Rows around
      * its 4- and 8-row blocks (the last block repeating row m - 1), n == L (whole vectors) and below (masked), A plain,
      * transposed or strided, B alone in its segment (its last rows' whole vectors would pass the end), offset, or with
-     * wider rows; F32 and F64. Then C inside a larger tensor, whose elements outside the view must keep their values.
+     * wider rows; F32 and F64. Then C inside a larger tensor, whose elements outside the view must keep their values,
+     * with B plain or one row expanded (row stride 0).
      */
     @Test
     void tinyPath() {
@@ -266,17 +267,24 @@ class GemmTest {
             int l = dt == DType.F32 ? GemmF32.L : GemmF64.L;
             for (int n : new int[] {1, l / 4, l / 2, l - 1, l}) {
                 for (int m : new int[] {1, 3, 4, 5, 8, 9, 13, 16}) {
-                    for (int k : new int[] {1, 7, 16}) tinyInsideLarger(dt, m, Math.max(1, n), k);
+                    for (int k : new int[] {1, 7, 16}) {
+                        tinyInsideLarger(dt, m, Math.max(1, n), k, false);
+                        tinyInsideLarger(dt, m, Math.max(1, n), k, true);
+                    }
                 }
             }
         }
     }
 
-    /** c = a @ b into rows 1..m, columns 1..n of an (m + 2) x (n + 2) tensor: the result, and the border unchanged. */
-    private static void tinyInsideLarger(DType dt, int m, int n, int k) {
+    /**
+     * c = a @ b into rows 1..m, columns 1..n of an (m + 2) x (n + 2) tensor: the result, and the border unchanged. With
+     * expandB, B is one row expanded to k (row stride 0, a segment of n elements).
+     */
+    private static void tinyInsideLarger(DType dt, int m, int n, int k, boolean expandB) {
         try (Scope s = Scope.open()) {
             long seed = m * 10_000L + n * 100L + k;
-            Tensor a = view(dt, m, k, Layout.PLAIN, seed, false), b = view(dt, k, n, Layout.PLAIN, seed + 1, false);
+            Tensor a = view(dt, m, k, Layout.PLAIN, seed, false);
+            Tensor b = expandB ? view(dt, 1, n, Layout.PLAIN, seed + 1, false).expand(k, n) : view(dt, k, n, Layout.PLAIN, seed + 1, false);
             Tensor base = view(dt, m + 2, n + 2, Layout.PLAIN, seed + 2, false), before = view(dt, m + 2, n + 2, Layout.PLAIN, seed + 2, false);
             Tensor c = base.slice(0, 1, m + 1, 1).slice(1, 1, n + 1, 1), ref = Tensor.zeros(s, dt, m, n);
             VEC.gemm(1, a, b, 0, c);
@@ -287,7 +295,7 @@ class GemmTest {
                     boolean inside = i >= 1 && i <= m && j >= 1 && j <= n;
                     double got = base.getDouble(i, j), want = inside ? ref.getDouble(i - 1, j - 1) : before.getDouble(i, j);
                     double bound = inside ? (k + 6) * u * k + Double.MIN_NORMAL : 0;
-                    assertTrue(Math.abs(got - want) <= bound, dt + " " + m + "x" + n + "x" + k + ": element [" + i + ", " + j
+                    assertTrue(Math.abs(got - want) <= bound, dt + " " + m + "x" + n + "x" + k + (expandB ? " (B expanded)" : "") + ": element [" + i + ", " + j
                             + "] of the larger tensor is " + got + ", want " + want + (inside ? "" : " (outside C)"));
                 }
             }
