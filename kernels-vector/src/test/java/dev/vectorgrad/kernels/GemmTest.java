@@ -25,6 +25,8 @@ class GemmTest {
     private static final long PREPACK32 = GemmF32.prepackMin, PREPACK64 = GemmF64.prepackMin;
     private static final long DIRECT_B32 = GemmF32.directBMax, DIRECT_B64 = GemmF64.directBMax;
     private static final int DOT_M32 = GemmF32.dotM;
+    private static final long TINY32 = GemmF32.tinyMax, TINY64 = GemmF64.tinyMax;
+    private static final long TINY_MASKED32 = GemmF32.tinyMaskedMax, TINY_MASKED64 = GemmF64.tinyMaskedMax;
 
     @AfterEach
     void restoreThreads() {
@@ -35,6 +37,15 @@ class GemmTest {
         GemmF32.directBMax = DIRECT_B32;
         GemmF64.directBMax = DIRECT_B64;
         GemmF32.dotM = DOT_M32;
+        GemmF32.tinyMax = TINY32;
+        GemmF64.tinyMax = TINY64;
+        GemmF32.tinyMaskedMax = TINY_MASKED32;
+        GemmF64.tinyMaskedMax = TINY_MASKED64;
+    }
+
+    /** Turns the tiny path off, so that the small shapes of a test reach the paths it is about (tinyPath tests it). */
+    private static void tinyOff() {
+        GemmF32.tinyMax = GemmF64.tinyMax = GemmF32.tinyMaskedMax = GemmF64.tinyMaskedMax = 0;
     }
 
     /**
@@ -208,6 +219,7 @@ class GemmTest {
      */
     @Test
     void directEightRowBlocks() {
+        tinyOff();
         Layout[] bl = {Layout.PLAIN, new Layout(false, 1, 1, 1), new Layout(false, 2, 1, 0)};
         qt().withExamples(120).withShrinkCycles(20)
                 .forAll(integers().between(1, 70), integers().between(1, 70), integers().between(1, 64), longs().all())
@@ -309,6 +321,7 @@ class GemmTest {
      */
     @Test
     void transposedANarrowC() {
+        tinyOff();
         Layout[] al = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 2), new Layout(true, 1, 2, 0)};
         Layout[] bl = {Layout.PLAIN, new Layout(true, 1, 1, 0), new Layout(false, 1, 1, 1)};
         Layout[] cl = {Layout.PLAIN, new Layout(false, 1, 1, 1)};
