@@ -30,6 +30,7 @@ public final class ConvCpuTimeCompare {
         String[] shapes = a[0].split(","), passes = a[2].split(",");
         int rounds = Integer.parseInt(a[3]);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        System.out.println("# " + dev.vectorgrad.bench.harness.Machine.detect().describe());
         // 4 s by default: without -Xbatch, 1.5 s left the vector MNIST forward boxed (7.8 ms and 1.5 MB per call
         // against 0.60 ms and 0 B once C2 had compiled it).
         long warmNanos = (long) (Double.parseDouble(System.getProperty("warm", "4")) * 1e9);

@@ -30,6 +30,7 @@ public final class GemmCpuTimeCompare {
         int rounds = Integer.parseInt(a[2]);
         double warm = Double.parseDouble(System.getProperty("warm", "4"));
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        System.out.println("# " + dev.vectorgrad.bench.harness.Machine.detect().describe());
         System.out.printf("%-16s %3s | %-30s | %-30s | %s%n", "shape", "thr", "vector: cpu us (GFLOPS), wall us",
                 "openblas: cpu us (GFLOPS), wall", "ratio cpu, wall | vector B/call");
         for (String shape : a[0].split(","))

@@ -1,6 +1,7 @@
 package dev.vectorgrad.cli;
 
 import com.google.gson.Gson;
+import dev.vectorgrad.bench.harness.Machine;
 import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.Kernels;
 import dev.vectorgrad.kernels.Parallel;
@@ -21,6 +22,8 @@ final class InfoCommand {
         out.put("vm", System.getProperty("java.vm.name"));
         out.put("os_arch", System.getProperty("os.arch"));
         out.put("cpus", Runtime.getRuntime().availableProcessors());
+        Machine cpu = Machine.detect();
+        out.put("cpu", cpu.toMap());
         out.put("threads", Parallel.threads());
         String species = "unavailable";
         try {
@@ -45,6 +48,7 @@ final class InfoCommand {
 
         System.out.println("vectorgrad " + Main.VERSION);
         System.out.printf("java              %s (%s, %s, %d cpus)%n", out.get("java"), out.get("vm"), out.get("os_arch"), out.get("cpus"));
+        System.out.printf("%s%n", cpu.describe().replaceFirst("^cpu: ", "cpu               "));
         System.out.printf("kernel threads    %d%n", Parallel.threads());
         System.out.printf("preferred species %s%n", species);
         System.out.printf("default backend   %s%n", k.name());

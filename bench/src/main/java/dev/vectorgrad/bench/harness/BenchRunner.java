@@ -64,6 +64,10 @@ public final class BenchRunner {
                         + Suites.includes(o.suite(), o.peers()) + (o.include() == null ? "" : " and '" + o.include() + "'") + ")");
             }
             err.print("[bench] " + plan.describe());
+            // Which host: the build VMs land on Zen 4 or Zen 5 hosts, ~2x apart in F32 throughput (Machine).
+            String cpu = Machine.detect().describe();
+            notes.add(cpu);
+            err.println("[bench] " + cpu);
             double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
             if (load >= 0) {
                 String machine = String.format(Locale.ROOT, "machine: %d cores, load average %.1f at the start%s", defaultThreads, load,
