@@ -405,7 +405,11 @@ final class GemmF32 {
      * the k steps of a tiny product (a 16^3 prototype: 150 ns with the indices p-linear, 123 ns with walked offsets;
      * with -XX:-RangeCheckElimination 130). Only the preferred species: a second shape (256-bit rows for n = 8) made
      * the JDK's shared profiles name two vector classes, and one C2 compile in four then left this method's 512-bit
-     * stores boxed (20 KB per 16^3 call).
+     * stores boxed (20 KB per 16^3 call). On Zen 4 the k loop takes ~12.5 cycles per 8 FMAs: a 512-bit broadcast runs on
+     * an FP pipe there and C2 does not fold it into the FMA ({@code m32{1to16}}), so one FMA per broadcast stays near 70%
+     * of the FMA peak (in C: 83 GFLOPS with separate broadcasts, 116 folded). Pairs of k steps per broadcast (A's pair as
+     * a double, B's rows interleaved) were tried: C1 ran out of registers, and once split to compile they were slower
+     * below 8x16x64 (bench/README.md, session 23).
      */
     private static boolean tiny(double alpha, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo,
                                 long bs0, long bs1, double beta, MemorySegment cs, long co, long cs0, long cs1,

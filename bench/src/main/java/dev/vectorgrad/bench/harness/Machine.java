@@ -12,13 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The CPU a benchmark ran on, so that runs on different hosts are not compared as if on one. This project's 2-core
- * build VMs land on hosts of two kinds that both report "AMD EPYC" with AVX-512: Zen 4 (family 25, model 17), whose
- * 512-bit FMAs are split into two 256-bit halves, and Zen 5 (family 26), which runs them whole. The same GEMM ran at
- * ~100 GFLOPS per core on the first and ~180 on the second (bench/README.md, session 23), and which of the two a
- * session got decided whether issue 3's large sizes met their target. {@link #fmaPeakGflops()} measures the difference
- * directly: the F32 multiply-add rate of one thread with independent accumulators in the preferred species, the
- * ceiling any F32 kernel's GFLOPS sits under on that host (0 bits and NaN when the JVM runs without
- * {@code jdk.incubator.vector}).
+ * build VMs report "AMD EPYC" with AVX-512 on hosts of two kinds: Zen 4 (family 25, model 17), which runs a 512-bit FMA
+ * as two 256-bit halves (F32 FMA peak ~118 GFLOPS per core), and one with whole 512-bit FMAs (~230; earlier notes call
+ * it Zen 5). The same GEMM ran at ~100 GFLOPS per core on the first and ~180 on the second (bench/README.md, session
+ * 23), and which of the two a session had decided whether issue 3's large sizes met their target.
+ * {@link #fmaPeakGflops()} measures the difference directly: the F32 multiply-add rate of one thread with independent
+ * accumulators in the preferred species, the ceiling any F32 kernel's GFLOPS sits under on that host (0 bits and NaN
+ * when the JVM runs without {@code jdk.incubator.vector}).
  */
 public record Machine(String modelName, String vendor, int family, int model, String microarchitecture, int cpus,
         long l1dBytes, long l2Bytes, int vectorBits, double fmaPeakGflops) {
