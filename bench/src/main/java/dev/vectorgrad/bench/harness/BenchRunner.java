@@ -64,7 +64,7 @@ public final class BenchRunner {
                         + Suites.includes(o.suite(), o.peers()) + (o.include() == null ? "" : " and '" + o.include() + "'") + ")");
             }
             err.print("[bench] " + plan.describe());
-            // Which host: the build VMs land on Zen 4 or Zen 5 hosts, ~2x apart in F32 throughput (Machine).
+            // Which host: the build VMs land on hosts about 2x apart in F32 throughput (Machine).
             String cpu = Machine.detect().describe();
             notes.add(cpu);
             err.println("[bench] " + cpu);

@@ -58,7 +58,7 @@ public record Machine(String modelName, String vendor, int family, int model, St
     }
 
     /**
-     * The microarchitecture a vendor, family and model name, for the families these benchmarks have met or are
+     * The microarchitecture that a vendor, family and model name, for the families these benchmarks have met or are
      * likely to (AMD Zen, Intel's AVX-2 and AVX-512 server cores); empty when not known. Numbers as /proc/cpuinfo
      * gives them (decimal there, hexadecimal here as in the vendors' tables).
      */
