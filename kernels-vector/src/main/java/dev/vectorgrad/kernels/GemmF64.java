@@ -127,6 +127,20 @@ final class GemmF64 {
      */
     static long tinyMaskedMax = Long.getLong("vectorgrad.gemm.tinymasked", 8192);
     static final int TINY_MASKED_ROWS = Integer.getInteger("vectorgrad.gemm.tinyrows", 24);
+    /**
+     * Past {@link #tinyMax} and {@link #tinyMaskedMax}, the tiny path still runs below this many multiply-adds (the
+     * single-thread range: {@link #PARALLEL_MIN}) while B holds at most {@link #TINY_WIDE_B} elements (64 KB), which
+     * each block of rows reads again. Since every allocation ends in {@code Scope.SLACK} bytes (session
+     * 23), B's last rows and C's last row no longer take the JDK's lane-checked masked path, and the tiny kernels beat
+     * the staged, direct and transposed-A paths on every such shape measured (Zen 4, bench compare, 1 thread, us,
+     * old paths / tiny): 32x64x10 1.075 / 0.960, 32x8x8 0.241 / 0.208, 64x32x10:TN 1.178 / 1.056, 100x20x7 1.245 /
+     * 1.156, 48x32x12 0.958 / 0.786, 64x64x8 2.147 / 1.885, 128x16x10 1.417 / 1.217, 256x64x10 8.43 / 7.61, 1024x64x15
+     * 33.4 / 30.4, 32x1024x10 15.9 / 14.1, 8x1024x8 4.43 / 3.42; n == L: 64x64x16 1.878 / 1.707, 128x128x16 7.15 /
+     * 6.59, 1024x32x16 15.9 / 14.8, 32x1024x16 14.8 / 13.3. With B past L2-sized reuse it lost (16x4096x12 34.4 /
+     * 49.6, 8x16384x8 75.6 / 93.9): hence the B limit. {@code -Dvectorgrad.gemm.tinywide=0} turns this range off.
+     */
+    static long tinyWideMax = Long.getLong("vectorgrad.gemm.tinywide", 1L << 21);
+    static final long TINY_WIDE_B = (1L << 16) / ES;
 
     /**
      * From this many multiply-adds (and with the packed B below {@link #PREPACK_MAX_FLOATS}) the prepacked path
@@ -416,7 +430,8 @@ final class GemmF64 {
                                 int m, int n, int k) {
         long work = (long) m * n * k;
         if (alpha != 1 || beta != 0 || bs1 != 1 || cs1 != 1 || n > L || k == 0
-                || (n == L ? work > tinyMax : work > tinyMaskedMax || m > TINY_MASKED_ROWS)) {
+                || (n == L ? work > tinyMax : work > tinyMaskedMax || m > TINY_MASKED_ROWS)
+                && (work >= Math.min(tinyWideMax, PARALLEL_MIN) || (long) k * n > TINY_WIDE_B)) {
             return false;
         }
         if (n == L) tinyRows(nat(as), ao, as0, as1, nat(bs), bo, bs0, nat(cs), co, cs0, m, k);

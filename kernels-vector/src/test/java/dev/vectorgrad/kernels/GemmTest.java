@@ -27,6 +27,7 @@ class GemmTest {
     private static final int DOT_M32 = GemmF32.dotM;
     private static final long TINY32 = GemmF32.tinyMax, TINY64 = GemmF64.tinyMax;
     private static final long TINY_MASKED32 = GemmF32.tinyMaskedMax, TINY_MASKED64 = GemmF64.tinyMaskedMax;
+    private static final long TINY_WIDE32 = GemmF32.tinyWideMax, TINY_WIDE64 = GemmF64.tinyWideMax;
 
     @AfterEach
     void restoreThreads() {
@@ -41,11 +42,14 @@ class GemmTest {
         GemmF64.tinyMax = TINY64;
         GemmF32.tinyMaskedMax = TINY_MASKED32;
         GemmF64.tinyMaskedMax = TINY_MASKED64;
+        GemmF32.tinyWideMax = TINY_WIDE32;
+        GemmF64.tinyWideMax = TINY_WIDE64;
     }
 
     /** Turns the tiny path off, so that the small shapes of a test reach the paths it is about (tinyPath tests it). */
     private static void tinyOff() {
         GemmF32.tinyMax = GemmF64.tinyMax = GemmF32.tinyMaskedMax = GemmF64.tinyMaskedMax = 0;
+        GemmF32.tinyWideMax = GemmF64.tinyWideMax = 0;
     }
 
     /**
@@ -172,6 +176,7 @@ class GemmTest {
      */
     @Test
     void directPathTallAndShortK() {
+        tinyOff();
         qt().withExamples(60).withShrinkCycles(20)
                 .forAll(integers().between(1, 3000), integers().between(1, 300), integers().between(1, 40), longs().all())
                 .assuming((m, n, k, seed) -> n >= 2 * GemmF32.L || m * n * k <= GemmF32.DIRECT_MAX)
@@ -197,6 +202,7 @@ class GemmTest {
      */
     @Test
     void narrowOutputPaddedPath() {
+        tinyOff();
         qt().withExamples(60).withShrinkCycles(20)
                 .forAll(integers().between(8, 3000), integers().between(0, 100), integers().between(1, 400), longs().all())
                 .checkAssert((m, nn, k, seed) -> {
@@ -257,7 +263,8 @@ class GemmTest {
     }
 
     /**
-     * The tiny path (GemmF32.tiny): c = a @ b with C at most one vector wide, up to tinyMax multiply-adds. Rows around
+     * The tiny path (GemmF32.tiny): c = a @ b with C at most one vector wide, up to tinyMax multiply-adds and in the
+     * wide range (up to the threads' threshold with B within TINY_WIDE_B). Rows around
      * its 4- and 8-row blocks (the last block repeating row m - 1), n == L (whole vectors) and below (masked), A plain,
      * transposed or strided, B alone in its segment (its last rows' whole vectors would pass the end), offset, or with
      * wider rows; F32 and F64. Then C inside a larger tensor, whose elements outside the view must keep their values,
@@ -273,6 +280,20 @@ class GemmTest {
                     DType dt = (seed & 1) == 0 ? DType.F32 : DType.F64;
                     int l = dt == DType.F32 ? GemmF32.L : GemmF64.L, n = (seed & 2) == 0 ? l : 1 + (nn - 1) % l;
                     int ai = (int) Math.floorMod(seed >> 2, 3L), bi = (int) Math.floorMod(seed >> 4, 3L);
+                    check(dt, m, n, k, 1.0, 0.0, al[ai], bl[bi], Layout.PLAIN, seed);
+                });
+        // The wide range (GemmF32.tinyWideMax): more rows and a longer k while B stays within TINY_WIDE_B, one and two
+        // threads (the tiny path runs on the caller either way, below the threads' threshold).
+        qt().withExamples(40).withShrinkCycles(10)
+                .forAll(integers().between(1, 600), integers().between(1, 16), integers().between(1, 1024), longs().all())
+                .checkAssert((m, nn, kk, seed) -> {
+                    // k within B's limit (1024 x 16 floats, 1024 x 8 doubles) and m * 16 * k below the threads' threshold
+                    int kMax = (int) Math.min(GemmF32.TINY_WIDE_B / 16, (GemmF32.PARALLEL_MIN - 1) / (16L * m));
+                    int k = 1 + (kk - 1) % kMax;
+                    DType dt = (seed & 1) == 0 ? DType.F32 : DType.F64;
+                    int l = dt == DType.F32 ? GemmF32.L : GemmF64.L, n = (seed & 2) == 0 ? l : 1 + (nn - 1) % l;
+                    int ai = (int) Math.floorMod(seed >> 2, 3L), bi = (int) Math.floorMod(seed >> 4, 3L);
+                    Parallel.setThreads(1 + (int) (seed >> 6 & 1));
                     check(dt, m, n, k, 1.0, 0.0, al[ai], bl[bi], Layout.PLAIN, seed);
                 });
         for (DType dt : new DType[] {DType.F32, DType.F64}) {
