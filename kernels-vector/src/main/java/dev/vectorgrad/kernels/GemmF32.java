@@ -408,9 +408,9 @@ final class GemmF32 {
     }
 
     /**
-     * The tiny path: c = a @ b (alpha 1, beta 0) of at most {@link #tinyMax} multiply-adds whose C is at most one
-     * vector wide (n <= L), B's and C's rows unit-stride, A any strides. It runs before anything else of a call (no
-     * thread-local job or buffers, no copies): rows of C in registers (8 at a time for n == L, 4 below), A's elements
+     * The tiny path: c = a @ b (alpha 1, beta 0) of at most {@link #tinyMax} multiply-adds (or in the wide range,
+     * {@link #tinyWideMax}) whose C is at most one vector wide (n <= L), B's and C's rows unit-stride, A any strides.
+     * It runs before anything else of a call (no thread-local job or buffers, no copies): rows of C in registers (8 at a time for n == L, 4 below), A's elements
      * read in place and broadcast, B's and C's rows read and stored in place (below L with the lanes past n masked
      * off; the JDK checks the lanes one by one only where a whole vector would pass the segment's end). The rows
      * past m of the last block repeat row m - 1 (the same values stored again). A's and B's offsets walk the k loop as
