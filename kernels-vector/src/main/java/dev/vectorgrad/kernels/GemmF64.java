@@ -410,20 +410,20 @@ final class GemmF64 {
     /**
      * The tiny path: c = a @ b (alpha 1, beta 0) of at most {@link #tinyMax} multiply-adds (or in the wide range,
      * {@link #tinyWideMax}) whose C is at most one vector wide (n <= L), B's and C's rows unit-stride, A any strides.
-     * It runs before anything else of a call (no thread-local job or buffers, no copies): rows of C in registers (8 at a time for n == L, 4 below), A's elements
-     * read in place and broadcast, B's and C's rows read and stored in place (below L with the lanes past n masked
-     * off; the JDK checks the lanes one by one only where a whole vector would pass the segment's end). The rows
-     * past m of the last block repeat row m - 1 (the same values stored again). A's and B's offsets walk the k loop as
-     * their own sums (steps that are values, not constants), so C2 keeps each load's bounds check in the loop instead
-     * of splitting it into pre, main and post loops for range-check elimination: per call that split cost more than
-     * the k steps of a tiny product (a 16^3 prototype: 150 ns with the indices p-linear, 123 ns with walked offsets;
-     * with -XX:-RangeCheckElimination 130). Only the preferred species: a second shape (256-bit rows for n = 8) made
-     * the JDK's shared profiles name two vector classes, and one C2 compile in four then left this method's 512-bit
-     * stores boxed (20 KB per 16^3 call). On Zen 4 the k loop takes ~12.5 cycles per 8 FMAs: a 512-bit broadcast runs on
-     * an FP pipe there and C2 does not fold it into the FMA ({@code m32{1to16}}), so one FMA per broadcast stays near 70%
-     * of the FMA peak (in C: 83 GFLOPS with separate broadcasts, 116 folded). Pairs of k steps per broadcast (A's pair as
-     * a double, B's rows interleaved) were tried: C1 ran out of registers, and once split to compile they were slower
-     * below 8x16x64 (bench/README.md, session 23).
+     * It runs before anything else of a call (no thread-local job or buffers, no copies): rows of C in registers (8 at
+     * a time for n == L, 4 below), A's elements read in place and broadcast, B's and C's rows read and stored in place
+     * (below L with the lanes past n masked off; the JDK checks the lanes one by one only where a whole vector would
+     * pass the segment's end). The rows past m of the last block repeat row m - 1 (the same values stored again). A's
+     * and B's offsets walk the k loop as their own sums (steps that are values, not constants), so C2 keeps each load's
+     * bounds check in the loop instead of splitting it into pre, main and post loops for range-check elimination: per
+     * call that split cost more than the k steps of a tiny product (a 16^3 prototype: 150 ns with the indices p-linear,
+     * 123 ns with walked offsets; with -XX:-RangeCheckElimination 130). Only the preferred species: a second shape
+     * (256-bit rows for n = 8) made the JDK's shared profiles name two vector classes, and one C2 compile in four then
+     * left this method's 512-bit stores boxed (20 KB per 16^3 call). On Zen 4 the k loop takes ~12.5 cycles per 8 FMAs:
+     * a 512-bit broadcast runs on an FP pipe there and C2 does not fold it into the FMA ({@code m32{1to16}}), so one
+     * FMA per broadcast stays near 70% of the FMA peak (in C: 83 GFLOPS with separate broadcasts, 116 folded). Pairs of
+     * k steps per broadcast (A's pair as a double, B's rows interleaved) were tried: C1 ran out of registers, and once
+     * split to compile they were slower below 8x16x64 (bench/README.md, session 23).
      */
     private static boolean tiny(double alpha, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo,
                                 long bs0, long bs1, double beta, MemorySegment cs, long co, long cs0, long cs1,
