@@ -136,7 +136,7 @@ final class GemmF32 {
      * old paths / tiny): 32x64x10 1.075 / 0.960, 32x8x8 0.241 / 0.208, 64x32x10:TN 1.178 / 1.056, 100x20x7 1.245 /
      * 1.156, 48x32x12 0.958 / 0.786, 64x64x8 2.147 / 1.885, 128x16x10 1.417 / 1.217, 256x64x10 8.43 / 7.61, 1024x64x15
      * 33.4 / 30.4, 32x1024x10 15.9 / 14.1, 8x1024x8 4.43 / 3.42; n == L: 64x64x16 1.878 / 1.707, 128x128x16 7.15 /
-     * 6.59, 1024x32x16 15.9 / 14.8, 32x1024x16 14.8 / 13.3. With B past L2-sized reuse it lost (16x4096x12 34.4 /
+     * 6.59, 1024x32x16 15.9 / 14.8, 32x1024x16 14.8 / 13.3. With B past 64 KB it lost (16x4096x12 34.4 /
      * 49.6, 8x16384x8 75.6 / 93.9): hence the B limit. {@code -Dvectorgrad.gemm.tinywide=0} turns this range off.
      */
     static long tinyWideMax = Long.getLong("vectorgrad.gemm.tinywide", 1L << 21);
