@@ -428,12 +428,11 @@ final class GemmF32 {
     private static boolean tiny(double alpha, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo,
                                 long bs0, long bs1, double beta, MemorySegment cs, long co, long cs0, long cs1,
                                 int m, int n, int k) {
+        if (alpha != 1 || beta != 0 || bs1 != 1 || cs1 != 1 || n > L || k == 0) return false;
         long work = (long) m * n * k;
-        if (alpha != 1 || beta != 0 || bs1 != 1 || cs1 != 1 || n > L || k == 0
-                || (n == L ? work > tinyMax : work > tinyMaskedMax || m > TINY_MASKED_ROWS)
-                && (work >= Math.min(tinyWideMax, PARALLEL_MIN) || (long) k * n > TINY_WIDE_B)) {
-            return false;
-        }
+        boolean small = n == L ? work <= tinyMax : work <= tinyMaskedMax && m <= TINY_MASKED_ROWS;
+        boolean wide = work < Math.min(tinyWideMax, PARALLEL_MIN) && (long) k * n <= TINY_WIDE_B;
+        if (!small && !wide) return false;
         if (n == L) tinyRows(nat(as), ao, as0, as1, nat(bs), bo, bs0, nat(cs), co, cs0, m, k);
         else tinyRowsMasked(nat(as), ao, as0, as1, nat(bs), bo, bs0, nat(cs), co, cs0, m, n, k);
         return true;

@@ -276,12 +276,7 @@ class GemmTest {
         Layout[] bl = {Layout.PLAIN, new Layout(false, 1, 1, 1), new Layout(false, 2, 1, 0)};
         qt().withExamples(200).withShrinkCycles(20)
                 .forAll(integers().between(1, 40), integers().between(1, 16), integers().between(1, 64), longs().all())
-                .checkAssert((m, nn, k, seed) -> {
-                    DType dt = (seed & 1) == 0 ? DType.F32 : DType.F64;
-                    int l = dt == DType.F32 ? GemmF32.L : GemmF64.L, n = (seed & 2) == 0 ? l : 1 + (nn - 1) % l;
-                    int ai = (int) Math.floorMod(seed >> 2, 3L), bi = (int) Math.floorMod(seed >> 4, 3L);
-                    check(dt, m, n, k, 1.0, 0.0, al[ai], bl[bi], Layout.PLAIN, seed);
-                });
+                .checkAssert((m, nn, k, seed) -> tinyCase(m, nn, k, seed, al, bl));
         // The wide range (GemmF32.tinyWideMax): more rows and a longer k while B stays within TINY_WIDE_B, one and two
         // threads (the tiny path runs on the caller either way, below the threads' threshold).
         qt().withExamples(40).withShrinkCycles(10)
@@ -289,12 +284,8 @@ class GemmTest {
                 .checkAssert((m, nn, kk, seed) -> {
                     // k within B's limit (1024 x 16 floats, 1024 x 8 doubles) and m * 16 * k below the threads' threshold
                     int kMax = (int) Math.min(GemmF32.TINY_WIDE_B / 16, (GemmF32.PARALLEL_MIN - 1) / (16L * m));
-                    int k = 1 + (kk - 1) % kMax;
-                    DType dt = (seed & 1) == 0 ? DType.F32 : DType.F64;
-                    int l = dt == DType.F32 ? GemmF32.L : GemmF64.L, n = (seed & 2) == 0 ? l : 1 + (nn - 1) % l;
-                    int ai = (int) Math.floorMod(seed >> 2, 3L), bi = (int) Math.floorMod(seed >> 4, 3L);
                     Parallel.setThreads(1 + (int) (seed >> 6 & 1));
-                    check(dt, m, n, k, 1.0, 0.0, al[ai], bl[bi], Layout.PLAIN, seed);
+                    tinyCase(m, nn, 1 + (kk - 1) % kMax, seed, al, bl);
                 });
         for (DType dt : new DType[] {DType.F32, DType.F64}) {
             int l = dt == DType.F32 ? GemmF32.L : GemmF64.L;
@@ -307,6 +298,16 @@ class GemmTest {
                 }
             }
         }
+    }
+
+    /**
+     * One tinyPath case: the seed picks F32 or F64, n == L or below (from nn), and A's and B's layouts from al and bl.
+     */
+    private static void tinyCase(int m, int nn, int k, long seed, Layout[] al, Layout[] bl) {
+        DType dt = (seed & 1) == 0 ? DType.F32 : DType.F64;
+        int l = dt == DType.F32 ? GemmF32.L : GemmF64.L, n = (seed & 2) == 0 ? l : 1 + (nn - 1) % l;
+        int ai = (int) Math.floorMod(seed >> 2, 3L), bi = (int) Math.floorMod(seed >> 4, 3L);
+        check(dt, m, n, k, 1.0, 0.0, al[ai], bl[bi], Layout.PLAIN, seed);
     }
 
     /**
