@@ -1,5 +1,6 @@
 package dev.vectorgrad.bench;
 
+import dev.vectorgrad.bench.harness.GemmShape;
 import dev.vectorgrad.kernels.Backends;
 import dev.vectorgrad.kernels.Kernels;
 import dev.vectorgrad.kernels.Parallel;
@@ -26,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code shape} is {@code n} (square) or {@code MxKxN} or {@code MxKxN:AB}, A/B = N or T: a T operand is a
  * transposed view of a row-major matrix (how backward passes call it). The CNN shapes: fc1 (32x5408)*(5408x64),
- * fc2 (32x64)*(64x10), the conv im2col product (21632x9)*(9x32), and their backward products.
+ * fc2 (32x64)*(64x10), the conv im2col product (21632x9)*(9x32), and their backward products. {@code B*shape} is
+ * a batch of B products through {@code gemmBatched} (A [B, M, K], B [B, K, N], C [B, M, N]; openblas: one
+ * cblas_sgemm_batch_strided call where its small-matrix bug allows, else a call per matrix), e.g. {@code 64*16}.
  * Backends: {@code vector} (Vector API, GemmF32), {@code native} (the JNI C++ kernels of kernels-native; every
  * operand here is a plain or transposed row-major view, which it runs natively at every shape, rows split over
  * the {@code threads} workers), {@code openblas} (cblas_sgemm through FFM, the reference of the ratios) and
@@ -59,23 +62,15 @@ public class GemmBench {
     private Scope scope;
     private Kernels kernels;
     private Tensor a, b, c;
+    private boolean batched;
     private int savedThreads;
     public long flops;
 
     @Setup(Level.Trial)
     public void setup() {
-        String[] parts = shape.split(":");
-        String[] dims = parts[0].split("x");
-        int m, k, n;
-        if (dims.length == 1) {
-            m = k = n = Integer.parseInt(dims[0]);
-        } else {
-            m = Integer.parseInt(dims[0]);
-            k = Integer.parseInt(dims[1]);
-            n = Integer.parseInt(dims[2]);
-        }
-        boolean ta = parts.length > 1 && parts[1].charAt(0) == 'T', tb = parts.length > 1 && parts[1].charAt(1) == 'T';
-        if (backend.equals("scalar") && (long) m * n * k > 128L * 128 * 128) {
+        GemmShape g = GemmShape.parse(shape);
+        int m = g.m(), k = g.k(), n = g.n();
+        if (backend.equals("scalar") && g.flops() > 2L * 128 * 128 * 128) {
             throw new IllegalArgumentException("scalar backend is only benchmarked up to 128^3 multiply-adds, got " + shape);
         }
         savedThreads = Parallel.threads();
@@ -83,16 +78,26 @@ public class GemmBench {
         kernels = Backends.get(backend);
         scope = Scope.shared();
         Random r = new Random(1);
-        a = ta ? random(r, k, m).t() : random(r, m, k);
-        b = tb ? random(r, n, k).t() : random(r, k, n);
-        c = Tensor.zeros(scope, DType.F32, m, n);
-        flops = 2L * m * n * k;
+        batched = shape.contains("*");
+        int[] lead = batched ? new int[] {g.batch()} : new int[0];
+        a = g.transA() ? random(r, lead, k, m).transpose(-1, -2) : random(r, lead, m, k);
+        b = g.transB() ? random(r, lead, n, k).transpose(-1, -2) : random(r, lead, k, n);
+        c = Tensor.zeros(scope, DType.F32, shapeOf(lead, m, n));
+        flops = g.flops();
     }
 
-    private Tensor random(Random r, int rows, int cols) {
-        float[] v = new float[rows * cols];
+    private static int[] shapeOf(int[] lead, int rows, int cols) {
+        int[] s = java.util.Arrays.copyOf(lead, lead.length + 2);
+        s[lead.length] = rows;
+        s[lead.length + 1] = cols;
+        return s;
+    }
+
+    private Tensor random(Random r, int[] lead, int rows, int cols) {
+        int[] s = shapeOf(lead, rows, cols);
+        float[] v = new float[Math.toIntExact(dev.vectorgrad.tensor.Shapes.numel(s))];
         for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
-        return Tensor.of(scope, v, rows, cols);
+        return Tensor.of(scope, v, s);
     }
 
     @TearDown(Level.Trial)
@@ -103,7 +108,8 @@ public class GemmBench {
 
     @Benchmark
     public Tensor gemm() {
-        kernels.gemm(1.0, a, b, 0.0, c);
+        if (batched) kernels.gemmBatched(1.0, a, b, 0.0, c);
+        else kernels.gemm(1.0, a, b, 0.0, c);
         return c;
     }
 }

@@ -74,6 +74,9 @@ public class PeerDjlBench {
         @Setup(Level.Trial)
         public void setup() {
             GemmShape g = GemmShape.parse(shape);
+            if (g.batch() > 1 || shape.contains("*")) {
+                throw new IllegalArgumentException("peer GEMM benchmarks take single products, not the batch " + shape);
+            }
             manager = open(threads);
             a = manager.randomUniform(-1f, 1f, new Shape(g.storedA()[0], g.storedA()[1]), DataType.FLOAT32);
             b = manager.randomUniform(-1f, 1f, new Shape(g.storedB()[0], g.storedB()[1]), DataType.FLOAT32);

@@ -64,6 +64,9 @@ public class PeerNd4jBench {
         public void setup() {
             init(threads);
             g = GemmShape.parse(shape);
+            if (g.batch() > 1 || shape.contains("*")) {
+                throw new IllegalArgumentException("peer GEMM benchmarks take single products, not the batch " + shape);
+            }
             a = Nd4j.rand(DataType.FLOAT, g.storedA()[0], g.storedA()[1]);
             b = Nd4j.rand(DataType.FLOAT, g.storedB()[0], g.storedB()[1]);
             c = Nd4j.create(DataType.FLOAT, g.m(), g.n());

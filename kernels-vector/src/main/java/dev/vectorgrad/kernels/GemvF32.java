@@ -44,23 +44,28 @@ final class GemvF32 {
     /** Runs c = alpha a b + beta c if the operands have a matrix-vector shape and layout this class handles; else false. */
     static boolean tryGemv(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         int m = c.dim(0), n = c.dim(1), k = a.dim(1);
+        if (k == 0 || alpha == 0 || m == 0 || n == 0 || (m != 1 && n != 1)) return false;
+        return tryGemv(alpha, a.segment(), a.offset(), a.stride(0), a.stride(1), b.segment(), b.offset(), b.stride(0), b.stride(1),
+                beta, c.segment(), c.offset(), c.stride(0), c.stride(1), m, n, k);
+    }
+
+    /** The same on raw operands (segment, element offset, the two element strides); arguments are trusted. */
+    static boolean tryGemv(double alpha, MemorySegment as, long ao, long as0, long as1, MemorySegment bs, long bo, long bs0,
+                           long bs1, double beta, MemorySegment cs, long co, long cs0, long cs1, int m, int n, int k) {
         if (k == 0 || alpha == 0 || m == 0 || n == 0) return false;
         if (m == 1) {
-            if (b.stride(1) == 1 && c.stride(1) == 1 && n > 1) {
-                axpy(a.segment(), a.offset(), a.stride(1), b.segment(), b.offset(), b.stride(0), c.segment(), c.offset(), n, k,
-                        (float) alpha, (float) beta);
+            if (bs1 == 1 && cs1 == 1 && n > 1) {
+                axpy(as, ao, as1, bs, bo, bs0, cs, co, n, k, (float) alpha, (float) beta);
                 return true;
             }
-            if (a.stride(1) == 1 && b.stride(0) == 1) {
-                dotsParallel(a.segment(), a.offset(), b.segment(), b.offset(), b.stride(1), c.segment(), c.offset(), c.stride(1), n, k,
-                        (float) alpha, (float) beta);
+            if (as1 == 1 && bs0 == 1) {
+                dotsParallel(as, ao, bs, bo, bs1, cs, co, cs1, n, k, (float) alpha, (float) beta);
                 return true;
             }
             return false;
         }
-        if (n == 1 && a.stride(1) == 1 && b.stride(0) == 1) {
-            dotsParallel(b.segment(), b.offset(), a.segment(), a.offset(), a.stride(0), c.segment(), c.offset(), c.stride(0), m, k,
-                    (float) alpha, (float) beta);
+        if (n == 1 && as1 == 1 && bs0 == 1) {
+            dotsParallel(bs, bo, as, ao, as0, cs, co, cs0, m, k, (float) alpha, (float) beta);
             return true;
         }
         return false;

@@ -68,6 +68,17 @@ public interface Kernels {
      */
     void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c);
 
+    /**
+     * Batched GEMM: c[i] = alpha * a[i] @ b[i] + beta * c[i] for every index i over c's leading (batch) dimensions,
+     * c [..., m, n] of rank 2 or more. a [..., m, k] and b [..., k, n] have batch dimensions that broadcast to c's
+     * (NumPy rules, aligned from the right: a dimension an operand lacks, or has of size 1, repeats its one matrix);
+     * their last two dimensions may be any strided view, as for {@link #gemm}. c's matrices do not overlap each
+     * other or the inputs. When beta == 0, c is not read. The default runs {@link #gemm} on each matrix's view.
+     */
+    default void gemmBatched(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        BatchedGemm.eachMatrix(this, alpha, a, b, beta, c);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling (NCHW)
 
     /** out [n, k, oh, ow] = conv(x [n, c, h, w], w [k, c, kh, kw]) + bias [k] (bias may be null). */

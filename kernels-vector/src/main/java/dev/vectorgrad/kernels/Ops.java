@@ -315,37 +315,66 @@ public final class Ops {
         return out;
     }
 
-    /** out = a @ b with a [..., m, k], b [..., k, n], out [batch..., m, n] (batch dims broadcast). */
+    /**
+     * out = a @ b with a [..., m, k], b [..., k, n], out [batch..., m, n]: a and b's batch dimensions broadcast to
+     * out's (see {@link #gemmBatched}).
+     */
     public static Tensor matmulInto(Tensor a, Tensor b, Tensor out) {
         if (a.rank() == 2 && b.rank() == 2 && out.rank() == 2) {
             return gemm(1.0, a, b, 0.0, out);
         }
-        int r = out.rank();
-        int[] os = out.shape();
-        int[] batch = Arrays.copyOf(os, r - 2);
-        int[] aShape = Arrays.copyOf(batch, r);
-        aShape[r - 2] = a.dim(-2);
-        aShape[r - 1] = a.dim(-1);
-        int[] bShape = Arrays.copyOf(batch, r);
-        bShape[r - 2] = b.dim(-2);
-        bShape[r - 1] = b.dim(-1);
-        Tensor ae = a.expand(aShape), be = b.expand(bShape);
-        long count = Shapes.numel(batch);
-        int[] idx = new int[batch.length];
-        for (long i = 0; i < count; i++) {
-            Tensor ai = ae, bi = be, oi = out;
-            for (int d = 0; d < batch.length; d++) {
-                ai = ai.select(0, idx[d]);
-                bi = bi.select(0, idx[d]);
-                oi = oi.select(0, idx[d]);
-            }
-            gemm(1.0, ai, bi, 0.0, oi);
-            for (int d = batch.length - 1; d >= 0; d--) {
-                if (++idx[d] < batch[d]) break;
-                idx[d] = 0;
-            }
+        return gemmBatched(1.0, a, b, 0.0, out);
+    }
+
+    /**
+     * Batched GEMM: c[i] = alpha * a[i] @ b[i] + beta * c[i] for every index i over c's leading dimensions, c [...,
+     * m, n]; a [..., m, k] and b [..., k, n] have batch dimensions that broadcast to c's (NumPy rules, aligned from the
+     * right: a dimension an operand lacks, or has of size 1, repeats its one matrix). Any operand's last two
+     * dimensions may be a transposed or strided view. Nothing is copied or expanded, and the Vector API backend
+     * allocates nothing per call; it runs the matrices on the {@link Parallel} workers when each alone is too small
+     * to split.
+     */
+    public static Tensor gemmBatched(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        checkFloat("matmul", a);
+        checkFloat("matmul", b);
+        checkFloat("matmul", c);
+        checkSameDType("matmul", a, b);
+        checkSameDType("matmul", a, c);
+        int ra = a.rank(), rb = b.rank(), rc = c.rank();
+        if (ra < 2 || rb < 2 || rc < Math.max(2, Math.max(ra, rb))) {
+            throw new IllegalArgumentException("batched matmul needs operands of rank >= 2 and an output of at least their rank, got shapes "
+                    + Shapes.str(a.shape()) + ", " + Shapes.str(b.shape()) + " and output " + Shapes.str(c.shape()));
         }
-        return out;
+        if (a.dim(ra - 1) != b.dim(rb - 2)) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + mm(a) + " and " + mm(b) + ")");
+        }
+        if (c.dim(rc - 2) != a.dim(ra - 2) || c.dim(rc - 1) != b.dim(rb - 1) || !batchBroadcasts(a, c) || !batchBroadcasts(b, c)) {
+            int[] batch;
+            try {
+                batch = Shapes.broadcast(Arrays.copyOf(a.shape(), ra - 2), Arrays.copyOf(b.shape(), rb - 2));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("matmul batch dimensions of " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape())
+                        + " do not broadcast", e);
+            }
+            int[] shape = Arrays.copyOf(batch, batch.length + 2);
+            shape[batch.length] = a.dim(ra - 2);
+            shape[batch.length + 1] = b.dim(rb - 1);
+            throw new IllegalArgumentException("matmul output has shape " + Shapes.str(c.shape()) + " but " + Shapes.str(a.shape())
+                    + " @ " + Shapes.str(b.shape()) + " is " + Shapes.str(shape));
+        }
+        if (hasStrideZero(c)) throw new IllegalArgumentException("matmul output of shape " + Shapes.str(c.shape()) + " is a broadcast view");
+        k().gemmBatched(alpha, a, b, beta, c);
+        return c;
+    }
+
+    /** Whether t's batch dimensions (all but its last two) broadcast to c's, aligned from the right. */
+    private static boolean batchBroadcasts(Tensor t, Tensor c) {
+        int shift = c.rank() - t.rank();
+        for (int d = 0; d < t.rank() - 2; d++) {
+            int size = t.dim(d);
+            if (size != 1 && size != c.dim(d + shift)) return false;
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ convolution and pooling

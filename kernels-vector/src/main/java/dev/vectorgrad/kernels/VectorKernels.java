@@ -83,6 +83,11 @@ public class VectorKernels extends ScalarKernels {
         VectorGemm.gemm(this, alpha, a, b, beta, c);
     }
 
+    @Override
+    public void gemmBatched(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        VectorGemm.batched(this, alpha, a, b, beta, c);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling (VectorConv)
 
     @Override

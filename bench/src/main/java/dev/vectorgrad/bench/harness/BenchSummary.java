@@ -365,6 +365,7 @@ public final class BenchSummary {
             GemmShape g = r.gemmShape();
             double sec = r.seconds();
             if (g != null && sec > 0) {
+                if (g.batch() > 1) o.addProperty("batch", g.batch());
                 o.addProperty("m", g.m());
                 o.addProperty("n", g.n());
                 o.addProperty("k", g.k());

@@ -4,15 +4,36 @@ package dev.vectorgrad.bench.harness;
  * A GEMM {@code shape} @Param as GemmBench writes it, parsed once for the peers so both sides use the same
  * values: {@code "256"} (square), {@code "MxKxN"} (A is MxK, B is KxN, C is MxN) or {@code "MxKxN:AB"} with A, B
  * in {N, T}: a T operand is the transposed view of a row-major matrix (KxM for A, NxK for B), as the backward
- * passes of a dense layer call it.
+ * passes of a dense layer call it. A prefix {@code B*} makes it a batch of B such products ({@code "64*16"},
+ * {@code "32*64x64x64:NT"}): A, B and C get a leading dimension of B, each matrix laid out as above
+ * (gemmBatched).
  */
-public record GemmShape(int m, int k, int n, boolean transA, boolean transB) {
+public record GemmShape(int batch, int m, int k, int n, boolean transA, boolean transB) {
     public GemmShape {
-        if (m < 1 || k < 1 || n < 1) throw new IllegalArgumentException("GEMM dimensions must be >= 1, got " + m + "x" + k + "x" + n);
+        if (batch < 1 || m < 1 || k < 1 || n < 1) {
+            throw new IllegalArgumentException("GEMM dimensions must be >= 1, got " + (batch > 1 ? batch + "*" : "") + m + "x" + k + "x" + n);
+        }
+    }
+
+    /** One product (no batch). */
+    public GemmShape(int m, int k, int n, boolean transA, boolean transB) {
+        this(1, m, k, n, transA, transB);
     }
 
     public static GemmShape parse(String shape) {
-        String[] parts = shape.trim().split(":", -1);
+        String body = shape.trim();
+        int star = body.indexOf('*');
+        int batch = 1;
+        if (star >= 0) {
+            try {
+                batch = Integer.parseInt(body.substring(0, star));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("GEMM shape must be N, MxKxN or MxKxN:AB (A, B in N/T), optionally B*..., got '" + shape + "'");
+            }
+            if (batch < 1) throw new IllegalArgumentException("GEMM batch must be >= 1, got '" + shape + "'");
+            body = body.substring(star + 1);
+        }
+        String[] parts = body.split(":", -1);
         String[] dims = parts[0].split("x", -1);
         try {
             if (parts.length > 2 || (dims.length != 1 && dims.length != 3)) throw new NumberFormatException();
@@ -26,15 +47,15 @@ public record GemmShape(int m, int k, int n, boolean transA, boolean transB) {
                 ta = f.charAt(0) == 'T';
                 tb = f.charAt(1) == 'T';
             }
-            return new GemmShape(m, k, n, ta, tb);
+            return new GemmShape(batch, m, k, n, ta, tb);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("GEMM shape must be N, MxKxN or MxKxN:AB (A, B in N/T), got '" + shape + "'");
+            throw new IllegalArgumentException("GEMM shape must be N, MxKxN or MxKxN:AB (A, B in N/T), optionally B*..., got '" + shape + "'");
         }
     }
 
-    /** Multiply-adds times two: the FLOP count of one product. */
+    /** Multiply-adds times two: the FLOP count of one call (all of a batch). */
     public long flops() {
-        return 2L * m * k * n;
+        return 2L * batch * m * k * n;
     }
 
     /** Rows and columns of A as stored (row-major), before the optional transpose. */

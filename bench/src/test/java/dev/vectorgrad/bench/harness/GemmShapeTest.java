@@ -23,8 +23,17 @@ class GemmShapeTest {
     }
 
     @Test
+    void parsesBatches() {
+        assertEquals(new GemmShape(64, 16, 16, 16, false, false), GemmShape.parse("64*16"));
+        GemmShape b = GemmShape.parse("32*64x48x80:NT");
+        assertEquals(new GemmShape(32, 64, 48, 80, false, true), b);
+        assertEquals(2L * 32 * 64 * 48 * 80, b.flops());
+        assertEquals(1, GemmShape.parse("1*8").batch());
+    }
+
+    @Test
     void rejectsMalformedShapesNamingThem() {
-        for (String bad : new String[] {"", "0", "32x64", "32x64x10:XN", "32x64x10:N", "axbxc", "4x4x4:NN:TT", "-3"}) {
+        for (String bad : new String[] {"", "0", "32x64", "32x64x10:XN", "32x64x10:N", "axbxc", "4x4x4:NN:TT", "-3", "0*16", "x*16", "*16", "4*"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmShape.parse(bad), bad);
             assertTrue(e.getMessage().contains("'" + bad + "'") || e.getMessage().contains(">= 1"), e.getMessage());
         }

@@ -25,7 +25,7 @@ final class OpenBlas {
 
     /** Bound handles, or the reason the library could not be loaded. */
     record Handles(MethodHandle sgemm, MethodHandle dgemm, MethodHandle sgemmCritical, MethodHandle dgemmCritical,
-                   MethodHandle setThreads, String config) {}
+                   MethodHandle sgemmBatch, MethodHandle dgemmBatch, MethodHandle setThreads, String config) {}
 
     private static final Object LOCK = new Object();
     private static Handles handles;
@@ -81,8 +81,16 @@ final class OpenBlas {
             MemorySegment str = (MemorySegment) h.invokeExact();
             config = str.reinterpret(256).getString(0).trim();
         }
+        // cblas_?gemm_batch_strided (OpenBLAS 0.3.30 and later): one call for a batch of evenly spaced matrices, which
+        // OpenBLAS splits over its threads by matrix. Null where the library lacks it (a loop of gemm calls then).
+        FunctionDescriptor sbd = FunctionDescriptor.ofVoid(I, I, I, I, I, I, ValueLayout.JAVA_FLOAT, P, I, I, P, I, I,
+                ValueLayout.JAVA_FLOAT, P, I, I, I);
+        FunctionDescriptor dbd = FunctionDescriptor.ofVoid(I, I, I, I, I, I, ValueLayout.JAVA_DOUBLE, P, I, I, P, I, I,
+                ValueLayout.JAVA_DOUBLE, P, I, I, I);
+        MethodHandle sb = lookup.find("cblas_sgemm_batch_strided").map(f -> linker.downcallHandle(f, sbd)).orElse(null);
+        MethodHandle db = lookup.find("cblas_dgemm_batch_strided").map(f -> linker.downcallHandle(f, dbd)).orElse(null);
         return new Handles(linker.downcallHandle(s, sd), linker.downcallHandle(d, dd),
-                linker.downcallHandle(s, sd, crit), linker.downcallHandle(d, dd, crit), setThreads, config);
+                linker.downcallHandle(s, sd, crit), linker.downcallHandle(d, dd, crit), sb, db, setThreads, config);
     }
 
     private static MemorySegment find(SymbolLookup lookup, String name) {

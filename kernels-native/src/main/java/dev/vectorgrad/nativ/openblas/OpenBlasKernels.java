@@ -1,6 +1,7 @@
 package dev.vectorgrad.nativ.openblas;
 
 import dev.vectorgrad.kernels.Activation;
+import dev.vectorgrad.kernels.BatchedGemm;
 import dev.vectorgrad.kernels.Conv2dSpec;
 import dev.vectorgrad.kernels.ForwardingKernels;
 import dev.vectorgrad.kernels.Im2col;
@@ -10,6 +11,7 @@ import dev.vectorgrad.tensor.DType;
 import dev.vectorgrad.tensor.Scope;
 import dev.vectorgrad.tensor.Shapes;
 import dev.vectorgrad.tensor.Tensor;
+import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 
 /**
@@ -79,10 +81,112 @@ public final class OpenBlasKernels extends ForwardingKernels {
         next.gemm(alpha, a, b, beta, c);
     }
 
+    /**
+     * Batched GEMM without views: when each operand's matrices are evenly spaced ({@link BatchedGemm#step}), one
+     * cblas_?gemm_batch_strided call, which OpenBLAS splits over its threads by matrix; otherwise one gemm call per
+     * matrix at its address. Layouts gemm cannot take run through the default (a gemm per matrix, each forwarded).
+     */
+    @Override
+    public void gemmBatched(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        DType dt = c.dtype();
+        if (!gemmOn || (dt != DType.F32 && dt != DType.F64) || a.dtype() != dt || b.dtype() != dt) {
+            next.gemmBatched(alpha, a, b, beta, c);
+            return;
+        }
+        a.checkAlive();
+        b.checkAlive();
+        c.checkAlive();
+        checkBatched(a, b, c);
+        int ra = a.rank(), rb = b.rank(), rc = c.rank();
+        int m = c.dim(rc - 2), n = c.dim(rc - 1), k = a.dim(ra - 1);
+        long count = BatchedGemm.count(c);
+        if (count == 0 || m == 0 || n == 0) return;
+        long as0 = a.stride(ra - 2), as1 = a.stride(ra - 1), bs0 = b.stride(rb - 2), bs1 = b.stride(rb - 1);
+        long cs0 = c.stride(rc - 2), cs1 = c.stride(rc - 1);
+        long ldc = ld(m, n, cs0, cs1);
+        if (ldc > 0) {
+            if (batch(dt, count, m, n, k, alpha, a, ld(m, k, as0, as1), b, ld(k, n, bs0, bs1), beta, c, ldc)) return;
+        } else if (ldc < 0) {
+            // Column-major C: C^T = B^T A^T, row-major.
+            if (batch(dt, count, n, m, k, alpha, b, ld(n, k, bs1, bs0), a, ld(k, m, as1, as0), beta, c, ld(n, m, cs1, cs0))) return;
+        }
+        super.gemmBatched(alpha, a, b, beta, c);
+    }
+
+    /** The shapes gemmBatched's contract promises, checked again: OpenBLAS reads wherever the addresses point. */
+    private static void checkBatched(Tensor a, Tensor b, Tensor c) {
+        int ra = a.rank(), rb = b.rank(), rc = c.rank();
+        boolean ok = ra >= 2 && rb >= 2 && rc >= Math.max(ra, rb) && a.dim(ra - 1) == b.dim(rb - 2)
+                && c.dim(rc - 2) == a.dim(ra - 2) && c.dim(rc - 1) == b.dim(rb - 1);
+        for (int d = 0; ok && d < ra - 2; d++) ok = a.dim(d) == 1 || a.dim(d) == c.dim(d + rc - ra);
+        for (int d = 0; ok && d < rb - 2; d++) ok = b.dim(d) == 1 || b.dim(d) == c.dim(d + rc - rb);
+        if (!ok) {
+            throw new IllegalArgumentException("gemmBatched: shapes " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
+                    + " do not give " + Shapes.str(c.shape()));
+        }
+    }
+
+    /**
+     * Row-major C_i = alpha op(X_i) op(Y_i) + beta C_i over c's batch, X's matrices rows x k (ldx as for raw), Y's
+     * k x cols. False (nothing done) when a layout has no leading dimension.
+     */
+    private boolean batch(DType dt, long count, int rows, int cols, int k, double alpha, Tensor x, long ldx, Tensor y, long ldy,
+                          double beta, Tensor c, long ldc) {
+        if (ldx == 0 || ldy == 0 || ldc <= 0) return false;
+        long sx = BatchedGemm.step(x, c), sy = BatchedGemm.step(y, c), sc = BatchedGemm.step(c, c);
+        long bytes = dt.byteSize();
+        Scope.acquire(x, y, c);
+        try {
+            long px = x.segment().address(), py = y.segment().address(), pc = c.segment().address();
+            MethodHandle strided = dt == DType.F32 ? h.sgemmBatch() : h.dgemmBatch();
+            // OpenBLAS forms matrix i's address as base + i * stride in its 32-bit int: strides and their last
+            // products must fit. And up to 0.3.31 at least, a DYNAMIC_ARCH build (JavaCPP's) jumps to an unresolved
+            // small-matrix kernel for matrices of at most 100^3 multiply-adds and crashes the JVM (fixed upstream by
+            // OpenMathLib/OpenBLAS#5980, August 2026): those run as a gemm per matrix.
+            boolean smallKernelBug = (double) rows * cols * k <= 1e6 && h.config().contains("DYNAMIC_ARCH");
+            if (strided != null && !smallKernelBug && count <= Integer.MAX_VALUE && fitsInt(sx, count) && fitsInt(sy, count) && fitsInt(sc, count)) {
+                syncThreads();
+                int ta = ldx > 0 ? OpenBlas.NO_TRANS : OpenBlas.TRANS, tb = ldy > 0 ? OpenBlas.NO_TRANS : OpenBlas.TRANS;
+                int ix = (int) Math.abs(ldx), iy = (int) Math.abs(ldy);
+                long ax = px + x.offset() * bytes, ay = py + y.offset() * bytes, ac = pc + c.offset() * bytes;
+                stridedCalls++;
+                if (dt == DType.F32) {
+                    strided.invokeExact(OpenBlas.ROW_MAJOR, ta, tb, rows, cols, k, (float) alpha, ax, ix, (int) sx, ay, iy, (int) sy,
+                            (float) beta, ac, (int) ldc, (int) sc, (int) count);
+                } else {
+                    strided.invokeExact(OpenBlas.ROW_MAJOR, ta, tb, rows, cols, k, alpha, ax, ix, (int) sx, ay, iy, (int) sy,
+                            beta, ac, (int) ldc, (int) sc, (int) count);
+                }
+                return true;
+            }
+            for (long i = 0; i < count; i++) {
+                raw(dt, rows, cols, k, alpha, px + BatchedGemm.offset(x, c, i) * bytes, ldx, py + BatchedGemm.offset(y, c, i) * bytes, ldy,
+                        beta, pc + BatchedGemm.offset(c, c, i) * bytes, (int) ldc);
+            }
+            return true;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("OpenBLAS gemm_batch_strided failed for " + count + " x " + rows + "x" + k + " @ " + k + "x" + cols, t);
+        } finally {
+            Scope.release(x, y, c);
+        }
+    }
+
+    /** Batches handed to cblas_?gemm_batch_strided so far, on any thread (not synchronized: tests read it to see which way a batch went). */
+    static long stridedCalls;
+
+    /** Whether step and (count - 1) * step fit in a non-negative int. */
+    private static boolean fitsInt(long step, long count) {
+        return step >= 0 && step <= Integer.MAX_VALUE && (count - 1) * step <= Integer.MAX_VALUE;
+    }
+
     /** Leading dimension for op(X) of shape rows x cols, positive = NoTrans, negative = Trans, 0 = cannot. */
     private static long ld(Tensor x) {
-        int rows = x.dim(0), cols = x.dim(1);
-        long s0 = x.stride(0), s1 = x.stride(1);
+        return ld(x.dim(0), x.dim(1), x.stride(0), x.stride(1));
+    }
+
+    private static long ld(int rows, int cols, long s0, long s1) {
         if (s1 == 1 || cols <= 1) {
             long ld = rows <= 1 ? Math.max(1, cols) : s0;
             if (ld >= Math.max(1, cols) && ld <= Integer.MAX_VALUE) return ld;
@@ -108,15 +212,20 @@ public final class OpenBlasKernels extends ForwardingKernels {
         return true;
     }
 
+    /** Gives OpenBLAS the thread count {@link #threads()} names, when it changed since the last call. */
+    private void syncThreads() throws Throwable {
+        int threads = threads();
+        if (threads != threadsSet) {
+            h.setThreads().invokeExact(threads);
+            threadsSet = threads;
+        }
+    }
+
     /** Row-major C[m,n] = alpha op(A) op(B) + beta C; a negative ld means that operand is transposed. */
     private void raw(DType dt, int m, int n, int k, double alpha, long pa, long lda, long pb, long ldb, double beta, long pc, int ldc) {
-        int threads = threads();
         long work = (long) m * n * k;
         try {
-            if (threads != threadsSet) {
-                h.setThreads().invokeExact(threads);
-                threadsSet = threads;
-            }
+            syncThreads();
             int ta = lda > 0 ? OpenBlas.NO_TRANS : OpenBlas.TRANS, tb = ldb > 0 ? OpenBlas.NO_TRANS : OpenBlas.TRANS;
             int ia = (int) Math.abs(lda), ib = (int) Math.abs(ldb);
             if (dt == DType.F32) {
