@@ -81,7 +81,7 @@ final class OpenBlas {
             MemorySegment str = (MemorySegment) h.invokeExact();
             config = str.reinterpret(256).getString(0).trim();
         }
-        // cblas_?gemm_batch_strided (OpenBLAS 0.3.30 and later): one call for a batch of evenly spaced matrices, which
+        // cblas_?gemm_batch_strided (recent OpenBLAS; 0.3.31 has it): one call for a batch of evenly spaced matrices, which
         // OpenBLAS splits over its threads by matrix. Null where the library lacks it (a loop of gemm calls then).
         FunctionDescriptor sbd = FunctionDescriptor.ofVoid(I, I, I, I, I, I, ValueLayout.JAVA_FLOAT, P, I, I, P, I, I,
                 ValueLayout.JAVA_FLOAT, P, I, I, I);
