@@ -262,13 +262,18 @@ public final class Ops {
         return sb.toString();
     }
 
+    /** Liveness and a common floating dtype of a GEMM's three operands. */
+    private static void checkOperands(String op, Tensor a, Tensor b, Tensor c) {
+        checkFloat(op, a);
+        checkFloat(op, b);
+        checkFloat(op, c);
+        checkSameDType(op, a, b);
+        checkSameDType(op, a, c);
+    }
+
     /** c = alpha * a @ b + beta * c for matrices; a and b may be transposed views. */
     public static Tensor gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
-        checkFloat("gemm", a);
-        checkFloat("gemm", b);
-        checkFloat("gemm", c);
-        checkSameDType("gemm", a, b);
-        checkSameDType("gemm", a, c);
+        checkOperands("gemm", a, b, c);
         if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
             throw new IllegalArgumentException("gemm needs matrices, got shapes " + Shapes.str(a.shape()) + ", "
                     + Shapes.str(b.shape()) + " and output " + Shapes.str(c.shape()));
@@ -335,11 +340,7 @@ public final class Ops {
      * to split.
      */
     public static Tensor gemmBatched(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
-        checkFloat("matmul", a);
-        checkFloat("matmul", b);
-        checkFloat("matmul", c);
-        checkSameDType("matmul", a, b);
-        checkSameDType("matmul", a, c);
+        checkOperands("matmul", a, b, c);
         int ra = a.rank(), rb = b.rank(), rc = c.rank();
         if (ra < 2 || rb < 2 || rc < Math.max(2, Math.max(ra, rb))) {
             throw new IllegalArgumentException("batched matmul needs operands of rank >= 2 and an output of at least their rank, got shapes "
