@@ -176,7 +176,14 @@ public final class F {
         r.put("matmul", (n, g) -> {
             Tensor a = in(n, 0), b = in(n, 1);
             Tensor ga = needs(n, 0) ? sumTo(Ops.matmul(g, b.transpose(-1, -2)), a) : null;
-            Tensor gb = needs(n, 1) ? sumTo(Ops.matmul(a.transpose(-1, -2), g), b) : null;
+            Tensor gb = null;
+            if (needs(n, 1)) {
+                // b one matrix for a whole batch (x [B, T, d] @ W [d, n]): a single GEMM over all B * T rows,
+                // instead of B products into a [B, d, n] temporary that sumTo then adds up.
+                gb = b.rank() == 2 && a.rank() > 2 && g.rank() == a.rank()
+                        ? Ops.matmul(a.reshape(-1, a.dim(-1)).t(), g.reshape(-1, g.dim(-1)))
+                        : sumTo(Ops.matmul(a.transpose(-1, -2), g), b);
+            }
             return new Tensor[] {ga, gb};
         });
         r.put("linear", (n, g) -> {
