@@ -361,6 +361,37 @@ class GemmTest {
     }
 
     /**
+     * swapNarrowTN: x^T @ dY into a C narrower than a vector with at least 2L rows, past the tiny path, runs as C^T =
+     * B^T A^T. Random shapes around the limits (m from 2L, n up to L - 1, work past DIRECT_MAX), A's columns contiguous
+     * or further apart, C plain or with wider rows, alpha and beta; the MNIST conv's weight-gradient shape; one and two
+     * threads give the same bits.
+     */
+    @Test
+    void swappedNarrowTN() {
+        Layout[] al = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 2), new Layout(true, 1, 2, 0)};
+        Layout[] cl = {Layout.PLAIN, new Layout(false, 1, 1, 1), new Layout(true, 1, 1, 0)};
+        qt().withExamples(40).withShrinkCycles(10)
+                .forAll(integers().between(2 * GemmF32.L, 90), integers().between(1, GemmF32.L - 1), integers().between(200, 3000), longs().all())
+                .assuming((m, n, k, seed) -> (long) m * n * k > GemmF32.DIRECT_MAX)
+                .checkAssert((m, n, k, seed) -> {
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    DType dt = (seed & 2) == 0 ? DType.F32 : DType.F64;
+                    int c = (int) Math.floorMod(seed >> 2, 9L);
+                    check(dt, m, n, k, GemmTestSupport.ALPHAS[c % 7], GemmTestSupport.BETAS[c % 5], al[c % 3], Layout.PLAIN, cl[c / 3], seed);
+                });
+        Parallel.setThreads(1);
+        check(DType.F32, 32, 9, 21632, 1.0, 0.0, al[0], Layout.PLAIN, Layout.PLAIN, 5);
+        try (Scope s = Scope.open()) {
+            Tensor a = view(DType.F32, 40, 3000, al[0], 6, false), b = view(DType.F32, 3000, 9, Layout.PLAIN, 7, false);
+            Tensor one = Tensor.zeros(s, DType.F32, 40, 9), two = Tensor.zeros(s, DType.F32, 40, 9);
+            VEC.gemm(1, a, b, 0, one);
+            Parallel.setThreads(2);
+            VEC.gemm(1, a, b, 0, two);
+            assertTrue(java.util.Arrays.equals(one.toFloatArray(), two.toFloatArray()), "2 threads changed the bits");
+        }
+    }
+
+    /**
      * narrowNT (B^T transposed by transposeNarrowB, then directNarrow): c = a @ b of a row-major A and a transposed B
      * (x @ W^T) into a C of 2 to L - 1 columns: rows
      * around the 8-row blocks, k around the 16-step interleaves and transposes, B^T's rows contiguous or further apart,
