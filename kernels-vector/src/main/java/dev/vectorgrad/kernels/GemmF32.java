@@ -370,7 +370,12 @@ final class GemmF32 {
             // Bench compare, 1 thread, packed / direct: 4x1024x4096 2704 / 1898 us, 8x1024x4096 2443 / 1998 us,
             // 16x1024x4096 4620 / 4311 us, 16x512x512 103 / 75 us; 32x1024x4096 (four blocks) 5804 / 8435 us.
             boolean fewRows = m <= 2 * MR && j.bs1 == 1 && eightRows(j) && rowsEnough;
-            if (j.cs1 == 1 && (work <= DIRECT_MAX || shortK || smallB || fewRows) && (j.bs1 == 1 || (long) k * n <= DIRECT_PACK_B)) {
+            // The same for x^T @ dY (A transposed) into a C at least two vectors wide: the direct 4-row blocks
+            // (directBlock2), on any thread count (the row units give each row the same blocks as one thread does).
+            // Bench harness, 1 thread, us (packed / direct): 9x21632x32:TN 325 / 197, 9x2000x32:TN 28.7 / 17.7,
+            // 12x5000x48:TN 232 / 75, 16x1000x128:TN 48 / 39, 16x300x64:TN 7.4 / 6.5.
+            boolean fewRowsT = m <= 2 * MR && j.as0 == 1 && j.as1 != 1 && j.bs1 == 1 && n >= 2 * L;
+            if (j.cs1 == 1 && (work <= DIRECT_MAX || shortK || smallB || fewRows || fewRowsT) && (j.bs1 == 1 || (long) k * n <= DIRECT_PACK_B)) {
                 if (narrowNT(j)) transposeNarrowB(j, BUFFERS.get());
                 else if (j.bs1 != 1) packSmallB(j);
                 j.directRows = true;

@@ -392,6 +392,41 @@ class GemmTest {
     }
 
     /**
+     * fewRowsT: x^T @ dY (A transposed) with at most 2 MR rows into a C at least two vectors wide runs the direct 4-row
+     * blocks, past DIRECT_MAX and on any thread count: random shapes (rows around the 4-row blocks, columns around the
+     * vector pairs and the tail), A's columns contiguous or further apart, C plain or with wider rows, alpha and beta;
+     * two threads give one thread's bits.
+     */
+    @Test
+    void fewRowsTransposedA() {
+        Layout[] al = {new Layout(true, 1, 1, 0), new Layout(true, 1, 1, 2), new Layout(true, 1, 2, 0)};
+        Layout[] cl = {Layout.PLAIN, new Layout(false, 1, 1, 1)};
+        qt().withExamples(40).withShrinkCycles(10)
+                .forAll(integers().between(1, 2 * GemmF32.MR), integers().between(2 * GemmF32.L, 5 * GemmF32.L + 3), integers().between(100, 4000), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    Parallel.setThreads(1 + (int) (seed & 1));
+                    DType dt = (seed & 2) == 0 ? DType.F32 : DType.F64;
+                    int c = (int) Math.floorMod(seed >> 2, 6L);
+                    check(dt, m, n, k, GemmTestSupport.ALPHAS[c % 7], GemmTestSupport.BETAS[c % 5], al[c % 3], Layout.PLAIN, cl[c / 3], seed);
+                });
+        int[][] shapes = {{9, 32, 21632}, {12, 48, 5000}, {16, 35, 3000}, {3, 70, 40000}};
+        for (int[] sh : shapes) {
+            try (Scope s = Scope.open()) {
+                Tensor a = view(DType.F32, sh[0], sh[2], al[0], 8, false), b = view(DType.F32, sh[2], sh[1], Layout.PLAIN, 9, false);
+                Tensor one = Tensor.zeros(s, DType.F32, sh[0], sh[1]), two = Tensor.zeros(s, DType.F32, sh[0], sh[1]);
+                Parallel.setThreads(1);
+                VEC.gemm(1, a, b, 0, one);
+                Parallel.setThreads(2);
+                for (int rep = 0; rep < 3; rep++) {
+                    VEC.gemm(1, a, b, 0, two);
+                    assertTrue(java.util.Arrays.equals(one.toFloatArray(), two.toFloatArray()),
+                            sh[0] + "x" + sh[2] + "x" + sh[1] + ":TN: 2 threads changed the bits");
+                }
+            }
+        }
+    }
+
+    /**
      * narrowNT (B^T transposed by transposeNarrowB, then directNarrow): c = a @ b of a row-major A and a transposed B
      * (x @ W^T) into a C of 2 to L - 1 columns: rows
      * around the 8-row blocks, k around the 16-step interleaves and transposes, B^T's rows contiguous or further apart,
