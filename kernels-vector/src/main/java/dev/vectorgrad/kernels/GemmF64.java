@@ -182,6 +182,8 @@ final class GemmF64 {
         double[] apanel = new double[0];
         /** The direct path's unit-stride copy of a small strided B (grows on demand, kept). */
         MemorySegment bsmall = MemorySegment.NULL;
+        /** {@link #swapNarrowTN}'s row-major C^T (grows on demand, kept; 64 bytes of slack as in Scope). */
+        MemorySegment swapC = MemorySegment.NULL;
         /** The direct path's zero-padded copy of B's column tail (see {@link #tailCopy}; grows on demand, kept). */
         double[] btail = new double[0];
         /** The 8-row direct kernels' copy of 8 rows of A (see {@link #copyRows}; grows on demand, kept). */
@@ -289,8 +291,26 @@ final class GemmF64 {
         if (m == 0 || n == 0) return;
         if (tiny(alpha, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k)) return;
         if (swapNarrowTN(as0, as1, bs1, m, n, k)) {
-            // C^T = B^T A^T: the same products, C^T's rows at least two vectors wide.
-            gemm(alpha, bs, bo, bs1, bs0, as, ao, as1, as0, beta, cs, co, cs1, cs0, n, m, k);
+            // C^T = B^T A^T: the same products, C^T's rows at least two vectors wide. C^T of a row-major C has unit
+            // row stride, which the direct kernels do not write: a small one is computed row-major into a scratch
+            // (the direct 4-row blocks, fewRowsT) and copied into C with alpha and beta.
+            if ((long) m * n > SWAP_SCRATCH_MAX) {
+                gemm(alpha, bs, bo, bs1, bs0, as, ao, as1, as0, beta, cs, co, cs1, cs0, n, m, k);
+                return;
+            }
+            Buffers buf = BUFFERS.get();
+            long bytes = (long) m * n * ES + 64;
+            if (buf.swapC.byteSize() < bytes) buf.swapC = Arena.ofAuto().allocate(Math.max(bytes, 4096), 64);
+            MemorySegment t = buf.swapC, c = nat(cs);
+            gemm(1.0, bs, bo, bs1, bs0, as, ao, as1, as0, 0.0, t, 0, m, 1, n, m, k);
+            double al = (double) alpha, be = (double) beta;
+            for (int i = 0; i < m; i++) {
+                for (int jj = 0; jj < n; jj++) {
+                    long e = co + i * cs0 + jj * cs1;
+                    double v = al * t.getAtIndex(E, (long) jj * m + i);
+                    c.setAtIndex(E, e, be == 0 ? v : v + be * c.getAtIndex(E, e));
+                }
+            }
             return;
         }
         Job j = JOBS.get();
@@ -423,11 +443,15 @@ final class GemmF64 {
      * MNIST conv. Run as C^T = B^T A^T, whose C^T is m wide: every FMA uses whole vectors where C's rows use n / L of
      * each, and each broadcast feeds m / L FMAs instead of one. Bench harness, 1 thread, us per call (as is / swapped):
      * 32x21632x9:TN 817 / 378, 32x5408x9:TN 197 / 93, 64x4096x12:TN 267 / 135; at 64x32x10:TN and 48x2000x5:TN, which
-     * the tiny path takes, and at m = L (16x30000x9), swapping was slower. Bench compare against OpenBLAS, 1 / 2 threads,
-     * before -> after: 32x21632x9:TN 0.69x -> 1.44x / 0.51x -> 1.12x, 128x8000x9:TN 0.81x -> 1.48x / 0.76x -> 1.57x;
-     * 32x2000x9:TN 0.17x -> 0.37x (OpenBLAS's small-matrix kernel, 97 GFLOPS there: the swapped product 9x2000x32:TN
-     * still runs at ~35 GFLOPS). The choice depends on the shape only, so one and two threads give the same bits.
+     * the tiny path takes, and at m = L (16x30000x9), swapping was slower. A C of at most {@link #SWAP_SCRATCH_MAX}
+     * elements gets C^T row-major in a scratch, so that the direct 4-row blocks run it (fewRowsT), and is copied back.
+     * Bench compare against OpenBLAS, 1 / 2 threads: 32x21632x9:TN 0.69x / 0.51x as is, 1.44x / 1.12x swapped into
+     * C^T, 2.71x / 2.20x through the scratch; 128x8000x9:TN 0.81x / 0.76x, 1.48x / 1.57x, 2.61x / 2.44x; 32x2000x9:TN
+     * 0.17x, 0.37x, 0.69x (there OpenBLAS's small-matrix kernel runs at 97 GFLOPS). The choice depends on the shape
+     * only, so one and two threads give the same bits.
      */
+    private static final long SWAP_SCRATCH_MAX = 1 << 16;
+
     private static boolean swapNarrowTN(long as0, long as1, long bs1, int m, int n, int k) {
         return as0 == 1 && as1 != 1 && bs1 == 1 && n < L && m >= 2 * L && (long) m * n * k > DIRECT_MAX;
     }

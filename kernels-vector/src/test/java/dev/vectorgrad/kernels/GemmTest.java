@@ -385,6 +385,13 @@ class GemmTest {
             Tensor a = view(DType.F32, 40, 3000, al[0], 6, false), b = view(DType.F32, 3000, 9, Layout.PLAIN, 7, false);
             Tensor one = Tensor.zeros(s, DType.F32, 40, 9), two = Tensor.zeros(s, DType.F32, 40, 9);
             VEC.gemm(1, a, b, 0, one);
+            // the scratch for C^T grows once: no allocation per call after that
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            for (int i = 0; i < 3000; i++) VEC.gemm(0.5, a, b, 1, two);
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 100; i++) VEC.gemm(0.5, a, b, 1, two);
+            long per = (threads.getCurrentThreadAllocatedBytes() - before) / 100;
+            assertTrue(per < 64, "swapped x^T @ dY allocated " + per + " bytes per call");
             Parallel.setThreads(2);
             VEC.gemm(1, a, b, 0, two);
             assertTrue(java.util.Arrays.equals(one.toFloatArray(), two.toFloatArray()), "2 threads changed the bits");
