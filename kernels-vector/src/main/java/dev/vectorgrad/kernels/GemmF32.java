@@ -437,6 +437,9 @@ final class GemmF32 {
         }
     }
 
+    /** Most elements of a C that {@link #swapNarrowTN} computes through a row-major scratch for C^T. */
+    private static final long SWAP_SCRATCH_MAX = 1 << 16;
+
     /**
      * x^T @ dY into a C narrower than a vector, with rows for two vectors or more and more than {@link #DIRECT_MAX}
      * multiply-adds (past the tiny path): a convolution's weight gradient dY^T @ cols as K x CRS, 32 x 21632 x 9 for the
@@ -450,8 +453,6 @@ final class GemmF32 {
      * 0.17x, 0.37x, 0.69x (there OpenBLAS's small-matrix kernel runs at 97 GFLOPS). The choice depends on the shape
      * only, so one and two threads give the same bits.
      */
-    private static final long SWAP_SCRATCH_MAX = 1 << 16;
-
     private static boolean swapNarrowTN(long as0, long as1, long bs1, int m, int n, int k) {
         return as0 == 1 && as1 != 1 && bs1 == 1 && n < L && m >= 2 * L && (long) m * n * k > DIRECT_MAX;
     }
