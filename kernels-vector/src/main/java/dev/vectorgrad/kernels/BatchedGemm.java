@@ -36,6 +36,25 @@ public final class BatchedGemm {
         return off;
     }
 
+    /**
+     * {@link #offset(Tensor, Tensor, long)} for a step {@link #step} returned for t: without a division per matrix
+     * when the matrices are evenly spaced.
+     */
+    public static long offset(Tensor t, Tensor c, long item, long step) {
+        return step == UNEVEN ? offset(t, c, item) : t.offset() + item * step;
+    }
+
+    /** Whether t's batch dimensions (all but its last two) broadcast to c's, aligned from the right. */
+    public static boolean broadcastsTo(Tensor t, Tensor c) {
+        int shift = c.rank() - t.rank();
+        if (shift < 0) return false;
+        for (int d = 0; d < t.rank() - 2; d++) {
+            int size = t.dim(d);
+            if (size != 1 && size != c.dim(d + shift)) return false;
+        }
+        return true;
+    }
+
     /** What {@link #step} returns when the matrices are not evenly spaced. */
     public static final long UNEVEN = Long.MIN_VALUE;
 

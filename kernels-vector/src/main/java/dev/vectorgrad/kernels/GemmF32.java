@@ -182,7 +182,7 @@ final class GemmF32 {
         float[] apanel = new float[0];
         /** The direct path's unit-stride copy of a small strided B (grows on demand, kept). */
         MemorySegment bsmall = MemorySegment.NULL;
-        /** {@link #swapNarrowTN}'s row-major C^T (grows on demand, kept; 64 bytes of slack as in Scope). */
+        /** {@link #swapNarrowTN}'s row-major C^T (grows on demand, kept; with Scope's slack after it). */
         MemorySegment swapC = MemorySegment.NULL;
         /** The direct path's zero-padded copy of B's column tail (see {@link #tailCopy}; grows on demand, kept). */
         float[] btail = new float[0];
@@ -299,7 +299,7 @@ final class GemmF32 {
                 return;
             }
             Buffers buf = BUFFERS.get();
-            long bytes = (long) m * n * ES + 64;
+            long bytes = (long) m * n * ES + dev.vectorgrad.tensor.Scope.SLACK;
             if (buf.swapC.byteSize() < bytes) buf.swapC = Arena.ofAuto().allocate(Math.max(bytes, 4096), 64);
             MemorySegment t = buf.swapC, c = nat(cs);
             gemm(1.0, bs, bo, bs1, bs0, as, ao, as1, as0, 0.0, t, 0, m, 1, n, m, k);

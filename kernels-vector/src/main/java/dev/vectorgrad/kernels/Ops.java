@@ -349,7 +349,7 @@ public final class Ops {
         if (a.dim(ra - 1) != b.dim(rb - 2)) {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + mm(a) + " and " + mm(b) + ")");
         }
-        if (c.dim(rc - 2) != a.dim(ra - 2) || c.dim(rc - 1) != b.dim(rb - 1) || !batchBroadcasts(a, c) || !batchBroadcasts(b, c)) {
+        if (c.dim(rc - 2) != a.dim(ra - 2) || c.dim(rc - 1) != b.dim(rb - 1) || !BatchedGemm.broadcastsTo(a, c) || !BatchedGemm.broadcastsTo(b, c)) {
             int[] batch;
             try {
                 batch = Shapes.broadcast(Arrays.copyOf(a.shape(), ra - 2), Arrays.copyOf(b.shape(), rb - 2));
@@ -366,16 +366,6 @@ public final class Ops {
         if (hasStrideZero(c)) throw new IllegalArgumentException("matmul output of shape " + Shapes.str(c.shape()) + " is a broadcast view");
         k().gemmBatched(alpha, a, b, beta, c);
         return c;
-    }
-
-    /** Whether t's batch dimensions (all but its last two) broadcast to c's, aligned from the right. */
-    private static boolean batchBroadcasts(Tensor t, Tensor c) {
-        int shift = c.rank() - t.rank();
-        for (int d = 0; d < t.rank() - 2; d++) {
-            int size = t.dim(d);
-            if (size != 1 && size != c.dim(d + shift)) return false;
-        }
-        return true;
     }
 
     // ------------------------------------------------------------------ convolution and pooling

@@ -70,8 +70,7 @@ final class VectorGemm {
         Tensor a, b, c;
         MemorySegment as, bs, cs;
         long as0, as1, bs0, bs1, cs0, cs1;
-        /** Evenly spaced matrices (BatchedGemm.step): matrix i at offset + i * step, no division per matrix. */
-        boolean even;
+        /** Each operand's step between matrices (BatchedGemm.step): no division per matrix where even. */
         long sa, sb, sc;
         int m, n, k;
         double alpha, beta;
@@ -101,7 +100,6 @@ final class VectorGemm {
             sa = BatchedGemm.step(a, c);
             sb = BatchedGemm.step(b, c);
             sc = BatchedGemm.step(c, c);
-            even = sa != BatchedGemm.UNEVEN && sb != BatchedGemm.UNEVEN && sc != BatchedGemm.UNEVEN;
         }
 
         void clear() {
@@ -116,16 +114,7 @@ final class VectorGemm {
 
         void items(long lo, long hi) {
             for (long i = lo; i < hi; i++) {
-                long ao, bo, co;
-                if (even) {
-                    ao = a.offset() + i * sa;
-                    bo = b.offset() + i * sb;
-                    co = c.offset() + i * sc;
-                } else {
-                    ao = BatchedGemm.offset(a, c, i);
-                    bo = BatchedGemm.offset(b, c, i);
-                    co = BatchedGemm.offset(c, c, i);
-                }
+                long ao = BatchedGemm.offset(a, c, i, sa), bo = BatchedGemm.offset(b, c, i, sb), co = BatchedGemm.offset(c, c, i, sc);
                 if (!f32) {
                     GemmF64.gemm(alpha, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k);
                 } else if (!GemvF32.tryGemv(alpha, as, ao, as0, as1, bs, bo, bs0, bs1, beta, cs, co, cs0, cs1, m, n, k)) {

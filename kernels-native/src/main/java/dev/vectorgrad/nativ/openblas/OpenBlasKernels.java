@@ -117,9 +117,8 @@ public final class OpenBlasKernels extends ForwardingKernels {
     private static void checkBatched(Tensor a, Tensor b, Tensor c) {
         int ra = a.rank(), rb = b.rank(), rc = c.rank();
         boolean ok = ra >= 2 && rb >= 2 && rc >= Math.max(ra, rb) && a.dim(ra - 1) == b.dim(rb - 2)
-                && c.dim(rc - 2) == a.dim(ra - 2) && c.dim(rc - 1) == b.dim(rb - 1);
-        for (int d = 0; ok && d < ra - 2; d++) ok = a.dim(d) == 1 || a.dim(d) == c.dim(d + rc - ra);
-        for (int d = 0; ok && d < rb - 2; d++) ok = b.dim(d) == 1 || b.dim(d) == c.dim(d + rc - rb);
+                && c.dim(rc - 2) == a.dim(ra - 2) && c.dim(rc - 1) == b.dim(rb - 1)
+                && BatchedGemm.broadcastsTo(a, c) && BatchedGemm.broadcastsTo(b, c);
         if (!ok) {
             throw new IllegalArgumentException("gemmBatched: shapes " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
                     + " do not give " + Shapes.str(c.shape()));
@@ -160,8 +159,8 @@ public final class OpenBlasKernels extends ForwardingKernels {
                 return true;
             }
             for (long i = 0; i < count; i++) {
-                raw(dt, rows, cols, k, alpha, px + BatchedGemm.offset(x, c, i) * bytes, ldx, py + BatchedGemm.offset(y, c, i) * bytes, ldy,
-                        beta, pc + BatchedGemm.offset(c, c, i) * bytes, (int) ldc);
+                raw(dt, rows, cols, k, alpha, px + BatchedGemm.offset(x, c, i, sx) * bytes, ldx, py + BatchedGemm.offset(y, c, i, sy) * bytes,
+                        ldy, beta, pc + BatchedGemm.offset(c, c, i, sc) * bytes, (int) ldc);
             }
             return true;
         } catch (RuntimeException | Error e) {
